@@ -1,0 +1,72 @@
+// Copyright 2026 The gort Authors.
+//
+// Internal pieces of panic/recover that templates need inline: the exception object that carries
+// a panic between frames and the per-type printers of panic values. See src/defer/panic.cpp.
+
+#pragma once
+
+#include <any>
+#include <exception>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <typeinfo>
+
+namespace gort::internal {
+
+struct panic_record;
+
+// Renders a panic value the way Go's printpanicval does (used for `panic: <value>` and what()).
+using describe_fn = std::string (*)(const std::any& value);
+
+// panic_signal is the C++ exception object that carries a gort panic (or a goexit) from a
+// panic() call to the frames that handle it. It is deliberately not derived from
+// std::exception, so that `catch (const std::exception&)` in user code does not swallow panics.
+// It counts references to its record: a record whose every signal died while the panic was in
+// flight between frames was swallowed by a catch block, and leaves the panic list.
+class panic_signal {
+ public:
+  explicit panic_signal(panic_record* record) noexcept;
+  panic_signal(const panic_signal& other) noexcept;
+  panic_signal& operator=(const panic_signal&) = delete;
+  ~panic_signal();
+  panic_record* record() const noexcept { return record_; }
+
+ private:
+  panic_record* record_;
+};
+
+[[noreturn]] void panic_any(std::any value, describe_fn describe);
+
+std::string format_go_float(double v);
+std::string describe_exception(const std::exception_ptr& e);
+std::string describe_opaque(const std::type_info& type, const void* address);
+
+template <class D>
+std::string describe_value(const std::any& a) {
+  const D& v = *std::any_cast<D>(&a);
+  if constexpr (std::is_same_v<D, std::string>) {
+    return v;
+  } else if constexpr (std::is_same_v<D, bool>) {
+    return v ? "true" : "false";
+  } else if constexpr (std::is_integral_v<D>) {
+    return std::to_string(v);
+  } else if constexpr (std::is_floating_point_v<D>) {
+    return format_go_float(static_cast<double>(v));
+  } else if constexpr (std::is_base_of_v<std::exception, D>) {
+    return v.what();  // Go prints an error value's Error()
+  } else if constexpr (std::is_same_v<D, std::exception_ptr>) {
+    return describe_exception(v);
+  } else if constexpr (std::is_convertible_v<const D&, std::string_view>) {
+    return std::string(std::string_view(v));
+  } else if constexpr (requires(std::ostream& os) { os << v; }) {
+    std::ostringstream os;  // Go prints a Stringer's String()
+    os << v;
+    return os.str();
+  } else {
+    return describe_opaque(typeid(D), &v);
+  }
+}
+
+}  // namespace gort::internal

@@ -1,0 +1,320 @@
+// Copyright 2026 The gort Authors.
+//
+// gort::func and gort::frame: one Go function activation, with Go's `defer`.
+//
+// C++ has no compiler hook for `defer`, so a Go function becomes a gort::func whose body receives
+// the activation's frame; `f.defer(fn, args...)` is Go's `defer fn(args...)`.
+//
+// Example:
+//
+//   auto n = gort::func([&](gort::frame& f) -> int {
+//     int fd = open_file();
+//     f.defer(close_file, fd);         // fn and arguments copied now, called as close_file(fd)
+//     for (int i = 0; i < 3; ++i)
+//       f.defer([i] { log(i); });      // accumulates until the *function* ends: logs 2, 1, 0
+//     return 1;
+//   });
+//
+//   // Named result (Go: func g() (r int)): deferred calls may change r after the body returned.
+//   int r = gort::func<int>([&](gort::frame& f, int& r) {
+//     f.defer([&] { r *= 2; });
+//     r = 21;
+//   });                                // r == 42
+//
+// Read this before the first use (C++ scoping): deferred calls run after the body has returned,
+// so the body's own locals are already destroyed. A deferred call must not refer to a local of
+// the body by reference: capture by value, or move the resource into the callable
+// (`f.defer([in = std::move(in)]() mutable { in.close(); })`). Variables of the enclosing scope
+// (like the named result) stay valid. AddressSanitizer reports the mistake as a
+// stack-use-after-scope or stack-use-after-return.
+//
+// Cost: the first 8 deferred calls of an activation whose callable and arguments fit in 24 bytes
+// are stored inline in the frame (Go's open-coded defers: no allocation, no list). Later ones use
+// 64-byte records from a per-thread pool (Go's per-P defer pool); a callable and arguments larger
+// than 48 bytes are allocated on the heap. gort::stats() counts each path.
+
+#pragma once
+
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <new>
+#include <type_traits>
+#include <utility>
+
+#if defined(__GLIBCXX__)
+#include <cxxabi.h>
+#endif
+
+#include <gort/detail/defer_core.hpp>
+#include <gort/panic.hpp>
+
+#if !defined(GORT_FRAME_CHECKS)
+#if defined(NDEBUG)
+#define GORT_FRAME_CHECKS 0
+#else
+#define GORT_FRAME_CHECKS 1
+#endif
+#endif
+
+namespace gort {
+
+namespace internal {
+struct frame_access;
+}
+
+// frame is one activation of a gort::func. Only gort::func creates frames; the body receives a
+// reference to its own. Not copyable or movable. Thread safety: a frame belongs to the thread (or
+// goroutine) running its function; defer() from another thread is undefined.
+class frame : private internal::frame_link {
+ public:
+  frame(const frame&) = delete;
+  frame& operator=(const frame&) = delete;
+  // The destructor unlinks the frame; only gort::func's own frames are ever destroyed.
+  ~frame() {
+    internal::tls.top = parent;
+#if GORT_FRAME_CHECKS
+    *static_cast<volatile std::uint32_t*>(&magic_) = kDead;
+#endif
+  }
+
+  // defer registers `fn(args...)` to run when this function ends: after the body returns, when a
+  // panic unwinds through it, or when the goroutine calls goexit(). Calls run last-in, first-out.
+  // `fn` and `args` are decay-copied (or moved) now, as Go evaluates a deferred call's function
+  // value and arguments at the defer statement, and invoked once as
+  // std::invoke(std::move(fn), std::move(args)...), so member-function pointers and move-only
+  // arguments work. Never blocks. Registering on a frame whose function has finished is a fatal
+  // error (checked in debug builds, undefined behaviour otherwise).
+  template <class Fn, class... Args>
+  void defer(Fn&& fn, Args&&... args) {
+    using C = internal::stored_call_t<Fn, Args...>;
+    constexpr bool invocable = std::is_invocable_v<std::decay_t<Fn>&&, std::decay_t<Args>&&...>;
+    static_assert(invocable,
+                  "gort::frame::defer: the deferred callable cannot be invoked with the given "
+                  "arguments; it is called later as std::invoke(std::move(fn), "
+                  "std::move(args)...) with fn and args decay-copied at the defer statement");
+    if constexpr (invocable) {
+#if GORT_FRAME_CHECKS
+      check_live();
+#endif
+      if constexpr (internal::fits_inline<C>) {
+        if (inline_count_ < internal::kInlineDefers) [[likely]] {
+          internal::inline_slot& s = slots_[inline_count_];
+          ::new (static_cast<void*>(s.buf))
+              C(internal::make_stored_call(std::forward<Fn>(fn), std::forward<Args>(args)...));
+          s.run = &internal::defer_ops<C>::run_inline;
+          ++inline_count_;
+          return;
+        }
+      }
+      push_record<C>(std::forward<Fn>(fn), std::forward<Args>(args)...);
+    }
+  }
+
+ private:
+  friend struct internal::frame_access;
+
+  // Bit of inline_count_ set once the inline slots are closed: when the first record is chained
+  // (later defers must run before it, so they chain too) and while the deferred calls run.
+  static constexpr std::uint32_t kSealed = 0x80000000u;
+  static constexpr std::uint32_t kLive = 0x60a7f4a3u;
+  static constexpr std::uint32_t kDead = 0xdeadf4a3u;
+
+  frame() noexcept {
+    internal::thread_state& ts = internal::tls;
+    internal::frame_link* p = ts.top;
+    if (p == nullptr) [[unlikely]]
+      p = internal::register_thread();
+    parent = p;
+    ts.top = this;
+  }
+
+  template <class C, class Fn, class... Args>
+  void push_record(Fn&& fn, Args&&... args) {
+    internal::defer_record* r;
+    if constexpr (internal::fits_record<C>) {
+      r = internal::pool_get();
+      ::new (static_cast<void*>(static_cast<internal::pooled_record*>(r)->buf))
+          C(internal::make_stored_call(std::forward<Fn>(fn), std::forward<Args>(args)...));
+      r->run = &internal::defer_ops<C>::run_pooled;
+      ++internal::tls.count.defers_pooled;
+    } else {
+      r = new internal::heap_record<C>(
+          internal::make_stored_call(std::forward<Fn>(fn), std::forward<Args>(args)...));
+      r->run = &internal::defer_ops<C>::run_heap;
+      internal::counters& c = internal::tls.count;
+      ++c.defers_heap;
+      c.heap_bytes += sizeof(internal::heap_record<C>);
+    }
+    r->next = chain_;
+    chain_ = r;
+    inline_count_ |= kSealed;
+  }
+
+  // run_return runs the deferred calls after the body returned normally. A deferred call that
+  // panics leaves the frame consistent (the rest still pending) for drain().
+  void run_return() {
+    std::uint32_t n = inline_count_;
+    if (n == 0 && chain_ == nullptr) [[likely]]
+      return;
+    internal::tls.count.defers_inline += n & ~kSealed;
+    ++internal::tls.count.frames;
+    inline_count_ = n | kSealed;
+    if (chain_ != nullptr) [[unlikely]]
+      run_chain();
+    for (n &= ~kSealed; n != 0;) {
+      --n;
+      inline_count_ = n | kSealed;
+      slots_[n].run(slots_[n].buf);
+      if (chain_ != nullptr) [[unlikely]]  // a deferred call deferred more on this frame
+        run_chain();
+    }
+  }
+
+  void run_chain() {
+    while (internal::defer_record* r = chain_) {
+      chain_ = r->next;
+      r->run(r);
+    }
+  }
+
+  // run_next runs the newest pending deferred call; false when none is left.
+  bool run_next() {
+    if (internal::defer_record* r = chain_) {
+      chain_ = r->next;
+      r->run(r);
+      return true;
+    }
+    std::uint32_t n = inline_count_ & ~kSealed;
+    if (n == 0) return false;
+    --n;
+    inline_count_ = n | kSealed;
+    slots_[n].run(slots_[n].buf);
+    return true;
+  }
+
+  // Exception paths (src/defer/frame.cpp). Each runs the pending deferred calls in panic mode;
+  // it returns normally when a deferred call recovered (the function then returns normally), and
+  // otherwise rethrows the panic towards the parent frame.
+  void on_panic(internal::panic_record* p);
+  void on_foreign(std::exception_ptr e);
+  void on_forced_unwind();
+  void drain(internal::panic_record* p);
+  bool outermost() const noexcept { return parent->parent == nullptr; }
+  void check_live() const;
+
+  std::uint32_t inline_count_ = 0;  // inline slots used, | kSealed once closed
+#if GORT_FRAME_CHECKS
+  std::uint32_t magic_ = kLive;
+#else
+  std::uint32_t magic_;  // unused in release builds; keeps the layout identical
+#endif
+  internal::defer_record* chain_ = nullptr;  // chained records, newest first
+  internal::inline_slot slots_[internal::kInlineDefers];
+};
+
+namespace internal {
+
+struct frame_access {
+  static frame make() noexcept { return frame(); }
+  template <class Run>
+  static void guarded(frame& f, Run&& run) {
+    try {
+      run();
+      f.run_return();
+    } catch (panic_signal& s) {
+      f.on_panic(s.record());
+    }
+#if defined(__GLIBCXX__)
+    catch (abi::__forced_unwind&) {
+      f.on_forced_unwind();  // thread cancellation: run the deferred calls as goexit does
+      throw;
+    }
+#endif
+    catch (...) {
+      f.on_foreign(std::current_exception());
+    }
+  }
+};
+
+[[noreturn]] void fatal_no_value_after_recover();
+
+template <class T>
+T recovered_result() {
+  if constexpr (std::is_default_constructible_v<T> && !std::is_reference_v<T>)
+    return T{};
+  else
+    fatal_no_value_after_recover();
+}
+
+template <class R, class Body>
+struct func_result {
+  using type = R;
+};
+template <class Body>
+struct func_result<void, Body> {
+  using type = std::invoke_result_t<Body&, frame&>;
+};
+
+}  // namespace internal
+
+// func runs `body` as one Go function activation and returns what it returns.
+//
+// With R = void, `body` is invocable as T(gort::frame&) and func returns T. With R given, `body`
+// is invocable as void(gort::frame&, R&): R is the named result, value-initialized, that
+// deferred calls may read and change after the body returned or recovered; func returns its
+// final value. If a deferred call recovers a panic, func returns normally: the named result, or a
+// value-initialized T (a T that is not default-constructible then is a fatal error).
+template <class R = void, class Body>
+auto func(Body&& body) -> typename internal::func_result<R, Body>::type {
+  if constexpr (std::is_void_v<R>) {
+    static_assert(std::is_invocable_v<Body&, frame&>,
+                  "gort::func: the body must be invocable as body(gort::frame&); with a named "
+                  "result R, use gort::func<R>(body) with body(gort::frame&, R&)");
+    using T = std::invoke_result_t<Body&, frame&>;
+    frame f = internal::frame_access::make();
+    if constexpr (std::is_void_v<T>) {
+      internal::frame_access::guarded(f, [&] { body(f); });
+    } else {
+      // The result is built inside the guarded region, then moved out; a recovered panic leaves
+      // a value-initialized one.
+      alignas(T) unsigned char space[sizeof(std::conditional_t<std::is_reference_v<T>,
+                                                               std::remove_reference_t<T>*, T>)];
+      bool have = false;
+      if constexpr (std::is_reference_v<T>) {
+        internal::frame_access::guarded(f, [&] {
+          ::new (static_cast<void*>(space)) std::remove_reference_t<T>*(&body(f));
+          have = true;
+        });
+        if (!have) return internal::recovered_result<T>();
+        return static_cast<T>(**std::launder(reinterpret_cast<std::remove_reference_t<T>**>(space)));
+      } else {
+        struct holder {
+          unsigned char* space;
+          bool* have;
+          ~holder() {
+            if (*have) std::launder(reinterpret_cast<T*>(space))->~T();
+          }
+        } cleanup{space, &have};
+        internal::frame_access::guarded(f, [&] {
+          ::new (static_cast<void*>(space)) T(body(f));
+          have = true;
+        });
+        if (!have) return internal::recovered_result<T>();
+        return std::move(*std::launder(reinterpret_cast<T*>(space)));
+      }
+    }
+  } else {
+    static_assert(std::is_invocable_v<Body&, frame&, R&>,
+                  "gort::func<R>: the body must be invocable as body(gort::frame&, R&), where R& "
+                  "is the named result");
+    R result{};
+    {
+      frame f = internal::frame_access::make();
+      internal::frame_access::guarded(f, [&] { body(f, result); });
+    }
+    return result;
+  }
+}
+
+}  // namespace gort

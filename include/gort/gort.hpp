@@ -1,0 +1,10 @@
+// Copyright 2026 The gort Authors.
+//
+// gort: Go's runtime semantics for C++20. The umbrella header; see shared/API.md for the
+// contract and docs/ARCHITECTURE.md for how the parts fit.
+
+#pragma once
+
+#include <gort/frame.hpp>
+#include <gort/panic.hpp>
+#include <gort/stats.hpp>

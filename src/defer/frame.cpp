@@ -1,0 +1,155 @@
+// Copyright 2026 The gort Authors.
+//
+// The frame core: how gort::func runs deferred calls on the paths where something unwinds.
+//
+// Terms (Go's, see runtime/panic.go):
+//   frame     one activation of a gort::func. Lives on the stack of the code that called func;
+//             linked to its parent through thread_state::top (the innermost frame).
+//   defer     a deferred call. The first 8 small ones sit in the frame's inline slots (Go's
+//             open-coded defers); later or larger ones are records chained newest-first.
+//   panic     a panic_record on the thread's panic list (newest first), carried between frames by
+//             a C++ exception: a panic_signal, or the user's own exception object.
+//   goexit    a panic_record with goexit set: runs defers like a panic, recover() ignores it.
+//
+// Flow. gort::func runs the body inside one try block (frame_access::guarded). The normal path
+// runs the deferred calls inline (frame::run_return, no call into this file). Anything that
+// unwinds into the frame's handlers comes here: on_panic (a gort panic or goexit), on_foreign (a
+// C++ exception), on_forced_unwind (thread cancellation). They all end in drain(), Go's gopanic
+// loop for one frame: run the pending deferred calls newest first, each inside its own try
+// block, then either return (recovered: func returns normally) or throw the panic on to the
+// parent frame.
+//
+// Invariants.
+//   - A deferred call is removed from the frame before it runs, so a deferred call that panics
+//     leaves exactly the not-yet-run calls pending.
+//   - Within drain, `p` is the panic the frame is running for, or nullptr when the frame runs its
+//     calls because of a normal return (or after a recover). A panic escaping a deferred call
+//     replaces `p`; if `p` was non-null it is marked aborted (Go: the newer panic "aborts" the
+//     older, which is still printed, and removed when the newer one is recovered).
+//   - recover() succeeds only while p->defer_frame is the innermost frame: set around each
+//     deferred call run for p, cleared afterwards. A new gort::func entered by the deferred call
+//     becomes the innermost frame, so recover() inside it returns nothing, as in Go.
+//   - Recovery takes effect when the deferred call that recovered returns: p leaves the list with
+//     every aborted panic under it; an aborted goexit under it resumes instead (Go 1.14+).
+//
+// Rejected: running deferred calls during the search phase (before the stack unwinds, as Go does)
+// with a personality hook. It would run defers before the destructors of the body's locals, which
+// C++ code cannot expect, and ties gort to one unwinder's internals.
+
+#include <cstdlib>
+#include <exception>
+
+#include <gort/frame.hpp>
+
+#include "defer/panic_record.hpp"
+
+namespace gort {
+
+using internal::panic_record;
+using internal::thread_state;
+
+void frame::on_panic(panic_record* p) {
+  internal::adopt_signal(internal::tls, this, p);
+  drain(p);
+}
+
+void frame::on_foreign(std::exception_ptr e) {
+  drain(internal::adopt_foreign(internal::tls, this, std::move(e)));
+}
+
+void frame::drain(panic_record* p) {
+  thread_state& ts = internal::tls;
+  for (;;) {
+    if (p != nullptr) {
+      p->state = internal::panic_state::processing;
+      p->defer_frame = this;
+    }
+    panic_record* newer = nullptr;
+    bool ran;
+    try {
+      ran = run_next();
+    } catch (internal::panic_signal& s) {
+      newer = s.record();
+      internal::adopt_signal(ts, this, newer);
+    }
+#if defined(__GLIBCXX__)
+    catch (abi::__forced_unwind&) {
+      if (p != nullptr) p->defer_frame = nullptr;
+      on_forced_unwind();
+      throw;
+    }
+#endif
+    catch (...) {
+      newer = internal::adopt_foreign(ts, this, std::current_exception());
+    }
+    if (p != nullptr) p->defer_frame = nullptr;
+    if (newer != nullptr) {
+      if (p != nullptr && p != newer) p->aborted = true;
+      p = newer;
+      continue;
+    }
+    if (!ran) break;
+    if (p != nullptr && p->recovered) {
+      // Records created and swallowed inside the deferred call may sit above p.
+      internal::prune_stale(ts, this, p, false);
+      panic_record* resume = nullptr;
+      internal::remove_panic(ts, p);
+      while (ts.panic != nullptr && ts.panic->aborted) {
+        if (ts.panic->goexit) {
+          resume = ts.panic;
+          resume->aborted = false;
+          break;
+        }
+        internal::remove_panic(ts, ts.panic);
+      }
+      p = resume;
+    }
+  }
+  if (p == nullptr) return;  // recovered: the function returns normally
+  if (outermost()) {
+    if (p->goexit) {  // goexit on a plain thread ends the outermost gort::func
+      internal::clear_panics(ts);
+      return;
+    }
+    internal::escape_outermost(ts, p);
+  }
+  p->state = internal::panic_state::in_flight;
+  p->target = parent;
+  internal::rethrow_panic(p);
+}
+
+void frame::on_forced_unwind() {
+  // The thread is being cancelled (pthread_cancel/pthread_exit): run what is pending the way
+  // goexit does, with recover() disabled, then let the unwind go on.
+  thread_state& ts = internal::tls;
+  auto* g = new panic_record;
+  g->goexit = true;
+  g->state = internal::panic_state::processing;
+  internal::push_panic(ts, g);
+  for (;;) {
+    bool ran;
+    try {
+      ran = run_next();
+    } catch (...) {
+      internal::fatal("panic in a deferred call while the thread was being cancelled");
+    }
+    if (!ran) break;
+  }
+  internal::remove_panic(ts, g);
+}
+
+void frame::check_live() const {
+  if (magic_ != kLive)
+    internal::fatal("gort::frame used after its function finished (defer on a dead frame)");
+}
+
+namespace internal {
+
+void fatal_no_value_after_recover() {
+  fatal(
+      "gort::func recovered a panic but its result type cannot be value-initialized; use a named "
+      "result (gort::func<R>) for functions that recover");
+}
+
+}  // namespace internal
+}  // namespace gort

@@ -1,0 +1,265 @@
+// Copyright 2026 The gort Authors.
+//
+// panic, recover, goexit and the thread's panic list.
+//
+// The panic list (thread_state::panic, newest first) is Go's g._panic: every panic that started
+// and has not ended, including aborted ones (a newer panic started in a deferred call they were
+// running) and recovered ones whose deferred call then panicked again; Go prints them all when
+// the program dies. See src/defer/frame.cpp for how frames walk it.
+//
+// Lifetime. A record is freed when it is off the list and no panic_signal refers to it. Records
+// are carried by C++ exceptions, and C++ code may catch and drop one between two frames (Go code
+// cannot). Two rules keep the list true anyway:
+//   - a gort panic_signal counts references: when the last signal of an in-flight record dies,
+//     a catch block swallowed it, and it leaves the list;
+//   - a C++ exception carries no signal, so records for them are pruned by position: a record in
+//     flight towards frame T is stale once a frame at or outside T handles something else.
+//
+// Thread safety: the list belongs to one thread (later: one goroutine). Moving a std::exception_ptr
+// of a gort panic to another thread and rethrowing it there is not supported.
+
+#include <cxxabi.h>
+
+#include <cinttypes>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <string>
+
+#include <gort/frame.hpp>
+#include <gort/panic.hpp>
+
+#include "defer/panic_record.hpp"
+
+namespace gort {
+namespace internal {
+
+// ---------------------------------------------------------------------------------------------
+// panic_signal reference counting.
+
+panic_signal::panic_signal(panic_record* record) noexcept : record_(record) { ++record_->refs; }
+
+panic_signal::panic_signal(const panic_signal& other) noexcept : record_(other.record_) {
+  ++record_->refs;
+}
+
+panic_signal::~panic_signal() {
+  panic_record* p = record_;
+  if (--p->refs != 0) return;
+  if (!p->on_list) {
+    delete p;
+  } else if (p->state == panic_state::in_flight) {
+    remove_panic(tls, p);  // swallowed between frames
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The list.
+
+void push_panic(thread_state& ts, panic_record* p) {
+  p->link = ts.panic;
+  p->on_list = true;
+  ts.panic = p;
+}
+
+void remove_panic(thread_state& ts, panic_record* p) {
+  for (panic_record** at = &ts.panic; *at != nullptr; at = &(*at)->link) {
+    if (*at == p) {
+      *at = p->link;
+      break;
+    }
+  }
+  p->link = nullptr;
+  p->on_list = false;
+  p->state = panic_state::detached;
+  p->defer_frame = nullptr;
+  if (p->refs == 0) delete p;
+}
+
+static bool outside_or_at(const frame_link* at, const frame_link* target, bool inclusive) {
+  // Frames of one thread share one stack, which grows down: outer frames sit at higher addresses.
+  auto a = reinterpret_cast<std::uintptr_t>(at);
+  auto t = reinterpret_cast<std::uintptr_t>(target);
+  return inclusive ? a >= t : a > t;
+}
+
+void prune_stale(thread_state& ts, frame_link* at, panic_record* keep, bool unwinding) {
+  panic_record* p = ts.panic;
+  while (p != nullptr) {
+    panic_record* next = p->link;
+    if (p != keep && p->state == panic_state::in_flight &&
+        outside_or_at(at, p->target, !unwinding))
+      remove_panic(ts, p);
+    p = next;
+  }
+}
+
+void clear_panics(thread_state& ts) {
+  while (ts.panic != nullptr) remove_panic(ts, ts.panic);
+}
+
+panic_record* adopt_foreign(thread_state& ts, frame_link* at, std::exception_ptr e) {
+  panic_record* found = nullptr;
+  for (panic_record* p = ts.panic; p != nullptr; p = p->link) {
+    if (p->foreign == e) {
+      found = p;
+      break;
+    }
+  }
+  prune_stale(ts, at, found, false);
+  if (found != nullptr) return found;
+  auto* p = new panic_record;
+  p->value = e;
+  p->describe = &describe_value<std::exception_ptr>;
+  p->foreign = std::move(e);
+  p->state = panic_state::processing;
+  push_panic(ts, p);
+  ++ts.count.panics;
+  return p;
+}
+
+void adopt_signal(thread_state& ts, frame_link* at, panic_record* p) {
+  prune_stale(ts, at, p, false);
+  if (!p->on_list) push_panic(ts, p);  // it had been dropped (caught and kept, then rethrown)
+  p->state = panic_state::processing;
+}
+
+void rethrow_panic(panic_record* p) {
+  if (p->foreign) std::rethrow_exception(p->foreign);
+  throw panic_signal(p);
+}
+
+static std::string panic_line(const panic_record* p) {
+  std::string s = "panic: " + p->describe(p->value);
+  if (p->recovered) s += " [recovered]";
+  return s;
+}
+
+// Go's printpanics: oldest first, each later one on a line of its own starting with a tab.
+static std::string panic_report(const panic_record* newest) {
+  if (newest == nullptr) return "";
+  std::string older = panic_report(newest->link);
+  if (newest->goexit) return older;
+  if (!older.empty()) older += "\t";
+  return older + panic_line(newest) + "\n";
+}
+
+void escape_outermost(thread_state& ts, panic_record* p) {
+  if (p->foreign) {
+    std::exception_ptr e = p->foreign;
+    clear_panics(ts);
+    std::rethrow_exception(e);
+  }
+  std::any value = p->value;
+  std::string text = p->describe(p->value);
+  std::string report = panic_report(ts.panic);
+  clear_panics(ts);
+  throw panic_error(std::move(value), std::move(text), std::move(report));
+}
+
+// ---------------------------------------------------------------------------------------------
+// panic, recover, goexit.
+
+static bool in_frame(const thread_state& ts) {
+  return ts.top != nullptr && ts.top != &ts.root;
+}
+
+void panic_any(std::any value, describe_fn describe) {
+  thread_state& ts = tls;
+  ++ts.count.panics;
+  if (!in_frame(ts)) {
+    // No frame to unwind through: the panic leaves at once, as from an outermost frame.
+    std::string text = describe(value);
+    std::string report = "panic: " + text + "\n";
+    throw panic_error(std::move(value), std::move(text), std::move(report));
+  }
+  auto* p = new panic_record;
+  p->value = std::move(value);
+  p->describe = describe;
+  p->target = ts.top;
+  push_panic(ts, p);
+  throw panic_signal(p);
+}
+
+}  // namespace internal
+
+std::any recover() {
+  internal::thread_state& ts = internal::tls;
+  internal::panic_record* p = ts.panic;
+  if (p == nullptr) return {};
+  if (p->state == internal::panic_state::in_flight) {
+    internal::prune_stale(ts, ts.top, nullptr, std::uncaught_exceptions() > 0);
+    p = ts.panic;
+    if (p == nullptr) return {};
+  }
+  if (p->state != internal::panic_state::processing || p->goexit || p->recovered ||
+      p->defer_frame != ts.top)
+    return {};
+  p->recovered = true;
+  ++ts.count.recovers;
+  return p->value;
+}
+
+void goexit() {
+  internal::thread_state& ts = internal::tls;
+  if (!internal::in_frame(ts))
+    internal::fatal("goexit called with no gort::func to end on this thread");
+  auto* p = new internal::panic_record;
+  p->goexit = true;
+  p->target = ts.top;
+  internal::push_panic(ts, p);
+  ++ts.count.goexits;
+  throw internal::panic_signal(p);
+}
+
+panic_error::panic_error(std::any value, std::string text, std::string report)
+    : value_(std::move(value)), text_(std::move(text)), report_(std::move(report)) {}
+
+// ---------------------------------------------------------------------------------------------
+// Printing panic values (Go's printpanicval).
+
+namespace internal {
+
+std::string format_go_float(double v) {
+  // Go's print/println of a float64: "+1.500000e+000".
+  if (std::isnan(v)) return "NaN";
+  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%+.6e", v);
+  std::string s(buf);
+  std::size_t e = s.find('e');
+  std::string mant = s.substr(0, e);
+  char sign = s[e + 1];
+  std::string digits = s.substr(e + 2);
+  while (digits.size() < 3) digits.insert(0, "0");
+  return mant + "e" + sign + digits;
+}
+
+static std::string demangle(const char* name) {
+  int status = 0;
+  std::unique_ptr<char, void (*)(void*)> d(abi::__cxa_demangle(name, nullptr, nullptr, &status),
+                                           std::free);
+  return status == 0 && d ? std::string(d.get()) : std::string(name);
+}
+
+std::string describe_exception(const std::exception_ptr& e) {
+  if (!e) return "nil";
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& x) {
+    return x.what();
+  } catch (...) {
+    const std::type_info* t = abi::__cxa_current_exception_type();
+    return "(C++ exception " + (t != nullptr ? demangle(t->name()) : std::string("?")) + ")";
+  }
+}
+
+std::string describe_opaque(const std::type_info& type, const void* address) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%p", address);
+  return "(" + demangle(type.name()) + ") " + buf;
+}
+
+}  // namespace internal
+}  // namespace gort

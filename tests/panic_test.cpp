@@ -1,0 +1,457 @@
+// Copyright 2026 The gort Authors.
+//
+// Tests of panic, recover and goexit: each rule of Go's spec and runtime (panic.go) that gort
+// reproduces. Tests record events in a log and compare with the order Go produces; the Go twins
+// in tests/go/semantics.go print the same logs.
+
+#include <pthread.h>
+
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gort/gort.hpp>
+#include <gtest/gtest.h>
+
+namespace {
+
+using Log = std::vector<std::string>;
+
+std::string str(const std::any& v) {
+  if (!v.has_value()) return "<nil>";
+  if (auto* s = std::any_cast<std::string>(&v)) return *s;
+  if (auto* i = std::any_cast<int>(&v)) return std::to_string(*i);
+  if (auto* e = std::any_cast<std::exception_ptr>(&v)) {
+    try {
+      std::rethrow_exception(*e);
+    } catch (const std::exception& x) {
+      return std::string("exception:") + x.what();
+    } catch (...) {
+      return "exception:?";
+    }
+  }
+  return "<other>";
+}
+
+TEST(Panic, RecoverReturnsTheValueAndTheFunctionReturnsNormally) {
+  Log log;
+  int r = gort::func([&](gort::frame& f) -> int {
+    f.defer([&] { log.push_back("recovered " + str(gort::recover())); });
+    gort::panic("boom");
+    log.push_back("not reached");
+    return 5;
+  });
+  EXPECT_EQ(r, 0);  // value-initialized result
+  EXPECT_EQ(log, (Log{"recovered boom"}));
+}
+
+TEST(Panic, NamedResultSetByADeferredCallAfterRecover) {
+  int r = gort::func<int>([&](gort::frame& f, int& r) {
+    r = 1;
+    f.defer([&] {
+      if (gort::recover().has_value()) r = -1;
+    });
+    gort::panic(7);
+  });
+  EXPECT_EQ(r, -1);
+}
+
+TEST(Panic, DeferredCallsOfEveryFrameRunWhileThePanicUnwinds) {
+  Log log;
+  gort::func([&](gort::frame& outer) {
+    outer.defer([&] { log.push_back("outer recovered " + str(gort::recover())); });
+    gort::func([&](gort::frame& mid) {
+      mid.defer([&] { log.push_back("mid"); });
+      gort::func([&](gort::frame& inner) {
+        inner.defer([&] { log.push_back("inner"); });
+        gort::panic(3);
+      });
+      log.push_back("not reached");
+    });
+  });
+  EXPECT_EQ(log, (Log{"inner", "mid", "outer recovered 3"}));
+}
+
+TEST(Panic, RecoverIsEmptyOutsideDeferredCalls) {
+  EXPECT_FALSE(gort::recover().has_value());
+  gort::func([](gort::frame& f) {
+    EXPECT_FALSE(gort::recover().has_value());
+    f.defer([] { EXPECT_FALSE(gort::recover().has_value()); });  // normal return, no panic
+  });
+}
+
+TEST(Panic, RecoverIsEmptyInsideANewFrameCalledFromTheDeferredCall) {
+  Log log;
+  gort::func([&](gort::frame& f) {
+    f.defer([&] { log.push_back("direct " + str(gort::recover())); });
+    f.defer([&] {
+      gort::func([&](gort::frame&) { log.push_back("nested " + str(gort::recover())); });
+    });
+    gort::panic("p");
+  });
+  EXPECT_EQ(log, (Log{"nested <nil>", "direct p"}));
+}
+
+TEST(Panic, RecoverIsEmptyInDeferredCallsRunByANormalReturnDuringAPanic) {
+  // The deferred call of `outer` runs because of the panic; it calls g, a normal function
+  // whose own deferred call runs at g's normal return: recover there returns nil in Go.
+  Log log;
+  gort::func([&](gort::frame& outer) {
+    outer.defer([&] { log.push_back("outer " + str(gort::recover())); });
+    outer.defer([&] {
+      gort::func([&](gort::frame& g) { g.defer([&] { log.push_back("g " + str(gort::recover())); }); });
+    });
+    gort::panic("x");
+  });
+  EXPECT_EQ(log, (Log{"g <nil>", "outer x"}));
+}
+
+TEST(Panic, SecondRecoverReturnsEmpty) {
+  Log log;
+  gort::func([&](gort::frame& f) {
+    f.defer([&] {
+      log.push_back("first " + str(gort::recover()));
+      log.push_back("second " + str(gort::recover()));
+    });
+    gort::panic("once");
+  });
+  EXPECT_EQ(log, (Log{"first once", "second <nil>"}));
+}
+
+TEST(Panic, APanicInADeferredCallReplacesTheRunningOne) {
+  Log log;
+  gort::func([&](gort::frame& f) {
+    f.defer([&] { log.push_back("recovered " + str(gort::recover())); });
+    f.defer([&] { gort::panic("second"); });
+    gort::panic("first");
+  });
+  EXPECT_EQ(log, (Log{"recovered second"}));
+}
+
+TEST(Panic, UnrecoveredReplacedPanicsAreAllReported) {
+  try {
+    gort::func([&](gort::frame& f) {
+      f.defer([&] { gort::panic("second"); });
+      gort::panic("first");
+    });
+    FAIL() << "no panic_error";
+  } catch (const gort::panic_error& e) {
+    EXPECT_STREQ(e.what(), "second");
+    EXPECT_EQ(e.report(), "panic: first\n\tpanic: second\n");
+  }
+}
+
+TEST(Panic, RepanicAfterRecoverIsReportedAsRecovered) {
+  try {
+    gort::func([&](gort::frame& f) {
+      f.defer([&] {
+        std::any v = gort::recover();
+        gort::panic("re-" + str(v));
+      });
+      gort::panic("first");
+    });
+    FAIL() << "no panic_error";
+  } catch (const gort::panic_error& e) {
+    EXPECT_EQ(str(e.value()), "re-first");
+    EXPECT_EQ(e.report(), "panic: first [recovered]\n\tpanic: re-first\n");
+  }
+}
+
+TEST(Panic, RepanicAfterRecoverCanBeRecoveredFurtherUp) {
+  Log log;
+  gort::func([&](gort::frame& outer) {
+    outer.defer([&] { log.push_back("outer " + str(gort::recover())); });
+    gort::func([&](gort::frame& inner) {
+      inner.defer([&] {
+        std::any v = gort::recover();
+        log.push_back("inner " + str(v));
+        gort::panic("again");
+      });
+      gort::panic("once");
+    });
+  });
+  EXPECT_EQ(log, (Log{"inner once", "outer again"}));
+  EXPECT_FALSE(gort::recover().has_value());
+}
+
+TEST(Panic, PanicInADeferredCallDuringANormalReturn) {
+  Log log;
+  int r = gort::func<int>([&](gort::frame& f, int& r) {
+    f.defer([&] {
+      log.push_back("recovered " + str(gort::recover()));
+      r += 1;
+    });
+    f.defer([&] { gort::panic("late"); });
+    f.defer([&] { log.push_back("before"); });
+    r = 10;
+  });
+  EXPECT_EQ(log, (Log{"before", "recovered late"}));
+  EXPECT_EQ(r, 11);
+}
+
+TEST(Panic, PanicRecoveredInANestedFrameDoesNotStopTheOuterPanic) {
+  Log log;
+  gort::func([&](gort::frame& outer) {
+    outer.defer([&] { log.push_back("outer " + str(gort::recover())); });
+    outer.defer([&] {
+      gort::func([&](gort::frame& g) {
+        g.defer([&] { log.push_back("g " + str(gort::recover())); });
+        gort::panic("inner");
+      });
+      log.push_back("after g");
+    });
+    gort::panic("outer");
+  });
+  EXPECT_EQ(log, (Log{"g inner", "after g", "outer outer"}));
+}
+
+TEST(Panic, CppExceptionsArePanicsWithAnExceptionPtrValue) {
+  Log log;
+  gort::func([&](gort::frame& f) {
+    f.defer([&] {
+      std::any v = gort::recover();
+      ASSERT_TRUE(v.type() == typeid(std::exception_ptr));
+      log.push_back(str(v));
+    });
+    throw std::out_of_range("index 5");
+  });
+  EXPECT_EQ(log, (Log{"exception:index 5"}));
+}
+
+TEST(Panic, AnUnrecoveredCppExceptionKeepsItsType) {
+  Log log;
+  EXPECT_THROW(
+      gort::func([&](gort::frame& outer) {
+        outer.defer([&] { log.push_back("outer"); });
+        gort::func([&](gort::frame& inner) {
+          inner.defer([&] { log.push_back("inner"); });
+          throw std::out_of_range("oops");
+        });
+      }),
+      std::out_of_range);
+  EXPECT_EQ(log, (Log{"inner", "outer"}));
+  EXPECT_FALSE(gort::recover().has_value());
+}
+
+TEST(Panic, UserCatchBlocksBetweenFramesStillWork) {
+  // C++ code between two frames may catch the exception it knows; the panic then ends there
+  // and leaves nothing behind for recover().
+  Log log;
+  gort::func([&](gort::frame& outer) {
+    outer.defer([&] { log.push_back("outer sees " + str(gort::recover())); });
+    try {
+      gort::func([&](gort::frame& inner) {
+        inner.defer([&] { log.push_back("inner"); });
+        throw std::runtime_error("handled");
+      });
+    } catch (const std::runtime_error& e) {
+      log.push_back(std::string("caught ") + e.what());
+    }
+    try {
+      gort::func([&](gort::frame&) { gort::panic("swallowed"); });
+    } catch (...) {
+      log.push_back("caught panic");
+    }
+  });
+  EXPECT_EQ(log, (Log{"inner", "caught handled", "caught panic", "outer sees <nil>"}));
+}
+
+TEST(Panic, EveryDestructorBetweenThePanicAndTheRecoveringFrameRuns) {
+  Log log;
+  struct Noisy {
+    Log* log;
+    std::string name;
+    ~Noisy() { log->push_back("~" + name); }
+  };
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Winfinite-recursion"  // it ends: n counts down to the panic
+  auto deep = [&](auto& self, int n) -> void {
+    Noisy guard{&log, std::to_string(n)};
+    if (n > 0)
+      self(self, n - 1);
+    else
+      gort::panic("deep");
+  };
+#pragma GCC diagnostic pop
+  gort::func([&](gort::frame& f) {
+    Noisy body_local{&log, "body"};
+    f.defer([&] { log.push_back("recover " + str(gort::recover())); });
+    deep(deep, 3);
+  });
+  EXPECT_EQ(log, (Log{"~0", "~1", "~2", "~3", "~body", "recover deep"}));
+}
+
+TEST(Panic, PanicValuesArePrintedAsGoPrintsThem) {
+  auto text = [](auto v) -> std::string {
+    try {
+      gort::func([&](gort::frame&) { gort::panic(v); });
+    } catch (const gort::panic_error& e) {
+      return e.what();
+    }
+    return "no panic";
+  };
+  EXPECT_EQ(text("literal"), "literal");
+  EXPECT_EQ(text(std::string("string")), "string");
+  EXPECT_EQ(text(42), "42");
+  EXPECT_EQ(text(-7L), "-7");
+  EXPECT_EQ(text(true), "true");
+  EXPECT_EQ(text(1.5), "+1.500000e+000");
+  EXPECT_EQ(text(-2.5e-10), "-2.500000e-010");
+  EXPECT_EQ(text(gort::runtime_error("send on closed channel")), "send on closed channel");
+  struct Opaque {
+    int x;
+  };
+  EXPECT_EQ(text(Opaque{1}).rfind("(", 0), 0u);
+}
+
+TEST(Panic, StringLiteralsAreStoredAsStdString) {
+  gort::func([](gort::frame& f) {
+    f.defer([] {
+      std::any v = gort::recover();
+      EXPECT_TRUE(v.type() == typeid(std::string));
+    });
+    gort::panic("text");
+  });
+}
+
+TEST(Panic, PanicLeavingTheOutermostFrameBecomesPanicError) {
+  Log log;
+  try {
+    gort::func([&](gort::frame& f) {
+      f.defer([&] { log.push_back("deferred"); });
+      gort::panic(99);
+    });
+    FAIL();
+  } catch (const gort::panic_error& e) {
+    EXPECT_STREQ(e.what(), "99");
+    EXPECT_EQ(std::any_cast<int>(e.value()), 99);
+    EXPECT_EQ(e.report(), "panic: 99\n");
+  }
+  EXPECT_EQ(log, (Log{"deferred"}));
+}
+
+TEST(Panic, PanicWithNoFrameAtAllIsAPanicError) {
+  EXPECT_THROW(gort::panic("bare"), gort::panic_error);
+}
+
+TEST(Panic, RuntimeErrorIsAStdRuntimeError) {
+  gort::runtime_error e("close of nil channel");
+  const std::runtime_error& base = e;
+  EXPECT_STREQ(base.what(), "close of nil channel");
+}
+
+TEST(Panic, StatsCountPanicsAndRecovers) {
+  gort::runtime_stats before = gort::stats();
+  for (int i = 0; i < 3; ++i) {
+    gort::func([i](gort::frame& f) {
+      f.defer([] { gort::recover(); });
+      gort::panic(i);
+    });
+  }
+  gort::func([](gort::frame& f) {
+    f.defer([] { gort::recover(); });
+    throw 5;
+  });
+  gort::runtime_stats d = gort::stats() - before;
+  EXPECT_EQ(d.panics, 4u);
+  EXPECT_EQ(d.recovers, 4u);
+}
+
+TEST(Goexit, RunsEveryPendingDeferredCallInnermostFirstWithRecoverDisabled) {
+  Log log;
+  int r = gort::func([&](gort::frame& outer) -> int {
+    outer.defer([&] { log.push_back("outer recover " + str(gort::recover())); });
+    gort::func([&](gort::frame& inner) {
+      inner.defer([&] { log.push_back("inner recover " + str(gort::recover())); });
+      gort::goexit();
+    });
+    log.push_back("not reached");
+    return 1;
+  });
+  EXPECT_EQ(r, 0);
+  EXPECT_EQ(log, (Log{"inner recover <nil>", "outer recover <nil>"}));
+}
+
+TEST(Goexit, APanicRecoveredDuringGoexitLetsGoexitContinue) {
+  Log log;
+  gort::func([&](gort::frame& outer) {
+    outer.defer([&] { log.push_back("outer"); });
+    gort::func([&](gort::frame& inner) {
+      inner.defer([&] { log.push_back("last"); });
+      inner.defer([&] { log.push_back("recovered " + str(gort::recover())); });
+      inner.defer([&] { gort::panic("during goexit"); });
+      gort::goexit();
+    });
+    log.push_back("not reached");
+  });
+  EXPECT_EQ(log, (Log{"recovered during goexit", "last", "outer"}));
+}
+
+TEST(Goexit, EndsOnlyTheOutermostFrameOfAPlainThread) {
+  Log log;
+  gort::func([&](gort::frame& f) {
+    f.defer([&] { log.push_back("deferred"); });
+    gort::goexit();
+  });
+  log.push_back("after");
+  EXPECT_EQ(log, (Log{"deferred", "after"}));
+}
+
+TEST(GoexitDeathTest, GoexitWithNoFrameIsFatal) {
+  EXPECT_EXIT(gort::goexit(), testing::ExitedWithCode(2), "fatal error: goexit called");
+}
+
+TEST(PanicDeathTest, RecoveringAFunctionWhoseResultCannotBeValueInitializedIsFatal) {
+  struct NoDefault {
+    explicit NoDefault(int) {}
+  };
+  EXPECT_EXIT(gort::func([](gort::frame& f) -> NoDefault {
+                f.defer([] { gort::recover(); });
+                gort::panic(1);
+              }),
+              testing::ExitedWithCode(2), "fatal error: gort::func recovered a panic");
+}
+
+TEST(Panic, ThreadCancellationRunsDeferredCalls) {
+  Log log;
+  std::thread([&] {
+    gort::func([&](gort::frame& f) {
+      f.defer([&] { log.push_back("ran " + str(gort::recover())); });
+      pthread_exit(nullptr);
+    });
+  }).join();
+  EXPECT_EQ(log, (Log{"ran <nil>"}));
+}
+
+TEST(Panic, ConcurrentPanicsOnManyThreadsStayApart) {
+  // Concurrency check: each thread panics and recovers its own values; a mix-up between the
+  // threads' panic lists would show as a wrong recovered value or a wrong count.
+  constexpr int kThreads = 4;
+  constexpr int kIters = 500;
+  std::vector<int> wrong(kThreads, 0);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([t, &wrong] {
+      for (int i = 0; i < kIters; ++i) {
+        int want = t * 100000 + i;
+        int got = gort::func<int>([&](gort::frame& f, int& r) {
+          f.defer([&] {
+            std::any v = gort::recover();
+            r = v.has_value() ? std::any_cast<int>(v) : -1;
+          });
+          gort::func([&](gort::frame& g) {
+            g.defer([] {});
+            gort::panic(want);
+          });
+        });
+        if (got != want) ++wrong[t];
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  for (int t = 0; t < kThreads; ++t) EXPECT_EQ(wrong[t], 0);
+}
+
+}  // namespace
