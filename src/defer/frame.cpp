@@ -57,7 +57,7 @@ void frame::on_foreign(std::exception_ptr e) {
   drain(internal::adopt_foreign(internal::tls, this, std::move(e)));
 }
 
-void frame::drain(panic_record* p) {
+GORT_NO_SANITIZE_NULL void frame::drain(panic_record* p) {
   thread_state& ts = internal::tls;
   for (;;) {
     if (p != nullptr) {
