@@ -144,7 +144,11 @@ TEST(Frame, ReturnsMoveOnlyValues) {
 }
 
 TEST(Frame, LargeSmallAndChainedDefersKeepOneOrder) {
-  // Inline, pooled and heap storage interleave; the order must stay last-in, first-out.
+  // One-slot, multi-slot and heap entries interleave, in the frame and in chunks; the order must
+  // stay last-in, first-out.
+  struct Huge {
+    char pad[600];
+  };
   struct Big {
     char pad[200];
   };
@@ -152,19 +156,29 @@ TEST(Frame, LargeSmallAndChainedDefersKeepOneOrder) {
     char pad[40];
   };
   std::vector<int> ran;
+  gort::runtime_stats before = gort::stats();
   gort::func([&](gort::frame& f) {
-    for (int i = 0; i < 30; ++i) {
-      if (i % 3 == 0) {
-        f.defer([&ran, i, b = Big{}] { (void)b; ran.push_back(i); });
-      } else if (i % 3 == 1) {
-        f.defer([&ran, i, m = Mid{}] { (void)m; ran.push_back(i); });
-      } else {
-        f.defer([&ran, i] { ran.push_back(i); });
+    for (int i = 0; i < 60; ++i) {
+      switch (i % 4) {
+        case 0:
+          f.defer([&ran, i, b = Big{}] { (void)b; ran.push_back(i); });
+          break;
+        case 1:
+          f.defer([&ran, i, m = Mid{}] { (void)m; ran.push_back(i); });
+          break;
+        case 2:
+          f.defer([&ran, i, h = Huge{}] { (void)h; ran.push_back(i); });
+          break;
+        default:
+          f.defer([&ran, i] { ran.push_back(i); });
       }
     }
   });
-  ASSERT_EQ(ran.size(), 30u);
-  for (int i = 0; i < 30; ++i) EXPECT_EQ(ran[i], 29 - i);
+  ASSERT_EQ(ran.size(), 60u);
+  for (int i = 0; i < 60; ++i) EXPECT_EQ(ran[i], 59 - i);
+  gort::runtime_stats d = gort::stats() - before;
+  EXPECT_EQ(d.defers_inline + d.defers_pooled + d.defers_heap, 60u);
+  EXPECT_EQ(d.defers_heap, 15u);
 }
 
 TEST(Frame, DeferFromADeferredCallOnTheSameFrameRunsBeforeTheRest) {
@@ -202,24 +216,41 @@ TEST(Frame, DestroysStoredCallablesExactlyOnce) {
 
 TEST(Frame, StatsCountEachStoragePath) {
   struct Big {
-    char pad[64];
+    char pad[64];  // three slots
+  };
+  struct Huge {
+    char pad[500];  // more than an entry may span: the heap
   };
   gort::runtime_stats before = gort::stats();
   gort::func([](gort::frame& f) {
     for (int i = 0; i < 8; ++i) f.defer([] {});
     for (int i = 0; i < 5; ++i) f.defer([] {});
     f.defer([b = Big{}] { (void)b; });
+    f.defer([h = Huge{}] { (void)h; });
   });
   gort::runtime_stats d = gort::stats() - before;
   EXPECT_EQ(d.defers_inline, 8u);
-  EXPECT_EQ(d.defers_pooled, 5u);
+  EXPECT_EQ(d.defers_pooled, 6u);
   EXPECT_EQ(d.defers_heap, 1u);
-  EXPECT_GE(d.defer_heap_bytes, sizeof(Big));
-  EXPECT_EQ(d.frames_with_defers, 1u);
-  EXPECT_EQ(d.defer_pool_hits + d.defer_pool_misses, 5u);
+  EXPECT_GE(d.defer_heap_bytes, sizeof(Huge));
+  EXPECT_EQ(d.defer_pool_hits + d.defer_pool_misses, 1u);  // one chunk
 }
 
-TEST(Frame, PooledRecordsAreReusedInSteadyState) {
+TEST(Frame, MultiSlotEntriesInTheFrameCountAsInline) {
+  struct Mid {
+    char pad[40];
+  };
+  gort::runtime_stats before = gort::stats();
+  gort::func([](gort::frame& f) {
+    f.defer([] {});
+    f.defer([m = Mid{}] { (void)m; });  // three of the eight inline slots
+  });
+  gort::runtime_stats d = gort::stats() - before;
+  EXPECT_EQ(d.defers_inline, 2u);
+  EXPECT_EQ(d.defers_pooled, 0u);
+}
+
+TEST(Frame, PooledChunksAreReusedInSteadyState) {
   auto run = [] {
     gort::func([](gort::frame& f) {
       for (int i = 0; i < 100; ++i) f.defer([] {});
@@ -229,28 +260,29 @@ TEST(Frame, PooledRecordsAreReusedInSteadyState) {
   gort::runtime_stats before = gort::stats();
   for (int k = 0; k < 50; ++k) run();
   gort::runtime_stats d = gort::stats() - before;
+  EXPECT_EQ(d.defers_inline, 50u * 8u);
   EXPECT_EQ(d.defers_pooled, 50u * 92u);
   EXPECT_EQ(d.defer_pool_misses, 0u);
-  EXPECT_EQ(d.defer_pool_hits, 50u * 92u);
+  EXPECT_EQ(d.defer_pool_hits, 50u * 3u);  // 92 slots: three chunks of 32
   EXPECT_EQ(d.defers_heap, 0u);
 }
 
 TEST(Frame, PoolsMoveBetweenThreadsThroughTheGlobalPool) {
-  // A thread that frees more records than its local cap spills them to the global pool; a
+  // A thread that frees more chunks than its local cap spills them to the global pool; a
   // thread that exits hands its pool back; another thread then refills without allocating.
   std::thread([] {
     gort::func([](gort::frame& f) {
-      for (int i = 0; i < 500; ++i) f.defer([] {});
+      for (int i = 0; i < 1000; ++i) f.defer([] {});
     });
   }).join();
   gort::runtime_stats before = gort::stats();
   std::thread([] {
     gort::func([](gort::frame& f) {
-      for (int i = 0; i < 300; ++i) f.defer([] {});
+      for (int i = 0; i < 600; ++i) f.defer([] {});
     });
   }).join();
   gort::runtime_stats d = gort::stats() - before;
-  EXPECT_EQ(d.defers_pooled, 292u);
+  EXPECT_EQ(d.defers_pooled, 592u);
   EXPECT_EQ(d.defer_pool_misses, 0u);
   EXPECT_GT(d.defer_pool_refills, 0u);
 }

@@ -28,14 +28,17 @@
 // (like the named result) stay valid. AddressSanitizer reports the mistake as a
 // stack-use-after-scope or stack-use-after-return.
 //
-// Cost: the first 8 deferred calls of an activation whose callable and arguments fit in 24 bytes
-// are stored inline in the frame (Go's open-coded defers: no allocation, no list). Later ones use
-// 64-byte records from a per-thread pool (Go's per-P defer pool); a callable and arguments larger
-// than 48 bytes are allocated on the heap. gort::stats() counts each path.
+// Cost: deferred calls are stored in 32-byte slots. The first 8 slots sit inline in the frame
+// (Go's open-coded defers: no allocation, no list); later ones go to 1 KiB chunks of 32 slots
+// from a per-thread pool (Go's per-P defer pool, one pool operation per 32 defers). A callable
+// with its arguments takes one slot up to 24 bytes, several slots up to 448 bytes, and is
+// allocated on the heap beyond that. gort::stats() counts each path.
 
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <exception>
 #include <functional>
 #include <new>
@@ -97,26 +100,23 @@ class frame : private internal::frame_link {
 #if GORT_FRAME_CHECKS
       check_live();
 #endif
-      if constexpr (internal::fits_inline<C>) {
-        if (inline_count_ < internal::kInlineDefers) [[likely]] {
-          internal::inline_slot& s = slots_[inline_count_];
-          ::new (static_cast<void*>(s.buf))
+      if constexpr (internal::span_of<C> == 1) {
+        if (n_ < cap_) [[likely]] {
+          internal::defer_slot* s = cur_ + n_;
+          ::new (static_cast<void*>(s->buf))
               C(internal::make_stored_call(std::forward<Fn>(fn), std::forward<Args>(args)...));
-          s.run = &internal::defer_ops<C>::run_inline;
-          ++inline_count_;
+          s->run = &internal::defer_ops<C>::run;
+          ++n_;
           return;
         }
       }
-      push_record<C>(std::forward<Fn>(fn), std::forward<Args>(args)...);
+      defer_slow<C>(std::forward<Fn>(fn), std::forward<Args>(args)...);
     }
   }
 
  private:
   friend struct internal::frame_access;
 
-  // Bit of inline_count_ set once the inline slots are closed: when the first record is chained
-  // (later defers must run before it, so they chain too) and while the deferred calls run.
-  static constexpr std::uint32_t kSealed = 0x80000000u;
   static constexpr std::uint32_t kLive = 0x60a7f4a3u;
   static constexpr std::uint32_t kDead = 0xdeadf4a3u;
 
@@ -127,71 +127,110 @@ class frame : private internal::frame_link {
       p = internal::register_thread();
     parent = p;
     ts.top = this;
+    // Set after the calls above, so that the compiler still knows them when the body registers
+    // its deferred calls and when run_return runs them.
+    cur_ = slots_;
+    n_ = 0;
+    cap_ = internal::kInlineSlots;
+    inline_extra_ = 0;
+    accounted_ = false;
+    magic_ = kLive;
   }
 
+  // defer_slow stores an entry that needs a new chunk, several slots, or the heap.
   template <class C, class Fn, class... Args>
-  void push_record(Fn&& fn, Args&&... args) {
-    internal::defer_record* r;
-    if constexpr (internal::fits_record<C>) {
-      r = internal::pool_get();
-      ::new (static_cast<void*>(static_cast<internal::pooled_record*>(r)->buf))
-          C(internal::make_stored_call(std::forward<Fn>(fn), std::forward<Args>(args)...));
-      r->run = &internal::defer_ops<C>::run_pooled;
-      ++internal::tls.count.defers_pooled;
+  void defer_slow(Fn&& fn, Args&&... args) {
+    constexpr std::uint32_t span = internal::span_of<C> == 0 ? 1 : internal::span_of<C>;
+    if (n_ + span > cap_) grow();
+    internal::defer_slot* top = cur_ + n_ + span - 1;
+    if constexpr (internal::span_of<C> == 0) {
+      auto* h = new internal::heap_call<C>{
+          internal::make_stored_call(std::forward<Fn>(fn), std::forward<Args>(args)...)};
+      std::memcpy(top->buf, &h, sizeof h);
+      top->run = &internal::defer_ops<C>::run_heap;
+      note_slow_entry(span, true, sizeof *h);
     } else {
-      r = new internal::heap_record<C>(
-          internal::make_stored_call(std::forward<Fn>(fn), std::forward<Args>(args)...));
-      r->run = &internal::defer_ops<C>::run_heap;
-      internal::counters& c = internal::tls.count;
-      ++c.defers_heap;
-      c.heap_bytes += sizeof(internal::heap_record<C>);
+      ::new (static_cast<void*>(internal::defer_ops<C>::storage(top)))
+          C(internal::make_stored_call(std::forward<Fn>(fn), std::forward<Args>(args)...));
+      top->run = &internal::defer_ops<C>::run;
+      if constexpr (span > 1) note_slow_entry(span, false, 0);
     }
-    r->next = chain_;
-    chain_ = r;
-    inline_count_ |= kSealed;
+    n_ += span;
   }
 
   // run_return runs the deferred calls after the body returned normally. A deferred call that
   // panics leaves the frame consistent (the rest still pending) for drain().
+  //
+  // The newest call runs before the loop and before anything else touches memory: when the body
+  // was inlined, the compiler still knows what that slot holds and calls the deferred function
+  // directly, as Go's open-coded exit path does.
   void run_return() {
-    std::uint32_t n = inline_count_;
-    if (n == 0 && chain_ == nullptr) [[likely]]
-      return;
-    internal::tls.count.defers_inline += n & ~kSealed;
-    ++internal::tls.count.frames;
-    inline_count_ = n | kSealed;
-    if (chain_ != nullptr) [[unlikely]]
-      run_chain();
-    for (n &= ~kSealed; n != 0;) {
+    std::uint32_t n = n_;
+    if (cur_ == slots_) [[likely]] {
+      if (n == 0) return;
+      std::uint32_t entries = n - inline_extra_;
+      cap_ = 0;  // see account()
+      accounted_ = true;
       --n;
-      inline_count_ = n | kSealed;
-      slots_[n].run(slots_[n].buf);
-      if (chain_ != nullptr) [[unlikely]]  // a deferred call deferred more on this frame
-        run_chain();
+      n_ = n;
+      slots_[n].run(&slots_[n]);
+      run_rest();
+      internal::tls.count.defers_inline += entries;
+      return;
     }
+    account();
+    run_rest();
   }
 
-  void run_chain() {
-    while (internal::defer_record* r = chain_) {
-      chain_ = r->next;
-      r->run(r);
+  void run_rest() {
+    for (;;) {
+      std::uint32_t n = n_;
+      if (n == 0) {
+        if (cur_ == slots_) break;
+        pop_chunk();
+        continue;
+      }
+      --n;
+      n_ = n;
+      internal::defer_slot* s = cur_ + n;
+      s->run(s);
     }
   }
 
   // run_next runs the newest pending deferred call; false when none is left.
   bool run_next() {
-    if (internal::defer_record* r = chain_) {
-      chain_ = r->next;
-      r->run(r);
+    if (!accounted_) account();
+    for (;;) {
+      std::uint32_t n = n_;
+      if (n == 0) {
+        if (cur_ == slots_) return false;
+        pop_chunk();
+        continue;
+      }
+      --n;
+      n_ = n;
+      internal::defer_slot* s = cur_ + n;
+      s->run(s);
       return true;
     }
-    std::uint32_t n = inline_count_ & ~kSealed;
-    if (n == 0) return false;
-    --n;
-    inline_count_ = n | kSealed;
-    slots_[n].run(slots_[n].buf);
-    return true;
   }
+
+  // account adds this frame's entries to the counters, once, when its deferred calls start, and
+  // closes the slots: a defer registered by a running deferred call goes to a fresh chunk, above
+  // the one that is running.
+  void account() {
+    accounted_ = true;
+    cap_ = 0;
+    if (cur_ == slots_)
+      internal::tls.count.defers_inline += n_ - inline_extra_;
+    else
+      account_chunks();
+  }
+
+  void grow();                // continue in a new chunk
+  void pop_chunk() noexcept;  // the current chunk is done: back to the slots before it
+  void account_chunks();
+  void note_slow_entry(std::uint32_t span, bool heap, std::size_t heap_bytes);
 
   // Exception paths (src/defer/frame.cpp). Each runs the pending deferred calls in panic mode;
   // it returns normally when a deferred call recovered (the function then returns normally), and
@@ -203,14 +242,13 @@ class frame : private internal::frame_link {
   bool outermost() const noexcept { return parent->parent == nullptr; }
   void check_live() const;
 
-  std::uint32_t inline_count_ = 0;  // inline slots used, | kSealed once closed
-#if GORT_FRAME_CHECKS
-  std::uint32_t magic_ = kLive;
-#else
-  std::uint32_t magic_;  // unused in release builds; keeps the layout identical
-#endif
-  internal::defer_record* chain_ = nullptr;  // chained records, newest first
-  internal::inline_slot slots_[internal::kInlineDefers];
+  internal::defer_slot* cur_;   // slot array being filled: slots_ or the newest chunk's
+  std::uint32_t n_;             // slots used in cur_
+  std::uint32_t cap_;           // slots usable in cur_ (0 while the deferred calls run)
+  std::uint16_t inline_extra_;  // slots of slots_ that are not one-slot entries (stats)
+  bool accounted_;              // entries counted in stats (done when the calls start)
+  std::uint32_t magic_;         // kLive while the function runs (checked in debug builds)
+  internal::defer_slot slots_[internal::kInlineSlots];
 };
 
 namespace internal {

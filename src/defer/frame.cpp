@@ -118,6 +118,58 @@ GORT_NO_SANITIZE_NULL void frame::drain(panic_record* p) {
   internal::rethrow_panic(p);
 }
 
+void frame::grow() {
+  internal::defer_chunk* c = internal::pool_get();
+  c->prev_cur = cur_;
+  c->prev_n = n_;
+  c->extra = 0;
+  cur_ = c->slots;
+  n_ = 0;
+  cap_ = internal::kChunkSlots;
+}
+
+void frame::pop_chunk() noexcept {
+  internal::defer_chunk* c = internal::chunk_of(cur_);
+  cur_ = c->prev_cur;
+  n_ = c->prev_n;
+  cap_ = 0;  // only called while the deferred calls run: see account()
+  internal::pool_put(c);
+}
+
+void frame::account_chunks() {
+  std::uint64_t pooled = 0;
+  internal::defer_slot* s = cur_;
+  std::uint32_t n = n_;
+  while (s != slots_) {
+    internal::defer_chunk* c = internal::chunk_of(s);
+    pooled += n - c->extra;
+    n = c->prev_n;
+    s = c->prev_cur;
+  }
+  internal::counters& count = internal::tls.count;
+  count.defers_inline += n - inline_extra_;
+  count.defers_pooled += pooled;
+}
+
+void frame::note_slow_entry(std::uint32_t span, bool heap, std::size_t heap_bytes) {
+  // The entry is counted here; its slots are excluded from the slot counts account() uses.
+  std::uint32_t extra = heap ? 1 : span;
+  bool in_frame = cur_ == slots_;
+  if (in_frame)
+    inline_extra_ = static_cast<std::uint16_t>(inline_extra_ + extra);
+  else
+    internal::chunk_of(cur_)->extra += extra;
+  internal::counters& count = internal::tls.count;
+  if (heap) {
+    ++count.defers_heap;
+    count.heap_bytes += heap_bytes;
+  } else if (in_frame) {
+    ++count.defers_inline;
+  } else {
+    ++count.defers_pooled;
+  }
+}
+
 void frame::on_forced_unwind() {
   // The thread is being cancelled (pthread_cancel/pthread_exit): run what is pending the way
   // goexit does, with recover() disabled, then let the unwind go on.

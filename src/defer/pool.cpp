@@ -2,12 +2,12 @@
 //
 // Thread registration, the defer-record pools and gort::stats().
 //
-// Pools (Go's p.deferpool and sched.deferpool). Each thread keeps a free list of 64-byte records
-// (thread_state::pool, at most kLocalPoolCap). Taking or returning a record is a few loads and
-// stores on thread-local memory. When the local list is empty, a batch of up to half the cap
-// comes from the global pool (under global_pool_mu); when it is over the cap, half goes back.
-// Only when both are empty is a record allocated (a "miss"). Records are never freed: like Go's
-// pools between two GCs, the pool's size is the peak of records in use at once.
+// Pools (Go's p.deferpool and sched.deferpool). A frame whose 8 inline slots are full continues
+// in 1 KiB chunks of 32 slots. Each thread keeps a free list of chunks (thread_state::pool, at
+// most kLocalPoolCap). When the local list is empty, a batch of up to half the cap comes from
+// the global pool (under global_pool_mu); when it is over the cap, half goes back. Only when
+// both are empty is a chunk allocated (a "miss"). Chunks are never freed: like Go's pools
+// between two GCs, the pool's size is the peak of chunks in use at once.
 //
 // Registry. A thread registers the first time it enters a gort::func: its thread_state joins
 // the registry list (under registry_mu) so that stats() can read its counters, and a
@@ -33,7 +33,7 @@ constinit thread_local thread_state tls;
 namespace {
 
 std::mutex global_pool_mu;
-defer_record* global_pool = nullptr;  // guarded by global_pool_mu
+defer_chunk* global_pool = nullptr;   // guarded by global_pool_mu
 std::size_t global_pool_len = 0;      // guarded by global_pool_mu
 
 std::mutex registry_mu;
@@ -52,9 +52,9 @@ void add_counters(runtime_stats& s, const counters& c) {
   s.defers_heap += c.defers_heap.get();
   s.defer_heap_bytes += c.heap_bytes.get();
   s.defer_pool_misses += c.pool_misses.get();
+  s.defer_pool_hits += c.pool_hits.get();
   s.defer_pool_refills += c.pool_refills.get();
   s.defer_pool_spills += c.pool_spills.get();
-  s.frames_with_defers += c.frames.get();
   s.panics += c.panics.get();
   s.recovers += c.recovers.get();
   s.goexits += c.goexits.get();
@@ -62,10 +62,10 @@ void add_counters(runtime_stats& s, const counters& c) {
 
 void give_back_local_pool(thread_state& ts) {
   if (ts.pool == nullptr) return;
-  defer_record* last = ts.pool;
-  while (last->next != nullptr) last = last->next;
+  defer_chunk* last = ts.pool;
+  while (last->next_free != nullptr) last = last->next_free;
   std::lock_guard<std::mutex> lock(global_pool_mu);
-  last->next = global_pool;
+  last->next_free = global_pool;
   global_pool = ts.pool;
   global_pool_len += ts.pool_len;
   ts.pool = nullptr;
@@ -106,42 +106,46 @@ frame_link* register_thread() {
   return ts.top;
 }
 
-defer_record* pool_refill() {
+defer_chunk* pool_get() {
   thread_state& ts = tls;
-  {
+  if (ts.pool == nullptr) {
     std::lock_guard<std::mutex> lock(global_pool_mu);
     std::uint32_t want = kLocalPoolCap / 2;
     while (global_pool != nullptr && ts.pool_len < want) {
-      defer_record* r = global_pool;
-      global_pool = r->next;
+      defer_chunk* c = global_pool;
+      global_pool = c->next_free;
       --global_pool_len;
-      r->next = ts.pool;
-      ts.pool = r;
+      c->next_free = ts.pool;
+      ts.pool = c;
       ++ts.pool_len;
     }
+    if (ts.pool != nullptr) ++ts.count.pool_refills;
   }
-  if (ts.pool != nullptr) {
-    ++ts.count.pool_refills;
-    defer_record* r = ts.pool;
-    ts.pool = r->next;
+  if (defer_chunk* c = ts.pool) {
+    ts.pool = c->next_free;
     --ts.pool_len;
-    return r;
+    ++ts.count.pool_hits;
+    return c;
   }
   ++ts.count.pool_misses;
-  return new pooled_record;
+  return new defer_chunk;
 }
 
-void pool_spill() {
+void pool_put(defer_chunk* c) noexcept {
   thread_state& ts = tls;
-  defer_record* first = ts.pool;
-  defer_record* last = first;
+  c->next_free = ts.pool;
+  ts.pool = c;
+  if (++ts.pool_len <= kLocalPoolCap) return;
+  // Over the cap: hand half to the global pool.
+  defer_chunk* first = ts.pool;
+  defer_chunk* last = first;
   std::uint32_t n = 1;
-  for (; n < kLocalPoolCap / 2; ++n) last = last->next;
-  ts.pool = last->next;
+  for (; n < kLocalPoolCap / 2; ++n) last = last->next_free;
+  ts.pool = last->next_free;
   ts.pool_len -= n;
   ++ts.count.pool_spills;
   std::lock_guard<std::mutex> lock(global_pool_mu);
-  last->next = global_pool;
+  last->next_free = global_pool;
   global_pool = first;
   global_pool_len += n;
 }
@@ -159,7 +163,6 @@ runtime_stats stats() {
   std::lock_guard<std::mutex> lock(internal::registry_mu);
   s = internal::exited_totals();
   for (internal::thread_state* ts : internal::registry()) internal::add_counters(s, ts->count);
-  s.defer_pool_hits = s.defers_pooled - s.defer_pool_misses;
   return s;
 }
 
@@ -172,7 +175,6 @@ runtime_stats operator-(runtime_stats a, const runtime_stats& b) noexcept {
   a.defer_pool_misses -= b.defer_pool_misses;
   a.defer_pool_refills -= b.defer_pool_refills;
   a.defer_pool_spills -= b.defer_pool_spills;
-  a.frames_with_defers -= b.frames_with_defers;
   a.panics -= b.panics;
   a.recovers -= b.recovers;
   a.goexits -= b.goexits;

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <exception>
 #include <functional>
 #include <new>
@@ -25,40 +26,44 @@ class frame;
 namespace gort::internal {
 
 // Number of inline defer slots in every frame: Go open-codes at most 8 defers per function.
-inline constexpr std::uint32_t kInlineDefers = 8;
-// Bytes of callable + arguments an inline slot holds (three pointers: a lambda capturing three
-// references, a function pointer and two arguments, a member-function pointer and an object).
-inline constexpr std::size_t kInlineBytes = 24;
-// Bytes of callable + arguments a pooled record holds; larger ones go to the heap.
-inline constexpr std::size_t kRecordBytes = 48;
+inline constexpr std::uint32_t kInlineSlots = 8;
+// Slots in one pooled chunk (Go's _defer records, batched: one pool operation per chunk).
+inline constexpr std::uint32_t kChunkSlots = 32;
+// Bytes of callable + arguments in a one-slot entry: a lambda capturing three references, a
+// function pointer and two arguments, a member-function pointer and an object.
+inline constexpr std::size_t kSlotBytes = 24;
+// Slots one entry may span; larger callables go to the heap.
+inline constexpr std::uint32_t kMaxSpan = 15;
 
 // ---------------------------------------------------------------------------------------------
-// Defer records (the chained path, Go's _defer linked on the goroutine).
+// Slots. A deferred call is an entry of one or more consecutive 32-byte slots. The entry's top
+// slot holds the thunk that runs it; a one-slot entry keeps its callable in the top slot's buf;
+// a k-slot entry keeps it in the k-1 slots below the top (raw bytes); a heap entry keeps a
+// pointer to a heap_call in buf. Slots are filled upwards and run downwards (LIFO).
 
-struct defer_record {
-  defer_record* next;                // LIFO link in a frame's chain, or in a free list
-  void (*run)(defer_record* self);   // runs the stored call, destroys it, releases the record
+struct defer_slot;
+using defer_thunk = void (*)(defer_slot* top);
+
+struct defer_slot {
+  defer_thunk run;
+  alignas(8) unsigned char buf[kSlotBytes];
+};
+static_assert(sizeof(defer_slot) == 32);
+
+// An overflow block of slots, taken from the pool when a frame's inline slots are full and
+// returned after its deferred calls ran. Records where the frame was filling before it.
+struct defer_chunk {
+  defer_chunk* next_free = nullptr;  // pool link
+  defer_slot* prev_cur = nullptr;    // the frame's slot array before this chunk
+  std::uint32_t prev_n = 0;          // slots used in prev_cur
+  std::uint32_t extra = 0;           // slots here that are not one-slot entries (see frame)
+  defer_slot slots[kChunkSlots];
 };
 
-// A record from the pool: fixed size so that one free list serves every callable type.
-struct pooled_record : defer_record {
-  alignas(16) unsigned char buf[kRecordBytes];
-};
-static_assert(sizeof(pooled_record) == 64, "a pooled record is one cache line");
-
-// A record for a callable too large for a pooled record: allocated exactly, counted in stats.
-template <class C>
-struct heap_record : defer_record {
-  C call;
-  template <class... A>
-  explicit heap_record(A&&... a) : call(std::forward<A>(a)...) {}
-};
-
-// One inline slot of a frame (the open-coded analogue): no allocation, no link.
-struct inline_slot {
-  void (*run)(void* storage);
-  alignas(8) unsigned char buf[kInlineBytes];
-};
+inline defer_chunk* chunk_of(defer_slot* slots) noexcept {
+  return reinterpret_cast<defer_chunk*>(reinterpret_cast<unsigned char*>(slots) -
+                                        offsetof(defer_chunk, slots));
+}
 
 // ---------------------------------------------------------------------------------------------
 // Counters. Each thread (later each P) writes only its own block, with a relaxed load and store
@@ -82,10 +87,10 @@ struct counters {
   counter defers_pooled;
   counter defers_heap;
   counter heap_bytes;
-  counter pool_misses;   // records allocated because the local and global pools were empty
+  counter pool_misses;   // chunks allocated because the local and global pools were empty
+  counter pool_hits;     // chunks taken from a pool
   counter pool_refills;  // batches taken from the global pool
   counter pool_spills;   // batches handed back to the global pool
-  counter frames;        // gort::func activations that ran at least one deferred call
   counter panics;
   counter recovers;
   counter goexits;
@@ -105,7 +110,7 @@ struct frame_link {
 struct thread_state {
   frame_link* top = nullptr;     // innermost live frame, &root when none; nullptr: unregistered
   panic_record* panic = nullptr;  // panics in progress, newest first (Go's g._panic)
-  defer_record* pool = nullptr;   // local free list of pooled records (Go's p.deferpool)
+  defer_chunk* pool = nullptr;    // local free list of chunks (Go's p.deferpool)
   std::uint32_t pool_len = 0;
   std::uint32_t reserved = 0;
   frame_link root{nullptr};  // sentinel parent of the outermost frame (root.parent == nullptr)
@@ -116,30 +121,11 @@ extern constinit thread_local thread_state tls;
 
 // Slow paths, defined in src/defer/.
 frame_link* register_thread();
-defer_record* pool_refill();      // local pool empty: refill from the global pool or allocate
-void pool_spill();                // local pool over its cap: hand half to the global pool
+defer_chunk* pool_get();              // a chunk from the local pool, the global pool, or new
+void pool_put(defer_chunk* c) noexcept;
 [[noreturn]] void fatal(const char* message);
 
-inline constexpr std::uint32_t kLocalPoolCap = 64;
-
-inline defer_record* pool_get() {
-  thread_state& ts = tls;
-  defer_record* r = ts.pool;
-  if (r != nullptr) [[likely]] {
-    ts.pool = r->next;
-    --ts.pool_len;
-    return r;
-  }
-  return pool_refill();
-}
-
-inline void pool_put(defer_record* r) noexcept {
-  thread_state& ts = tls;
-  r->next = ts.pool;
-  ts.pool = r;
-  if (++ts.pool_len > kLocalPoolCap) [[unlikely]]
-    pool_spill();
-}
+inline constexpr std::uint32_t kLocalPoolCap = 8;  // chunks (8 KiB of slots)
 
 // ---------------------------------------------------------------------------------------------
 // Stored calls.
@@ -168,47 +154,61 @@ decltype(auto) make_stored_call(Fn&& fn, Args&&... args) {
     return stored_call_t<Fn, Args...>{std::forward<Fn>(fn), {std::forward<Args>(args)...}};
 }
 
+// How many slots a stored call of type C takes; 0 means it goes to the heap.
 template <class C>
-inline constexpr bool fits_inline = sizeof(C) <= kInlineBytes && alignof(C) <= 8;
-template <class C>
-inline constexpr bool fits_record = sizeof(C) <= kRecordBytes && alignof(C) <= 16;
+inline constexpr std::uint32_t span_of =
+    (sizeof(C) <= kSlotBytes && alignof(C) <= 8)                         ? 1
+    : (sizeof(C) <= (kMaxSpan - 1) * sizeof(defer_slot) && alignof(C) <= 8)
+        ? 1 + static_cast<std::uint32_t>((sizeof(C) + sizeof(defer_slot) - 1) / sizeof(defer_slot))
+        : 0;
 
-// Thunks: each runs the call, then destroys it (even when the call panics) and releases the
-// storage. A deferred call always runs exactly once, so there is no destroy-without-run path.
+template <class C>
+struct heap_call {
+  C call;
+};
+
+// Thunks: each runs the call, then destroys it (even when the call panics). A deferred call
+// always runs exactly once, so there is no destroy-without-run path.
 template <class C>
 struct defer_ops {
-  static void run_inline(void* storage) {
-    C* c = std::launder(reinterpret_cast<C*>(storage));
-    if constexpr (std::is_trivially_destructible_v<C>) {
+  static constexpr std::uint32_t span = span_of<C>;
+
+  static C* storage(defer_slot* top) noexcept {
+    if constexpr (span == 1)
+      return std::launder(reinterpret_cast<C*>(top->buf));
+    else
+      return std::launder(reinterpret_cast<C*>(top - (span - 1)));
+  }
+
+  static void run(defer_slot* top) {
+    C* c = storage(top);
+    if constexpr (std::is_trivially_destructible_v<C> && span == 1) {
       std::invoke(std::move(*c));
     } else {
       struct destroy {
+        defer_slot* top;
         C* c;
-        ~destroy() { c->~C(); }
-      } guard{c};
+        ~destroy() {
+          c->~C();
+          // The slots below the top held the callable; the frame pops them one by one next.
+          for (std::uint32_t i = 1; i < span; ++i) (top - i)->run = &skip;
+        }
+      } guard{top, c};
       std::invoke(std::move(*c));
     }
   }
-  static void run_pooled(defer_record* r) {
-    C* c = std::launder(reinterpret_cast<C*>(static_cast<pooled_record*>(r)->buf));
+
+  static void run_heap(defer_slot* top) {
+    heap_call<C>* h;
+    std::memcpy(&h, top->buf, sizeof h);
     struct release {
-      defer_record* r;
-      C* c;
-      ~release() {
-        c->~C();
-        pool_put(r);
-      }
-    } guard{r, c};
-    std::invoke(std::move(*c));
-  }
-  static void run_heap(defer_record* r) {
-    auto* h = static_cast<heap_record<C>*>(r);
-    struct release {
-      heap_record<C>* h;
+      heap_call<C>* h;
       ~release() { delete h; }
     } guard{h};
     std::invoke(std::move(h->call));
   }
+
+  static void skip(defer_slot*) noexcept {}
 };
 
 }  // namespace gort::internal
