@@ -134,7 +134,9 @@ class frame : private internal::frame_link {
     cap_ = internal::kInlineSlots;
     inline_extra_ = 0;
     accounted_ = false;
+#if GORT_FRAME_CHECKS
     magic_ = kLive;
+#endif
   }
 
   // defer_slow stores an entry that needs a new chunk, several slots, or the heap.

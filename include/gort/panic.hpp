@@ -50,9 +50,9 @@ template <class V>
                 "gort::panic: the panic value must be copy-constructible (it is kept in a "
                 "std::any, which recover() returns)");
   if constexpr (std::is_same_v<D, const char*> || std::is_same_v<D, char*>) {
-    internal::panic_any(std::any(std::string(value)), &internal::describe_value<std::string>);
+    internal::throw_panic(internal::make_panic<std::string>(std::string(value)));
   } else {
-    internal::panic_any(std::any(std::forward<V>(value)), &internal::describe_value<D>);
+    internal::throw_panic(internal::make_panic<D>(std::forward<V>(value)));
   }
 }
 

@@ -165,18 +165,28 @@ static bool in_frame(const thread_state& ts) {
   return ts.top != nullptr && ts.top != &ts.root;
 }
 
-void panic_any(std::any value, describe_fn describe) {
+panic_record* new_panic(describe_fn describe) {
+  auto* p = new panic_record;
+  p->describe = describe;
+  return p;
+}
+
+std::any& panic_value(panic_record* p) noexcept { return p->value; }
+
+void delete_panic(panic_record* p) noexcept { delete p; }
+
+[[noreturn]] static void escape_without_frame(panic_record* p) {
+  // No frame to unwind through: the panic leaves at once, as from an outermost frame.
+  std::unique_ptr<panic_record> owned(p);
+  std::string text = p->describe(p->value);
+  std::string report = "panic: " + text + "\n";
+  throw panic_error(std::move(p->value), std::move(text), std::move(report));
+}
+
+void throw_panic(panic_record* p) {
   thread_state& ts = tls;
   ++ts.count.panics;
-  if (!in_frame(ts)) {
-    // No frame to unwind through: the panic leaves at once, as from an outermost frame.
-    std::string text = describe(value);
-    std::string report = "panic: " + text + "\n";
-    throw panic_error(std::move(value), std::move(text), std::move(report));
-  }
-  auto* p = new panic_record;
-  p->value = std::move(value);
-  p->describe = describe;
+  if (!in_frame(ts)) escape_without_frame(p);
   p->target = ts.top;
   push_panic(ts, p);
   throw panic_signal(p);

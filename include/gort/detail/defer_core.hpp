@@ -180,7 +180,9 @@ struct defer_ops {
       return std::launder(reinterpret_cast<C*>(top - (span - 1)));
   }
 
-  static void run(defer_slot* top) {
+  // Inlined where the slot's content is known (run_return's peeled first call): the deferred
+  // function is then called directly.
+  [[gnu::always_inline]] static void run(defer_slot* top) {
     C* c = storage(top);
     if constexpr (std::is_trivially_destructible_v<C> && span == 1) {
       std::invoke(std::move(*c));

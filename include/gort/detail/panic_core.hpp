@@ -12,6 +12,7 @@
 #include <string_view>
 #include <type_traits>
 #include <typeinfo>
+#include <utility>
 
 namespace gort::internal {
 
@@ -37,7 +38,13 @@ class panic_signal {
   panic_record* record_;
 };
 
-[[noreturn]] void panic_any(std::any value, describe_fn describe);
+// Starting a panic is split so that no object with a destructor is alive in the frames the C++
+// unwinder walks from the throw (each such object costs a landing pad and an _Unwind_Resume).
+panic_record* new_panic(describe_fn describe);
+std::any& panic_value(panic_record* p) noexcept;
+void delete_panic(panic_record* p) noexcept;
+[[noreturn]] void throw_panic(panic_record* p);
+
 
 std::string format_go_float(double v);
 std::string describe_exception(const std::exception_ptr& e);
@@ -67,6 +74,20 @@ std::string describe_value(const std::any& a) {
   } else {
     return describe_opaque(typeid(D), &v);
   }
+}
+
+// Not inlined: its try block would give every function that calls gort::panic an exception
+// table, which the unwinder then parses for each of their frames on every panic.
+template <class D, class V>
+[[gnu::noinline]] panic_record* make_panic(V&& value) {
+  panic_record* p = new_panic(&describe_value<D>);
+  try {
+    panic_value(p).emplace<D>(std::forward<V>(value));
+  } catch (...) {
+    delete_panic(p);
+    throw;
+  }
+  return p;
 }
 
 }  // namespace gort::internal
