@@ -108,6 +108,21 @@ TEST(Panic, RecoverIsEmptyInDeferredCallsRunByANormalReturnDuringAPanic) {
   EXPECT_EQ(log, (Log{"g <nil>", "outer x"}));
 }
 
+TEST(Panic, DeferringRecoverItselfDoesNotStopThePanic) {
+  // Go: `defer recover()` is useless, since recover is not called by a deferred function.
+  Log log;
+  gort::func([&](gort::frame& outer) {
+    outer.defer([&] { log.push_back("outer " + str(gort::recover())); });
+    gort::func([&](gort::frame& inner) {
+      inner.defer(gort::recover);
+      inner.defer(&gort::recover);
+      gort::panic("through");
+    });
+    log.push_back("not reached");
+  });
+  EXPECT_EQ(log, (Log{"outer through"}));
+}
+
 TEST(Panic, SecondRecoverReturnsEmpty) {
   Log log;
   gort::func([&](gort::frame& f) {

@@ -100,6 +100,11 @@ class frame : private internal::frame_link {
 #if GORT_FRAME_CHECKS
       check_live();
 #endif
+      if constexpr (sizeof...(Args) == 0 && std::is_same_v<C, std::any (*)()>) {
+        // Go: `defer recover()` does not stop a panic, since recover is then not called *by* a
+        // deferred function. The same holds for f.defer(gort::recover).
+        if (fn == &gort::recover) return defer([] {});
+      }
       if constexpr (internal::span_of<C> == 1) {
         if (n_ < cap_) [[likely]] {
           internal::defer_slot* s = cur_ + n_;
