@@ -87,6 +87,17 @@ bool defer_recover_builtin_stops_panic() {
   return !caught.has_value();
 }
 
+void recover_then_rest() {
+  gort::func([](gort::frame& f) {
+    f.defer([] { out.push_back("earlier-defer-ran"); });
+    f.defer([] {
+      std::any v = gort::recover();
+      out.push_back("recovered-" + (v.has_value() ? std::any_cast<std::string>(v) : "<nil>"));
+    });
+    gort::panic("p");
+  });
+}
+
 template <class Fn>
 std::string kind_of(Fn fn) {
   gort::runtime_stats before = gort::stats();
@@ -114,6 +125,7 @@ int main() {
   emit("conditional-true", collect([] { conditional(true); }));
   emit("conditional-false", collect([] { conditional(false); }));
   emit("defer-recover-builtin-stops-panic", defer_recover_builtin_stops_panic() ? "true" : "false");
+  emit("recover-then-rest", collect(recover_then_rest));
   emit("simple-defer-returns", std::to_string(gort::func([](gort::frame& f) {
          f.defer(cleanup);
          return 42;

@@ -81,6 +81,12 @@ func probeLoop(n int) {
 	}
 }
 
+// Article 001's inlining example (-m=2 says whether it can be inlined; -S gives its frame).
+func withDefer(x int) int {
+	defer func() { _ = x }()
+	return x * 2
+}
+
 // --- Escape analysis (-m -l) ---
 
 func escapeSlice1000() {
@@ -158,6 +164,12 @@ func deferRecoverBuiltin() (caught interface{}) {
 	return nil
 }
 
+func recoverThenRest() {
+	defer func() { out = append(out, "earlier-defer-ran") }()
+	defer func() { out = append(out, fmt.Sprint("recovered-", recover())) }()
+	panic("p")
+}
+
 func collect(f func()) string {
 	out = nil
 	f()
@@ -174,7 +186,9 @@ func main() {
 	emit("conditional-true", collect(func() { conditional(true) }))
 	emit("conditional-false", collect(func() { conditional(false) }))
 	emit("defer-recover-builtin-stops-panic", deferRecoverBuiltin() == nil)
+	emit("recover-then-rest", collect(recoverThenRest))
 	emit("simple-defer-returns", probeOneDefer())
+	emit("with-defer", withDefer(21))
 	probeTwoDefers()
 	probeConditional(true)
 	probeClosure(1)

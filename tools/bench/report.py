@@ -1,0 +1,346 @@
+#!/usr/bin/env python3
+"""Writes REPORT.md and its SVG charts from the results tools/bench/run.sh collected.
+
+Usage: report.py <results dir> <repository root>
+
+Every figure comes from the files of this run; ratios compare cases measured in this one run.
+"""
+import collections
+import html
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from claims import CLAIMS, CONFIRMED, NA, REFUTED, ns  # noqa: E402
+from results import Results  # noqa: E402
+
+COLORS = {"gort": "#2b7bb9", "manual C++": "#7f7f7f", "Go": "#e07b39", "Go direct": "#c9b28f"}
+
+
+def bar_chart(path, title, groups, unit="ns"):
+    """groups: [(label, [(series, value), ...]), ...] -> horizontal grouped bars, linear scale."""
+    series = []
+    for _, bars in groups:
+        for s, _ in bars:
+            if s not in series:
+                series.append(s)
+    vmax = max(v for _, bars in groups for _, v in bars) or 1
+    bar_h, gap, left, width = 14, 10, 170, 460
+    height = 40 + sum(len(b) * bar_h + gap for _, b in groups) + 30
+    out = ['<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" '
+           'font-family="sans-serif" font-size="11">' % (left + width + 90, height),
+           '<text x="8" y="18" font-size="13" font-weight="bold">%s</text>' % html.escape(title)]
+    y = 32
+    for label, bars in groups:
+        out.append('<text x="8" y="%d">%s</text>' % (y + bar_h, html.escape(label)))
+        for s, v in bars:
+            w = max(1, v / vmax * width)
+            out.append('<rect x="%d" y="%d" width="%.1f" height="%d" fill="%s"/>' % (
+                left, y, w, bar_h - 2, COLORS.get(s, "#555")))
+            out.append('<text x="%.1f" y="%d">%s</text>' % (
+                left + w + 4, y + bar_h - 3, html.escape("%.1f %s" % (v, unit))))
+            y += bar_h
+        y += gap
+    x = 8
+    for s in series:
+        out.append('<rect x="%d" y="%d" width="10" height="10" fill="%s"/>' % (
+            x, y + 4, COLORS.get(s, "#555")))
+        out.append('<text x="%d" y="%d">%s</text>' % (x + 14, y + 13, html.escape(s)))
+        x += 20 + 7 * len(s)
+    out.append("</svg>")
+    with open(path, "w") as f:
+        f.write("\n".join(out))
+
+
+def flame_graph(path, title, stacks):
+    """stacks: Counter of tuples (root..leaf) -> SVG icicle graph (root at the top)."""
+    total = sum(stacks.values())
+    if total == 0:
+        return False
+    tree = {}
+    for stack, n in stacks.items():
+        node = tree
+        for fr in stack:
+            entry = node.setdefault(fr, [0, {}])
+            entry[0] += n
+            node = entry[1]
+    width, row = 1100, 16
+    rects = []
+
+    def walk(node, x, depth):
+        for name, (n, kids) in sorted(node.items()):
+            w = n / total * width
+            if w >= 0.5:
+                rects.append((x, depth, w, name, n))
+                walk(kids, x, depth + 1)
+            x += w
+    walk(tree, 0, 0)
+    depth = max(d for _, d, _, _, _ in rects) + 1
+    out = ['<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" '
+           'font-family="monospace" font-size="10">' % (width, depth * row + 30),
+           '<text x="4" y="14" font-family="sans-serif" font-size="13" font-weight="bold">%s'
+           '</text>' % html.escape(title)]
+    for x, d, w, name, n in rects:
+        hue = 20 + (hash(name) % 40)
+        y = 22 + d * row
+        out.append('<g><title>%s (%d samples, %.1f%%)</title><rect x="%.1f" y="%d" width="%.1f" '
+                   'height="%d" fill="hsl(%d,80%%,60%%)" stroke="white"/>' % (
+                       html.escape(name), n, 100.0 * n / total, x, y, w, row - 1, hue))
+        chars = int(w / 6)
+        if chars >= 4:
+            label = name if len(name) <= chars else name[:chars - 2] + ".."
+            out.append('<text x="%.1f" y="%d">%s</text>' % (x + 2, y + 11, html.escape(label)))
+        out.append("</g>")
+    out.append("</svg>")
+    with open(path, "w") as f:
+        f.write("\n".join(out))
+    return True
+
+
+def short_symbol(sym):
+    """Shortens a demangled C++ symbol for the profile: drops arguments and template lists."""
+    s = sym.split("+0x")[0]
+    depth, outs = 0, []
+    for ch in s:
+        if ch in "<(":
+            depth += 1
+            if depth == 1:
+                outs.append("<>" if ch == "<" else "()")
+        elif ch in ">)":
+            depth -= 1
+        elif depth == 0:
+            outs.append(ch)
+    return "".join(outs).replace("{lambda()", "lambda").strip() or s[:60]
+
+
+def read_perf(path):
+    """perf script output -> {benchmark: Counter(stack tuple)} (stacks root first)."""
+    per_bench = collections.defaultdict(collections.Counter)
+    if not os.path.exists(path):
+        return per_bench
+    stack = []
+    with open(path, errors="replace") as f:
+        for line in f:
+            line = line.rstrip("\n")
+            if not line.strip():
+                if stack:
+                    frames = [short_symbol(s) for s in reversed(stack)]
+                    bench = next((fr for fr in frames if "BM_" in fr), None)
+                    if bench:
+                        keep = frames[frames.index(bench):]
+                        per_bench[bench.split("::")[-1]][tuple(keep)] += 1
+                stack = []
+            elif line.startswith("\t") or line.startswith(" "):
+                parts = line.strip().split(" ", 1)
+                if len(parts) == 2:
+                    sym = parts[1].rsplit(" (", 1)[0]
+                    stack.append(sym)
+    return per_bench
+
+
+def classify(frame):
+    if "cleanup" in frame or frame.endswith("use") or "cleanup_i" in frame:
+        return "the deferred function itself"
+    if "Unwind" in frame or "personality" in frame or "libgcc" in frame or "_dl_find" in frame \
+            or frame.startswith("__cxa") or "0x" in frame:
+        return "C++ unwinder (libgcc/libstdc++)"
+    if frame.startswith("gort::") or "defer_ops" in frame:
+        return "gort defer machinery"
+    return "other"
+
+
+def main():
+    out, root = sys.argv[1], sys.argv[2]
+    r = Results(out, root)
+    md = []
+    w = md.append
+    w("# gort: the article experiments, rerun\n")
+    w("Generated by `make bench` (tools/bench/run.sh, tools/bench/report.py). Every figure below "
+      "comes from this run: gort (Google Benchmark, median of the repetitions), the manual C++ "
+      "baseline doing the same work by hand, and the Go twins (`go test -bench`, median of the "
+      "counts) ran one after the other on this machine. Ratios compare figures of this run; the "
+      "machine is shared and noisy, so compare ratios, not absolute numbers across runs. "
+      "Instruction counts come from callgrind and are repeatable.\n")
+    w("| machine | |\n|---|---|")
+    for k, v in r.machine.items():
+        w("| %s | %s |" % (k, v))
+    w("")
+
+    # --- targets ------------------------------------------------------------------------------
+    w("## Targets of the foundation issue\n")
+    w("| target | threshold | measured (this run) | met |\n|---|---|---|---|")
+    overhead_gort = r.gort("BM_GortDefer") - r.gort("BM_ManualCall")
+    overhead_go = r.go("BenchmarkDeferN1") - r.go("BenchmarkNoDeferN1")
+    rows = [
+        ("one inline defer: overhead over the manual call", "<= Go's open-coded overhead (%s)" %
+         ns(overhead_go), "%s (gort %s vs manual %s); %d allocs/op" % (
+             ns(overhead_gort), ns(r.gort("BM_GortDefer")), ns(r.gort("BM_ManualCall")),
+             r.counter("BM_GortDefer", "allocs/op")),
+         overhead_gort <= max(overhead_go, 0) and r.counter("BM_GortDefer", "allocs/op") == 0),
+    ]
+    for n, lim in ((8, 10), (10, 12), (50, 60)):
+        v = r.gort("BM_GortDeferN/%d" % n)
+        rows.append(("%d defers per call" % n, "<= %d ns (Go here: %s)" % (
+            lim, ns(r.go("BenchmarkDeferN%d" % n))),
+            "%s (manual %s)" % (ns(v), ns(r.gort("BM_ManualDeferN/%d" % n))), v <= lim))
+    for n, lim in ((10, 25), (100, 250)):
+        v = r.gort("BM_GortLoopDefer/%d" % n)
+        a = r.counter("BM_GortLoopDefer/%d" % n, "allocs/op")
+        rows.append(("%d defers in a loop" % n, "<= %d ns, no allocation (Go here: %s)" % (
+            lim, ns(r.go("BenchmarkLoopDefer/%d" % n))),
+            "%s, %g allocs/op (manual %s)" % (ns(v), a, ns(r.gort("BM_ManualLoopDefer/%d" % n))),
+            v <= lim and a == 0))
+    for d in (1, 10):
+        v = r.gort("BM_GortPanicRecover/%d" % d)
+        rows.append(("panic+recover at depth %d" % d, "as close to Go as C++ unwinding allows",
+                     "%s (Go %s, C++ throw/catch %s)" % (
+                         ns(v), ns(r.go("BenchmarkPanicRecover/%d" % d)),
+                         ns(r.gort("BM_ManualThrowCatch/%d" % d))),
+                     None))
+    for t, th, m, ok in rows:
+        w("| %s | %s | %s | %s |" % (t, th, m, "n/a" if ok is None else ("yes" if ok else "no")))
+    w("")
+
+    # --- S0 -----------------------------------------------------------------------------------
+    w("## S0: cost per call of no defer, one defer, a capturing closure (article 000)\n")
+    w("| case | gort | manual C++ | gort / manual | Go | Go direct | Go / Go direct | gort "
+      "allocs/op | Go allocs/op |\n|---|---|---|---|---|---|---|---|---|")
+    s0 = [("one defer", "BM_GortDefer", "BM_ManualCall", "BenchmarkDefer", "BenchmarkNoDefer"),
+          ("closure capturing locals", "BM_GortDeferClosure", "BM_ManualClosure",
+           "BenchmarkDeferClosure", "BenchmarkNoDeferClosure")]
+    for label, g, m, go, god in s0:
+        w("| %s | %s | %s | %.2fx | %s | %s | %.2fx | %g | %g |" % (
+            label, ns(r.gort(g)), ns(r.gort(m)), r.gort(g) / r.gort(m), ns(r.go(go)), ns(r.go(god)),
+            r.go(go) / r.go(god), r.counter(g, "allocs/op"), r.go_allocs.get(go, -1)))
+    bar_chart(os.path.join(out, "s0.svg"), "S0: cost per call",
+              [(label, [("gort", r.gort(g)), ("manual C++", r.gort(m)), ("Go", r.go(go)),
+                        ("Go direct", r.go(god))]) for label, g, m, go, god in s0])
+    w("\n![S0](s0.svg)\n")
+
+    # --- S1 -----------------------------------------------------------------------------------
+    w("## S1: N defers per call, inline vs chained, defers in a loop (articles 000, 001)\n")
+    w("Defers written out one after another. gort keeps the first 8 in the frame (the "
+      "open-coded analogue) and the rest in pooled chunks; Go open-codes up to 8 and uses "
+      "stack records beyond. Instructions are callgrind counts per call.\n")
+    w("| N | gort | manual C++ | Go | Go direct | gort instr. | manual instr. | gort instr. per "
+      "defer over manual |\n|---|---|---|---|---|---|---|---|")
+    for n in (1, 3, 8, 10, 50):
+        gi, mi = r.callgrind["gort/%d" % n], r.callgrind["manual/%d" % n]
+        w("| %d | %s | %s | %s | %s | %.0f | %.0f | %.1f |" % (
+            n, ns(r.gort("BM_GortDeferN/%d" % n)), ns(r.gort("BM_ManualDeferN/%d" % n)),
+            ns(r.go("BenchmarkDeferN%d" % n)), ns(r.go("BenchmarkNoDeferN%d" % n)), gi, mi,
+            (gi - mi) / n))
+    bar_chart(os.path.join(out, "s1.svg"), "S1: N defers per call",
+              [("N = %d" % n, [("gort", r.gort("BM_GortDeferN/%d" % n)),
+                               ("manual C++", r.gort("BM_ManualDeferN/%d" % n)),
+                               ("Go", r.go("BenchmarkDeferN%d" % n))]) for n in (1, 3, 8, 10, 50)])
+    w("\n![S1](s1.svg)\n")
+    w("Defers registered in a loop (Go: heap records from the P's pool plus an allocated "
+      "argument closure):\n")
+    w("| per call | gort | manual C++ | Go | Go direct | gort allocs/op | Go allocs/op | gort "
+      "instr. |\n|---|---|---|---|---|---|---|---|")
+    for n in (1, 10, 100):
+        cg = r.callgrind.get("gort-loop/%d" % n)
+        w("| %d | %s | %s | %s | %s | %g | %g | %s |" % (
+            n, ns(r.gort("BM_GortLoopDefer/%d" % n)), ns(r.gort("BM_ManualLoopDefer/%d" % n)),
+            ns(r.go("BenchmarkLoopDefer/%d" % n)), ns(r.go("BenchmarkNoDeferLoop/%d" % n)),
+            r.counter("BM_GortLoopDefer/%d" % n, "allocs/op"),
+            r.go_allocs.get("BenchmarkLoopDefer/%d" % n, -1), "%.0f" % cg if cg else "-"))
+    bar_chart(os.path.join(out, "s1-loop.svg"), "S1: defers in a loop",
+              [("%d per call" % n, [("gort", r.gort("BM_GortLoopDefer/%d" % n)),
+                                    ("manual C++", r.gort("BM_ManualLoopDefer/%d" % n)),
+                                    ("Go", r.go("BenchmarkLoopDefer/%d" % n))])
+               for n in (1, 10, 100)])
+    w("\n![S1 loop](s1-loop.svg)\n")
+
+    # --- S4 -----------------------------------------------------------------------------------
+    w("## S4: closure capture by value vs by reference in loops (article 004)\n")
+    w("| probe | Go prints | gort prints |\n|---|---|---|")
+    for key in ("capture-by-reference", "capture-by-value", "capture-redeclare",
+                "closure-sees-final-value", "loop-arguments", "lifo", "conditional-true",
+                "recover-then-rest", "defer-recover-builtin-stops-panic"):
+        w("| %s | %s | %s |" % (key, r.probe_go.get(key, "-"), r.probe_gort.get(key, "-")))
+    w("\nWhere the deferred calls went (gort: from `gort::stats()`; Go: `-gcflags=-d=defer`):\n")
+    w("| probe | gort | Go |\n|---|---|---|")
+    for key, fn in (("kind-probeOneDefer", "probeOneDefer"), ("kind-probeEight", "probeEight"),
+                    ("kind-probeNine", "probeNine"), ("kind-probeLoop100", "probeLoop"),
+                    ("kind-closure-by-reference", "probeClosure"),
+                    ("kind-capture-100-ints-by-value", None),
+                    ("kind-capture-1000-ints-by-value", None)):
+        go = ", ".join(sorted(set(r.go_defer_kinds.get(fn, [])))) if fn else "-"
+        w("| %s | %s | %s |" % (key[5:], r.probe_gort.get(key, "-"), go))
+    w("\nCost of closures deferred in a loop:\n")
+    w("| case | gort | gort heap defers/op | gort allocs/op | Go | Go allocs/op | Go B/op |\n"
+      "|---|---|---|---|---|---|---|")
+    for label, g, go in (("by reference, 3", "BM_GortCaptureByReference/3",
+                          "BenchmarkCaptureByReference/3"),
+                         ("by reference, 100", "BM_GortCaptureByReference/100",
+                          "BenchmarkCaptureByReference/100"),
+                         ("by value, 3", "BM_GortCaptureByValue/3", "BenchmarkCaptureByValue/3"),
+                         ("by value, 100", "BM_GortCaptureByValue/100",
+                          "BenchmarkCaptureByValue/100"),
+                         ("256-byte value, 3", "BM_GortCaptureBig/3", "BenchmarkCaptureBig/3"),
+                         ("256-byte value, 100", "BM_GortCaptureBig/100",
+                          "BenchmarkCaptureBig/100")):
+        w("| %s | %s | %g | %g | %s | %g | %g |" % (
+            label, ns(r.gort(g)), r.counter(g, "heap_defers/op"), r.counter(g, "allocs/op"),
+            ns(r.go(go)), r.go_allocs.get(go, -1), r.go_bytes.get(go, -1)))
+    w("")
+
+    # --- panic --------------------------------------------------------------------------------
+    w("## Panic + recover by unwinding depth\n")
+    w("| depth | gort | C++ throw/catch | Go | gort / Go | gort / throw |\n"
+      "|---|---|---|---|---|---|")
+    for d in (1, 10):
+        g, t, go = (r.gort("BM_GortPanicRecover/%d" % d), r.gort("BM_ManualThrowCatch/%d" % d),
+                    r.go("BenchmarkPanicRecover/%d" % d))
+        w("| %d | %s | %s | %s | %.1fx | %.2fx |" % (d, ns(g), ns(t), ns(go), g / go, g / t))
+    bar_chart(os.path.join(out, "panic.svg"), "panic + recover",
+              [("depth %d" % d, [("gort", r.gort("BM_GortPanicRecover/%d" % d)),
+                                 ("manual C++", r.gort("BM_ManualThrowCatch/%d" % d)),
+                                 ("Go", r.go("BenchmarkPanicRecover/%d" % d))]) for d in (1, 10)])
+    w("\n![panic](panic.svg)\n")
+
+    # --- profile ------------------------------------------------------------------------------
+    w("## Where the time goes (perf, cpu-clock sampling)\n")
+    perf = read_perf(os.path.join(out, "perf.script"))
+    if not perf:
+        w("perf sampling was not available on this machine in this run.\n")
+    for bench, stacks in sorted(perf.items()):
+        total = sum(stacks.values())
+        share = collections.Counter()
+        for st, n in stacks.items():
+            share[classify(st[-1])] += n
+        w("**%s** (%d samples, leaf function):\n" % (bench, total))
+        w("| part | share |\n|---|---|")
+        for part, n in share.most_common():
+            w("| %s | %.1f%% |" % (part, 100.0 * n / total))
+        svg = "flame-%s.svg" % bench.replace("/", "_").replace("<", "").replace(">", "")
+        if flame_graph(os.path.join(out, svg), bench, stacks):
+            w("\n![%s](%s)\n" % (bench, svg))
+    w("gort's frame setup, registration and run loop are inlined into `gort::func<...>` (shown "
+      "as `gort::func`); the C++ unwinder's share is what separates a gort panic from Go's.\n")
+
+    # --- verdicts -----------------------------------------------------------------------------
+    w("## Verdicts on the articles' numeric claims\n")
+    w("Claims are quoted in shortened English (the originals are in `shared/articles/`). "
+      "*theirs* is the article's figure, *ours* is computed from this run.\n")
+    tally = collections.Counter()
+    for article in ("000", "001", "004"):
+        w("### Article %s\n" % article)
+        w("| id | claim | theirs | verdict | ours |\n|---|---|---|---|---|")
+        for c in CLAIMS[article]:
+            verdict, ours = c.evaluate(r)
+            tally[verdict] += 1
+            w("| %s | %s | %s | **%s** | %s |" % (c.cid, c.text, c.theirs, verdict,
+                                                 ours.replace("|", "\\|")))
+        w("")
+    w("Totals: %d confirmed, %d refuted, %d not applicable.\n" % (
+        tally[CONFIRMED], tally[REFUTED], tally[NA]))
+
+    with open(os.path.join(out, "REPORT.md"), "w") as f:
+        f.write("\n".join(md) + "\n")
+
+
+if __name__ == "__main__":
+    main()

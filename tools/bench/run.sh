@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Usage: run.sh <release build dir> <output dir>
+# Runs the article experiments (gort, the manual C++ baseline and the Go twins, one after the
+# other in this one run), counts instructions with callgrind, runs the article probes, and writes
+# <output dir>/REPORT.md with SVG charts. Raw results stay beside it.
+set -euo pipefail
+build=$(cd "$1" && pwd)
+mkdir -p "$2"
+out=$(cd "$2" && pwd)
+root=$(cd "$(dirname "$0")/../.." && pwd)
+reps=${GORT_BENCH_REPETITIONS:-5}
+export GOFLAGS=-mod=mod GOCACHE="${GOCACHE:-$out/.gocache}"
+
+echo "== machine"
+{
+  echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+  echo "cores: $(nproc)"
+  echo "mhz: $(grep -m1 'cpu MHz' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+  echo "compiler: $(c++ --version | head -1)"
+  echo "go: $(go version)"
+  echo "valgrind: $(valgrind --version)"
+} >"$out/machine.txt"
+cat "$out/machine.txt"
+
+echo "== gort and manual C++ benchmarks ($reps repetitions)"
+"$build/bench/gort_bench" --benchmark_repetitions="$reps" --benchmark_min_time=0.2 \
+  --benchmark_report_aggregates_only=true --benchmark_format=json --benchmark_out="$out/gort.json" \
+  --benchmark_out_format=json >/dev/null
+
+echo "== Go twins (count $reps)"
+(cd "$root/bench/go" && go test -run '^$' -bench . -benchmem -count "$reps" -benchtime 0.2s) >"$out/go.txt"
+
+echo "== callgrind instruction counts"
+: >"$out/callgrind.txt"
+for c in gort/1 manual/1 gort/3 manual/3 gort/8 manual/8 gort/10 manual/10 gort/50 manual/50 \
+         gort-loop/10 manual-loop/10 gort-loop/100 manual-loop/100; do
+  counts=()
+  for n in 1000 3000; do
+    counts+=("$(valgrind --tool=callgrind --callgrind-out-file=/dev/null \
+      "$build/bench/gort_callgrind_driver" "$c" "$n" 2>&1 | sed -n 's/.*Collected : \([0-9]*\).*/\1/p')")
+  done
+  echo "$c ${counts[0]} ${counts[1]}" >>"$out/callgrind.txt"
+done
+
+echo "== article probes"
+"$build/bench/gort_article_probes" >"$out/probes-gort.txt"
+(cd "$root/bench/go/probes" && go run probes.go) >"$out/probes-go.txt"
+(cd "$root/bench/go/probes" && go build -gcflags=-d=defer -o /dev/null probes.go) >"$out/probes-go-defer.txt" 2>&1
+(cd "$root/bench/go/probes" && go build -gcflags='-m -l' -o /dev/null probes.go) >"$out/probes-go-escape.txt" 2>&1
+(cd "$root/bench/go/probes" && go build -gcflags='-m=2' -o /dev/null probes.go) >"$out/probes-go-inline.txt" 2>&1
+(cd "$root/bench/go/probes" && go build -gcflags='-S' -o /dev/null probes.go) >"$out/probes-go-asm.txt" 2>&1
+
+echo "== profile of the defer machinery (perf, cpu-clock)"
+if perf record -e cpu-clock -g -o "$out/perf.data" "$build/bench/gort_bench" --benchmark_min_time=0.5 \
+     --benchmark_filter='BM_GortDeferN/50|BM_GortLoopDefer/100|BM_GortPanicRecover/10' >/dev/null 2>"$out/perf.err"; then
+  perf script -i "$out/perf.data" 2>/dev/null >"$out/perf.script" || true
+fi
+rm -f "$out/perf.data"
+
+echo "== report"
+python3 "$root/tools/bench/report.py" "$out" "$root"
+echo "report: $out/REPORT.md"
