@@ -81,7 +81,7 @@ def flame_graph(path, title, stacks):
            '<text x="4" y="14" font-family="sans-serif" font-size="13" font-weight="bold">%s'
            '</text>' % html.escape(title)]
     for x, d, w, name, n in rects:
-        hue = 20 + (hash(name) % 40)
+        hue = 20 + (sum(map(ord, name)) % 40)
         y = 22 + d * row
         out.append('<g><title>%s (%d samples, %.1f%%)</title><rect x="%.1f" y="%d" width="%.1f" '
                    'height="%d" fill="hsl(%d,80%%,60%%)" stroke="white"/>' % (
@@ -99,7 +99,7 @@ def flame_graph(path, title, stacks):
 
 def short_symbol(sym):
     """Shortens a demangled C++ symbol for the profile: drops arguments and template lists."""
-    s = sym.split("+0x")[0]
+    s = sym.split("+0x")[0].replace("(anonymous namespace)::", "")
     depth, outs = 0, []
     for ch in s:
         if ch in "<(":
@@ -114,38 +114,47 @@ def short_symbol(sym):
 
 
 def read_perf(path):
-    """perf script output -> {benchmark: Counter(stack tuple)} (stacks root first)."""
-    per_bench = collections.defaultdict(collections.Counter)
-    if not os.path.exists(path):
-        return per_bench
+    """perf script output (one benchmark) -> Counter(stack tuple), stacks root first, cut at
+    the benchmark function."""
+    stacks = collections.Counter()
     stack = []
+
+    def flush():
+        if stack:
+            frames = [short_symbol(s) for s in reversed(stack)]
+            start = next((i for i, fr in enumerate(frames) if "BM_" in fr), None)
+            if start is None:
+                keep = ["(outside the benchmark loop)"] + frames[-1:]
+            else:
+                keep = frames[start:]
+            stacks[tuple(keep)] += 1
     with open(path, errors="replace") as f:
         for line in f:
             line = line.rstrip("\n")
             if not line.strip():
-                if stack:
-                    frames = [short_symbol(s) for s in reversed(stack)]
-                    bench = next((fr for fr in frames if "BM_" in fr), None)
-                    if bench:
-                        keep = frames[frames.index(bench):]
-                        per_bench[bench.split("::")[-1]][tuple(keep)] += 1
+                flush()
                 stack = []
             elif line.startswith("\t") or line.startswith(" "):
                 parts = line.strip().split(" ", 1)
                 if len(parts) == 2:
-                    sym = parts[1].rsplit(" (", 1)[0]
+                    sym, _, dso = parts[1].rpartition(" (")
+                    if sym == "[unknown]":
+                        sym = "[%s]" % os.path.basename(dso.rstrip(")"))
                     stack.append(sym)
-    return per_bench
+    flush()
+    return stacks
 
 
 def classify(frame):
-    if "cleanup" in frame or frame.endswith("use") or "cleanup_i" in frame:
+    if "cleanup" in frame or frame.endswith("use"):
         return "the deferred function itself"
-    if "Unwind" in frame or "personality" in frame or "libgcc" in frame or "_dl_find" in frame \
-            or frame.startswith("__cxa") or "0x" in frame:
+    if ("Unwind" in frame or "personality" in frame or "libgcc" in frame or "_dl_find" in frame
+            or frame.startswith("__cxa") or "libstdc++" in frame or "uw_" in frame):
         return "C++ unwinder (libgcc/libstdc++)"
-    if frame.startswith("gort::") or "defer_ops" in frame:
-        return "gort defer machinery"
+    if "malloc" in frame or "free" in frame or "operator new" in frame or "operator delete" in frame:
+        return "allocator"
+    if frame.startswith("gort::") or "defer_ops" in frame or "gort_" in frame:
+        return "gort (frame setup, defer registration and run loop, panic handling)"
     return "other"
 
 
@@ -303,20 +312,25 @@ def main():
 
     # --- profile ------------------------------------------------------------------------------
     w("## Where the time goes (perf, cpu-clock sampling)\n")
-    perf = read_perf(os.path.join(out, "perf.script"))
-    if not perf:
+    import glob
+    scripts = sorted(glob.glob(os.path.join(out, "perf-*.script")))
+    if not scripts:
         w("perf sampling was not available on this machine in this run.\n")
-    for bench, stacks in sorted(perf.items()):
+    for script in scripts:
+        bench = os.path.basename(script)[5:-7]
+        stacks = read_perf(script)
         total = sum(stacks.values())
+        if total == 0:
+            continue
         share = collections.Counter()
         for st, n in stacks.items():
             share[classify(st[-1])] += n
-        w("**%s** (%d samples, leaf function):\n" % (bench, total))
+        w("**%s** (%d samples, by the function on top of the stack):\n" % (bench, total))
         w("| part | share |\n|---|---|")
         for part, n in share.most_common():
             w("| %s | %.1f%% |" % (part, 100.0 * n / total))
-        svg = "flame-%s.svg" % bench.replace("/", "_").replace("<", "").replace(">", "")
-        if flame_graph(os.path.join(out, svg), bench, stacks):
+        svg = "flame-%s.svg" % bench
+        if flame_graph(os.path.join(out, svg), bench + " (root at the top)", stacks):
             w("\n![%s](%s)\n" % (bench, svg))
     w("gort's frame setup, registration and run loop are inlined into `gort::func<...>` (shown "
       "as `gort::func`); the C++ unwinder's share is what separates a gort panic from Go's.\n")

@@ -51,12 +51,19 @@ echo "== article probes"
 (cd "$root/bench/go/probes" && go build -gcflags='-m=2' -o /dev/null probes.go) >"$out/probes-go-inline.txt" 2>&1
 (cd "$root/bench/go/probes" && go build -gcflags='-S' -o /dev/null probes.go) >"$out/probes-go-asm.txt" 2>&1
 
-echo "== profile of the defer machinery (perf, cpu-clock)"
-if perf record -e cpu-clock -g -o "$out/perf.data" "$build/bench/gort_bench" --benchmark_min_time=0.5 \
-     --benchmark_filter='BM_GortDeferN/50|BM_GortLoopDefer/100|BM_GortPanicRecover/10' >/dev/null 2>"$out/perf.err"; then
-  perf script -i "$out/perf.data" 2>/dev/null >"$out/perf.script" || true
-fi
-rm -f "$out/perf.data"
+echo "== profile of the defer machinery (perf, cpu-clock, DWARF call graphs)"
+rm -f "$out"/perf-*.script
+for b in BM_GortDeferN/50 BM_GortLoopDefer/100 BM_GortPanicRecover/10; do
+  name=$(echo "$b" | tr '/' '_')
+  if perf record -q -e cpu-clock -F 2000 --call-graph dwarf,16384 -o "$out/perf.data" \
+       "$build/bench/gort_bench" --benchmark_min_time=0.3 --benchmark_filter="^$b\$" \
+       >/dev/null 2>"$out/perf.err"; then
+    perf script -i "$out/perf.data" 2>/dev/null >"$out/perf-$name.script" || true
+  else
+    echo "perf unavailable: $(head -1 "$out/perf.err")"
+  fi
+  rm -f "$out/perf.data"
+done
 
 echo "== report"
 python3 "$root/tools/bench/report.py" "$out" "$root"
