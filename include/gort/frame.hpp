@@ -162,7 +162,7 @@ class frame : private internal::frame_link {
       top->run = &internal::defer_ops<C>::run;
       if constexpr (span > 1) note_slow_entry(span, false, 0);
     }
-    n_ += span;
+    n_ = static_cast<std::uint16_t>(n_ + span);
   }
 
   // run_return runs the deferred calls after the body returned normally. A deferred call that
@@ -179,7 +179,7 @@ class frame : private internal::frame_link {
       cap_ = 0;  // see account()
       accounted_ = true;
       --n;
-      n_ = n;
+      n_ = static_cast<std::uint16_t>(n);
       slots_[n].run(&slots_[n]);
       run_rest();
       internal::tls.count.defers_inline += entries;
@@ -189,18 +189,29 @@ class frame : private internal::frame_link {
     run_rest();
   }
 
+  // The loop keeps its position in registers and only checks, after each call, that the call
+  // did not defer more on this frame: reloading the position from memory each time would chain
+  // every iteration behind a store-to-load round trip.
   void run_rest() {
+    internal::defer_slot* cur = cur_;
+    std::uint32_t n = n_;
     for (;;) {
-      std::uint32_t n = n_;
       if (n == 0) {
-        if (cur_ == slots_) break;
+        if (cur == slots_) break;
         pop_chunk();
+        cur = cur_;
+        n = n_;
         continue;
       }
       --n;
-      n_ = n;
-      internal::defer_slot* s = cur_ + n;
+      n_ = static_cast<std::uint16_t>(n);
+      internal::defer_slot* s = cur + n;
       s->run(s);
+      if (n_ != n || cur_ != cur) [[unlikely]] {
+        position p = reposition();  // out of line, so the compiler keeps the check a check
+        cur = p.cur;
+        n = p.n;
+      }
     }
   }
 
@@ -215,7 +226,7 @@ class frame : private internal::frame_link {
         continue;
       }
       --n;
-      n_ = n;
+      n_ = static_cast<std::uint16_t>(n);
       internal::defer_slot* s = cur_ + n;
       s->run(s);
       return true;
@@ -234,6 +245,11 @@ class frame : private internal::frame_link {
       account_chunks();
   }
 
+  struct position {
+    internal::defer_slot* cur;
+    std::uint32_t n;
+  };
+  position reposition() const noexcept;  // where a deferred call that deferred more left us
   void grow();                // continue in a new chunk
   void pop_chunk() noexcept;  // the current chunk is done: back to the slots before it
   void account_chunks();
@@ -249,9 +265,11 @@ class frame : private internal::frame_link {
   bool outermost() const noexcept { return parent->parent == nullptr; }
   void check_live() const;
 
+  // n_ and cap_ are 16-bit on purpose: no int stored by a deferred call's arguments can alias
+  // them, so the compiler keeps them in registers while the body registers defers in a loop.
   internal::defer_slot* cur_;   // slot array being filled: slots_ or the newest chunk's
-  std::uint32_t n_;             // slots used in cur_
-  std::uint32_t cap_;           // slots usable in cur_ (0 while the deferred calls run)
+  std::uint16_t n_;             // slots used in cur_
+  std::uint16_t cap_;           // slots usable in cur_ (0 while the deferred calls run)
   std::uint16_t inline_extra_;  // slots of slots_ that are not one-slot entries (stats)
   bool accounted_;              // entries counted in stats (done when the calls start)
   std::uint32_t magic_;         // kLive while the function runs (checked in debug builds)

@@ -128,6 +128,8 @@ void frame::grow() {
   cap_ = internal::kChunkSlots;
 }
 
+frame::position frame::reposition() const noexcept { return {cur_, n_}; }
+
 void frame::pop_chunk() noexcept {
   internal::defer_chunk* c = internal::chunk_of(cur_);
   cur_ = c->prev_cur;
