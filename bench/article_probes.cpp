@@ -14,7 +14,9 @@ namespace {
 
 std::vector<std::string> out;
 int sink;
-void cleanup() { ++sink; }
+void cleanup() {
+  ++sink;
+}
 
 std::string collect(void (*f)()) {
   out.clear();
@@ -24,7 +26,9 @@ std::string collect(void (*f)()) {
   return s;
 }
 
-void emit(const char* key, const std::string& value) { std::printf("%s: %s\n", key, value.c_str()); }
+void emit(const char* key, const std::string& value) {
+  std::printf("%s: %s\n", key, value.c_str());
+}
 
 // Loop variables shared by every iteration live outside the function (Go < 1.22 semantics).
 int shared_i;

@@ -18,7 +18,9 @@ int gort_bench_sink;
 namespace {
 
 #define NOINLINE __attribute__((noinline))
-NOINLINE void cleanup() { asm volatile(""); }
+NOINLINE void cleanup() {
+  asm volatile("");
+}
 
 template <std::size_t... I>
 NOINLINE void manual_n(std::index_sequence<I...>) {
@@ -29,7 +31,9 @@ NOINLINE void gort_n(std::index_sequence<I...>) {
   gort::func([](gort::frame& f) { (((void)I, f.defer(cleanup)), ...); });
 }
 
-NOINLINE void cleanup_i(int i) { gort_bench_sink = i; }
+NOINLINE void cleanup_i(int i) {
+  gort_bench_sink = i;
+}
 NOINLINE void gort_loop(int n) {
   gort::func([n](gort::frame& f) {
     for (int i = 0; i < n; ++i) f.defer(cleanup_i, i);
@@ -56,13 +60,20 @@ struct named_case {
 };
 
 const named_case cases[] = {
-    {"gort/1", gort_case<1>()},      {"manual/1", manual_case<1>()},
-    {"gort/3", gort_case<3>()},      {"manual/3", manual_case<3>()},
-    {"gort/8", gort_case<8>()},      {"manual/8", manual_case<8>()},
-    {"gort/10", gort_case<10>()},    {"manual/10", manual_case<10>()},
-    {"gort/50", gort_case<50>()},    {"manual/50", manual_case<50>()},
-    {"gort-loop/10", [] { gort_loop(10); }},   {"manual-loop/10", [] { manual_loop(10); }},
-    {"gort-loop/100", [] { gort_loop(100); }}, {"manual-loop/100", [] { manual_loop(100); }},
+    {"gort/1", gort_case<1>()},
+    {"manual/1", manual_case<1>()},
+    {"gort/3", gort_case<3>()},
+    {"manual/3", manual_case<3>()},
+    {"gort/8", gort_case<8>()},
+    {"manual/8", manual_case<8>()},
+    {"gort/10", gort_case<10>()},
+    {"manual/10", manual_case<10>()},
+    {"gort/50", gort_case<50>()},
+    {"manual/50", manual_case<50>()},
+    {"gort-loop/10", [] { gort_loop(10); }},
+    {"manual-loop/10", [] { manual_loop(10); }},
+    {"gort-loop/100", [] { gort_loop(100); }},
+    {"manual-loop/100", [] { manual_loop(100); }},
 };
 
 }  // namespace

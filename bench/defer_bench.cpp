@@ -35,13 +35,24 @@ void* operator new(std::size_t n) {
 }
 void* operator new(std::size_t n, std::align_val_t a) {
   ++allocations;
-  if (void* p = std::aligned_alloc(static_cast<std::size_t>(a), (n + static_cast<std::size_t>(a) - 1) & ~(static_cast<std::size_t>(a) - 1))) return p;
+  if (void* p =
+          std::aligned_alloc(static_cast<std::size_t>(a), (n + static_cast<std::size_t>(a) - 1) &
+                                                              ~(static_cast<std::size_t>(a) - 1)))
+    return p;
   throw std::bad_alloc();
 }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
+void operator delete(void* p) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, std::size_t) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, std::align_val_t) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, std::size_t, std::align_val_t) noexcept {
+  std::free(p);
+}
 
 namespace {
 
@@ -59,13 +70,19 @@ struct op_counters {
 
 #define NOINLINE __attribute__((noinline))
 
-NOINLINE void cleanup() { asm volatile(""); }
-NOINLINE void use(int x) { gort_bench_sink = x; }
+NOINLINE void cleanup() {
+  asm volatile("");
+}
+NOINLINE void use(int x) {
+  gort_bench_sink = x;
+}
 
 // ---------------------------------------------------------------------------------------------
 // S0: no defer / one defer / a defer whose closure captures locals.
 
-NOINLINE void manual_call() { cleanup(); }
+NOINLINE void manual_call() {
+  cleanup();
+}
 NOINLINE void gort_one_defer() {
   gort::func([](gort::frame& f) { f.defer(cleanup); });
 }
@@ -92,10 +109,18 @@ void run(benchmark::State& state, Fn fn) {
   c.finish(state);
 }
 
-void BM_ManualCall(benchmark::State& s) { run(s, manual_call); }
-void BM_GortDefer(benchmark::State& s) { run(s, gort_one_defer); }
-void BM_ManualClosure(benchmark::State& s) { run(s, [] { manual_closure(7); }); }
-void BM_GortDeferClosure(benchmark::State& s) { run(s, [] { gort_closure_defer(7); }); }
+void BM_ManualCall(benchmark::State& s) {
+  run(s, manual_call);
+}
+void BM_GortDefer(benchmark::State& s) {
+  run(s, gort_one_defer);
+}
+void BM_ManualClosure(benchmark::State& s) {
+  run(s, [] { manual_closure(7); });
+}
+void BM_GortDeferClosure(benchmark::State& s) {
+  run(s, [] { gort_closure_defer(7); });
+}
 BENCHMARK(BM_ManualCall);
 BENCHMARK(BM_GortDefer);
 BENCHMARK(BM_ManualClosure);
@@ -121,7 +146,7 @@ template <std::size_t N>
 void BM_GortDeferN(benchmark::State& s) {
   run(s, [] { gort_n(std::make_index_sequence<N>()); });
 }
-#define GORT_BENCH_N(N)                          \
+#define GORT_BENCH_N(N)                                       \
   BENCHMARK(BM_ManualDeferN<N>)->Name("BM_ManualDeferN/" #N); \
   BENCHMARK(BM_GortDeferN<N>)->Name("BM_GortDeferN/" #N);
 GORT_BENCH_N(1)
@@ -132,7 +157,9 @@ GORT_BENCH_N(50)
 
 // S1: defers registered in a loop, n per call (Go: heap-allocated defers from the P's pool).
 
-NOINLINE void cleanup_i(int i) { gort_bench_sink = i; }
+NOINLINE void cleanup_i(int i) {
+  gort_bench_sink = i;
+}
 
 NOINLINE void manual_loop(int n) {
   int pending[128];
@@ -162,7 +189,9 @@ BENCHMARK(BM_GortLoopDefer)->Arg(1)->Arg(10)->Arg(100);
 struct big {
   long words[32];  // 256 bytes
 };
-NOINLINE void use_big(const big& b) { gort_bench_sink = static_cast<int>(b.words[0]); }
+NOINLINE void use_big(const big& b) {
+  gort_bench_sink = static_cast<int>(b.words[0]);
+}
 
 NOINLINE void gort_capture_by_reference(int n) {
   int i = 0;  // one variable for every iteration: each call sees its final value (Go < 1.22)

@@ -9,8 +9,8 @@
 #include <thread>
 #include <vector>
 
-#include <gort/gort.hpp>
 #include <gtest/gtest.h>
+#include <gort/gort.hpp>
 
 namespace {
 
@@ -41,9 +41,15 @@ TEST(Frame, NestedFramesRunTheirOwnDefersWhenTheyReturn) {
   EXPECT_EQ(log, (Log{"inner-2", "inner-1", "after-inner", "outer-2", "outer-1"}));
 }
 
-void append(Log* log, std::string s) { log->push_back(std::move(s)); }
-void append_a(Log* log) { log->push_back("a"); }
-void append_b(Log* log) { log->push_back("b"); }
+void append(Log* log, std::string s) {
+  log->push_back(std::move(s));
+}
+void append_a(Log* log) {
+  log->push_back("a");
+}
+void append_b(Log* log) {
+  log->push_back("b");
+}
 
 TEST(Frame, FunctionValueAndArgumentsAreEvaluatedAtTheDeferStatement) {
   Log log;
@@ -161,13 +167,22 @@ TEST(Frame, LargeSmallAndChainedDefersKeepOneOrder) {
     for (int i = 0; i < 60; ++i) {
       switch (i % 4) {
         case 0:
-          f.defer([&ran, i, b = Big{}] { (void)b; ran.push_back(i); });
+          f.defer([&ran, i, b = Big{}] {
+            (void)b;
+            ran.push_back(i);
+          });
           break;
         case 1:
-          f.defer([&ran, i, m = Mid{}] { (void)m; ran.push_back(i); });
+          f.defer([&ran, i, m = Mid{}] {
+            (void)m;
+            ran.push_back(i);
+          });
           break;
         case 2:
-          f.defer([&ran, i, h = Huge{}] { (void)h; ran.push_back(i); });
+          f.defer([&ran, i, h = Huge{}] {
+            (void)h;
+            ran.push_back(i);
+          });
           break;
         default:
           f.defer([&ran, i] { ran.push_back(i); });

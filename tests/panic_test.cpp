@@ -12,8 +12,8 @@
 #include <thread>
 #include <vector>
 
-#include <gort/gort.hpp>
 #include <gtest/gtest.h>
+#include <gort/gort.hpp>
 
 namespace {
 
@@ -101,7 +101,8 @@ TEST(Panic, RecoverIsEmptyInDeferredCallsRunByANormalReturnDuringAPanic) {
   gort::func([&](gort::frame& outer) {
     outer.defer([&] { log.push_back("outer " + str(gort::recover())); });
     outer.defer([&] {
-      gort::func([&](gort::frame& g) { g.defer([&] { log.push_back("g " + str(gort::recover())); }); });
+      gort::func(
+          [&](gort::frame& g) { g.defer([&] { log.push_back("g " + str(gort::recover())); }); });
     });
     gort::panic("x");
   });
@@ -237,15 +238,14 @@ TEST(Panic, CppExceptionsArePanicsWithAnExceptionPtrValue) {
 
 TEST(Panic, AnUnrecoveredCppExceptionKeepsItsType) {
   Log log;
-  EXPECT_THROW(
-      gort::func([&](gort::frame& outer) {
-        outer.defer([&] { log.push_back("outer"); });
-        gort::func([&](gort::frame& inner) {
-          inner.defer([&] { log.push_back("inner"); });
-          throw std::out_of_range("oops");
-        });
-      }),
-      std::out_of_range);
+  EXPECT_THROW(gort::func([&](gort::frame& outer) {
+                 outer.defer([&] { log.push_back("outer"); });
+                 gort::func([&](gort::frame& inner) {
+                   inner.defer([&] { log.push_back("inner"); });
+                   throw std::out_of_range("oops");
+                 });
+               }),
+               std::out_of_range);
   EXPECT_EQ(log, (Log{"inner", "outer"}));
   EXPECT_FALSE(gort::recover().has_value());
 }

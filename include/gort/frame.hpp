@@ -139,6 +139,7 @@ class frame : private internal::frame_link {
     cap_ = internal::kInlineSlots;
     inline_extra_ = 0;
     accounted_ = false;
+    moved_ = false;
 #if GORT_FRAME_CHECKS
     magic_ = kLive;
 #endif
@@ -189,29 +190,26 @@ class frame : private internal::frame_link {
     run_rest();
   }
 
-  // The loop keeps its position in registers and only checks, after each call, that the call
-  // did not defer more on this frame: reloading the position from memory each time would chain
-  // every iteration behind a store-to-load round trip.
+  // The loop keeps its position in registers; a deferred call that defers more on this frame
+  // (grow() during the run) sets moved_, and the loop restarts from the new top. Reloading the
+  // position from memory after every call would chain each iteration behind a store-to-load
+  // round trip.
   void run_rest() {
-    internal::defer_slot* cur = cur_;
-    std::uint32_t n = n_;
     for (;;) {
-      if (n == 0) {
-        if (cur == slots_) break;
-        pop_chunk();
-        cur = cur_;
-        n = n_;
+      internal::defer_slot* cur = cur_;
+      std::uint32_t n = n_;
+      moved_ = false;
+      while (n != 0) {
+        --n;
+        n_ = static_cast<std::uint16_t>(n);
+        cur[n].run(&cur[n]);
+        if (moved_) [[unlikely]]
+          break;
+      }
+      if (moved_) [[unlikely]]
         continue;
-      }
-      --n;
-      n_ = static_cast<std::uint16_t>(n);
-      internal::defer_slot* s = cur + n;
-      s->run(s);
-      if (n_ != n || cur_ != cur) [[unlikely]] {
-        position p = reposition();  // out of line, so the compiler keeps the check a check
-        cur = p.cur;
-        n = p.n;
-      }
+      if (cur == slots_) return;
+      pop_chunk();
     }
   }
 
@@ -245,13 +243,8 @@ class frame : private internal::frame_link {
       account_chunks();
   }
 
-  struct position {
-    internal::defer_slot* cur;
-    std::uint32_t n;
-  };
-  position reposition() const noexcept;  // where a deferred call that deferred more left us
-  void grow();                // continue in a new chunk
-  void pop_chunk() noexcept;  // the current chunk is done: back to the slots before it
+  void grow();                           // continue in a new chunk
+  void pop_chunk() noexcept;             // the current chunk is done: back to the slots before it
   void account_chunks();
   void note_slow_entry(std::uint32_t span, bool heap, std::size_t heap_bytes);
 
@@ -262,7 +255,9 @@ class frame : private internal::frame_link {
   void on_foreign(std::exception_ptr e);
   void on_forced_unwind();
   void drain(internal::panic_record* p);
-  bool outermost() const noexcept { return parent->parent == nullptr; }
+  bool outermost() const noexcept {
+    return parent->parent == nullptr;
+  }
   void check_live() const;
 
   // n_ and cap_ are 16-bit on purpose: no int stored by a deferred call's arguments can alias
@@ -272,6 +267,7 @@ class frame : private internal::frame_link {
   std::uint16_t cap_;           // slots usable in cur_ (0 while the deferred calls run)
   std::uint16_t inline_extra_;  // slots of slots_ that are not one-slot entries (stats)
   bool accounted_;              // entries counted in stats (done when the calls start)
+  bool moved_;                  // grow() ran since run_rest() last looked
   std::uint32_t magic_;         // kLive while the function runs (checked in debug builds)
   internal::defer_slot slots_[internal::kInlineSlots];
 };
@@ -349,8 +345,8 @@ auto func(Body&& body) -> typename internal::func_result<R, Body>::type {
     } else {
       // The result is built inside the guarded region, then moved out; a recovered panic leaves
       // a value-initialized one.
-      alignas(T) unsigned char space[sizeof(std::conditional_t<std::is_reference_v<T>,
-                                                               std::remove_reference_t<T>*, T>)];
+      alignas(T) unsigned char
+          space[sizeof(std::conditional_t<std::is_reference_v<T>, std::remove_reference_t<T>*, T>)];
       bool have = false;
       if constexpr (std::is_reference_v<T>) {
         internal::frame_access::guarded(f, [&] {
@@ -358,7 +354,8 @@ auto func(Body&& body) -> typename internal::func_result<R, Body>::type {
           have = true;
         });
         if (!have) return internal::recovered_result<T>();
-        return static_cast<T>(**std::launder(reinterpret_cast<std::remove_reference_t<T>**>(space)));
+        return static_cast<T>(
+            **std::launder(reinterpret_cast<std::remove_reference_t<T>**>(space)));
       } else {
         struct holder {
           unsigned char* space;

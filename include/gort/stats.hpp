@@ -19,12 +19,12 @@ namespace gort {
 // that finished updating it; the snapshot as a whole is not taken atomically.
 struct runtime_stats {
   // Deferred calls registered, by the path they took (SPEC.md part 1).
-  std::uint64_t defers_inline = 0;  // stored in the frame's inline slots (Go: open-coded)
-  std::uint64_t defers_pooled = 0;  // stored in a chunk from the defer pool (Go: deferproc)
-  std::uint64_t defers_heap = 0;    // callable + arguments over 448 bytes: heap-allocated
-  std::uint64_t defer_heap_bytes = 0;   // bytes allocated for defers_heap
-  std::uint64_t defer_pool_hits = 0;    // chunks (32 slots each) taken from a pool
-  std::uint64_t defer_pool_misses = 0;  // chunks that had to be allocated
+  std::uint64_t defers_inline = 0;       // stored in the frame's inline slots (Go: open-coded)
+  std::uint64_t defers_pooled = 0;       // stored in a chunk from the defer pool (Go: deferproc)
+  std::uint64_t defers_heap = 0;         // callable + arguments over 448 bytes: heap-allocated
+  std::uint64_t defer_heap_bytes = 0;    // bytes allocated for defers_heap
+  std::uint64_t defer_pool_hits = 0;     // chunks (32 slots each) taken from a pool
+  std::uint64_t defer_pool_misses = 0;   // chunks that had to be allocated
   std::uint64_t defer_pool_refills = 0;  // batches moved from the global pool to a local one
   std::uint64_t defer_pool_spills = 0;   // batches moved from a local pool to the global one
   std::uint64_t panics = 0;              // panics started (gort::panic, runtime panics, and C++

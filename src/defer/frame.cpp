@@ -126,9 +126,8 @@ void frame::grow() {
   cur_ = c->slots;
   n_ = 0;
   cap_ = internal::kChunkSlots;
+  moved_ = true;
 }
-
-frame::position frame::reposition() const noexcept { return {cur_, n_}; }
 
 void frame::pop_chunk() noexcept {
   internal::defer_chunk* c = internal::chunk_of(cur_);

@@ -38,7 +38,9 @@ namespace internal {
 // ---------------------------------------------------------------------------------------------
 // panic_signal reference counting.
 
-panic_signal::panic_signal(panic_record* record) noexcept : record_(record) { ++record_->refs; }
+panic_signal::panic_signal(panic_record* record) noexcept : record_(record) {
+  ++record_->refs;
+}
 
 panic_signal::panic_signal(const panic_signal& other) noexcept : record_(other.record_) {
   ++record_->refs;
@@ -88,8 +90,7 @@ void prune_stale(thread_state& ts, frame_link* at, panic_record* keep, bool unwi
   panic_record* p = ts.panic;
   while (p != nullptr) {
     panic_record* next = p->link;
-    if (p != keep && p->state == panic_state::in_flight &&
-        outside_or_at(at, p->target, !unwinding))
+    if (p != keep && p->state == panic_state::in_flight && outside_or_at(at, p->target, !unwinding))
       remove_panic(ts, p);
     p = next;
   }
@@ -171,9 +172,13 @@ panic_record* new_panic(describe_fn describe) {
   return p;
 }
 
-std::any& panic_value(panic_record* p) noexcept { return p->value; }
+std::any& panic_value(panic_record* p) noexcept {
+  return p->value;
+}
 
-void delete_panic(panic_record* p) noexcept { delete p; }
+void delete_panic(panic_record* p) noexcept {
+  delete p;
+}
 
 [[noreturn]] static void escape_without_frame(panic_record* p) {
   // No frame to unwind through: the panic leaves at once, as from an outermost frame.

@@ -25,7 +25,7 @@ struct panic_record {
   panic_record* link = nullptr;  // older panic (Go's _panic.link); valid while on_list
   std::any value;                // what recover() returns
   describe_fn describe = nullptr;
-  std::exception_ptr foreign;    // set when a C++ exception became this panic
+  std::exception_ptr foreign;  // set when a C++ exception became this panic
   // The frame that is running a deferred call on this panic's behalf, else nullptr. recover()
   // works only when this is the innermost frame (Go compares the caller's argp).
   frame_link* defer_frame = nullptr;

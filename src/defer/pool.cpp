@@ -33,11 +33,11 @@ constinit thread_local thread_state tls;
 namespace {
 
 std::mutex global_pool_mu;
-defer_chunk* global_pool = nullptr;   // guarded by global_pool_mu
-std::size_t global_pool_len = 0;      // guarded by global_pool_mu
+defer_chunk* global_pool = nullptr;  // guarded by global_pool_mu
+std::size_t global_pool_len = 0;     // guarded by global_pool_mu
 
 std::mutex registry_mu;
-std::vector<thread_state*>& registry() {  // guarded by registry_mu
+std::vector<thread_state*>& registry() {            // guarded by registry_mu
   static auto* r = new std::vector<thread_state*>;  // never destroyed: threads may outlive main
   return *r;
 }

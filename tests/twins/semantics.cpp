@@ -19,8 +19,12 @@ std::string show(const std::any& v) {
   return "<?>";
 }
 
-void println(const std::string& s) { std::cout << s << "\n"; }
-void print_int(const std::string& label, int x) { std::cout << label << " " << x << "\n"; }
+void println(const std::string& s) {
+  std::cout << s << "\n";
+}
+void print_int(const std::string& label, int x) {
+  std::cout << label << " " << x << "\n";
+}
 
 void lifo() {
   gort::func([](gort::frame& f) {
@@ -97,9 +101,7 @@ void nested_frames() {
 void recover_in_nested_func() {
   gort::func([](gort::frame& f) {
     f.defer([] { println("direct " + show(gort::recover())); });
-    f.defer([] {
-      gort::func([](gort::frame&) { println("nested " + show(gort::recover())); });
-    });
+    f.defer([] { gort::func([](gort::frame&) { println("nested " + show(gort::recover())); }); });
     gort::panic("p");
   });
 }
@@ -108,9 +110,7 @@ void recover_in_normal_return_during_panic() {
   gort::func([](gort::frame& f) {
     f.defer([] { println("outer " + show(gort::recover())); });
     f.defer([] {
-      gort::func([](gort::frame& g) {
-        g.defer([] { println("g " + show(gort::recover())); });
-      });
+      gort::func([](gort::frame& g) { g.defer([] { println("g " + show(gort::recover())); }); });
     });
     gort::panic("x");
   });

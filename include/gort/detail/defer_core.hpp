@@ -108,7 +108,7 @@ struct frame_link {
 // that access compiles to a plain %fs-relative load (no TLS wrapper call). `top == nullptr` means
 // the thread has not registered yet (see register_thread()).
 struct thread_state {
-  frame_link* top = nullptr;     // innermost live frame, &root when none; nullptr: unregistered
+  frame_link* top = nullptr;      // innermost live frame, &root when none; nullptr: unregistered
   panic_record* panic = nullptr;  // panics in progress, newest first (Go's g._panic)
   defer_chunk* pool = nullptr;    // local free list of chunks (Go's p.deferpool)
   std::uint32_t pool_len = 0;
@@ -121,7 +121,7 @@ extern constinit thread_local thread_state tls;
 
 // Slow paths, defined in src/defer/.
 frame_link* register_thread();
-defer_chunk* pool_get();              // a chunk from the local pool, the global pool, or new
+defer_chunk* pool_get();  // a chunk from the local pool, the global pool, or new
 void pool_put(defer_chunk* c) noexcept;
 [[noreturn]] void fatal(const char* message);
 
@@ -142,9 +142,8 @@ struct bound_call {
 };
 
 template <class Fn, class... Args>
-using stored_call_t =
-    std::conditional_t<sizeof...(Args) == 0, std::decay_t<Fn>,
-                       bound_call<std::decay_t<Fn>, std::decay_t<Args>...>>;
+using stored_call_t = std::conditional_t<sizeof...(Args) == 0, std::decay_t<Fn>,
+                                         bound_call<std::decay_t<Fn>, std::decay_t<Args>...>>;
 
 template <class Fn, class... Args>
 decltype(auto) make_stored_call(Fn&& fn, Args&&... args) {
@@ -157,7 +156,7 @@ decltype(auto) make_stored_call(Fn&& fn, Args&&... args) {
 // How many slots a stored call of type C takes; 0 means it goes to the heap.
 template <class C>
 inline constexpr std::uint32_t span_of =
-    (sizeof(C) <= kSlotBytes && alignof(C) <= 8)                         ? 1
+    (sizeof(C) <= kSlotBytes && alignof(C) <= 8) ? 1
     : (sizeof(C) <= (kMaxSpan - 1) * sizeof(defer_slot) && alignof(C) <= 8)
         ? 1 + static_cast<std::uint32_t>((sizeof(C) + sizeof(defer_slot) - 1) / sizeof(defer_slot))
         : 0;

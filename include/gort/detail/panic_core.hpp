@@ -45,7 +45,6 @@ std::any& panic_value(panic_record* p) noexcept;
 void delete_panic(panic_record* p) noexcept;
 [[noreturn]] void throw_panic(panic_record* p);
 
-
 std::string format_go_float(double v);
 std::string describe_exception(const std::exception_ptr& e);
 std::string describe_opaque(const std::type_info& type, const void* address);
@@ -67,7 +66,7 @@ std::string describe_value(const std::any& a) {
     return describe_exception(v);
   } else if constexpr (std::is_convertible_v<const D&, std::string_view>) {
     return std::string(std::string_view(v));
-  } else if constexpr (requires(std::ostream& os) { os << v; }) {
+  } else if constexpr (requires(std::ostream & os) { os << v; }) {
     std::ostringstream os;  // Go prints a Stringer's String()
     os << v;
     return os.str();
