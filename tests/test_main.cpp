@@ -4,10 +4,12 @@
 // a returned function's stack (the documented deferred-call mistake), and a leak check after
 // every test: no frame may stay linked and no panic may stay on the main thread's panic list.
 
-#include <gort/gort.hpp>
 #include <gtest/gtest.h>
+#include <gort/gort.hpp>
 
-extern "C" const char* __asan_default_options() { return "detect_stack_use_after_return=1"; }
+extern "C" const char* __asan_default_options() {
+  return "detect_stack_use_after_return=1";
+}
 
 namespace {
 

@@ -243,8 +243,8 @@ class frame : private internal::frame_link {
       account_chunks();
   }
 
-  void grow();                           // continue in a new chunk
-  void pop_chunk() noexcept;             // the current chunk is done: back to the slots before it
+  void grow();                // continue in a new chunk
+  void pop_chunk() noexcept;  // the current chunk is done: back to the slots before it
   void account_chunks();
   void note_slow_entry(std::uint32_t span, bool heap, std::size_t heap_bytes);
 

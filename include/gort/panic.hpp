@@ -49,11 +49,13 @@ template <class V>
   static_assert(std::is_copy_constructible_v<D>,
                 "gort::panic: the panic value must be copy-constructible (it is kept in a "
                 "std::any, which recover() returns)");
-  if constexpr (std::is_same_v<D, const char*> || std::is_same_v<D, char*>) {
-    internal::throw_panic(internal::make_panic<std::string>(std::string(value)));
-  } else {
-    internal::throw_panic(internal::make_panic<D>(std::forward<V>(value)));
-  }
+  internal::panic_record* p;
+  if constexpr (std::is_same_v<D, const char*> || std::is_same_v<D, char*>)
+    p = internal::start_panic(internal::make_panic<std::string>(value));
+  else
+    p = internal::start_panic(internal::make_panic<D>(std::forward<V>(value)));
+  // Thrown here, not in a helper: one frame less for the unwinder to walk, twice.
+  throw internal::panic_signal(p);
 }
 
 // recover stops the panic in progress and returns its value, when called by a deferred call that

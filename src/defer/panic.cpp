@@ -188,13 +188,13 @@ void delete_panic(panic_record* p) noexcept {
   throw panic_error(std::move(p->value), std::move(text), std::move(report));
 }
 
-void throw_panic(panic_record* p) {
+panic_record* start_panic(panic_record* p) {
   thread_state& ts = tls;
   ++ts.count.panics;
   if (!in_frame(ts)) escape_without_frame(p);
   p->target = ts.top;
   push_panic(ts, p);
-  throw panic_signal(p);
+  return p;
 }
 
 }  // namespace internal

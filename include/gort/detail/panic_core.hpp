@@ -43,7 +43,9 @@ class panic_signal {
 panic_record* new_panic(describe_fn describe);
 std::any& panic_value(panic_record* p) noexcept;
 void delete_panic(panic_record* p) noexcept;
-[[noreturn]] void throw_panic(panic_record* p);
+// Links a new panic on the thread's list and returns it, ready to be thrown. With no frame on the
+// thread it throws gort::panic_error instead.
+panic_record* start_panic(panic_record* p);
 
 std::string format_go_float(double v);
 std::string describe_exception(const std::exception_ptr& e);
