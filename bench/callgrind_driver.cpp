@@ -10,40 +10,11 @@
 #include <cstring>
 #include <utility>
 
-#include <gort/gort.hpp>
-
-// External linkage, so that stores to it are never dead.
-int gort_bench_sink;
+#include "cases.hpp"
 
 namespace {
 
-#define NOINLINE __attribute__((noinline))
-NOINLINE void cleanup() {
-  asm volatile("");
-}
-
-template <std::size_t... I>
-NOINLINE void manual_n(std::index_sequence<I...>) {
-  (((void)I, cleanup()), ...);
-}
-template <std::size_t... I>
-NOINLINE void gort_n(std::index_sequence<I...>) {
-  gort::func([](gort::frame& f) { (((void)I, f.defer(cleanup)), ...); });
-}
-
-NOINLINE void cleanup_i(int i) {
-  gort_bench_sink = i;
-}
-NOINLINE void gort_loop(int n) {
-  gort::func([n](gort::frame& f) {
-    for (int i = 0; i < n; ++i) f.defer(cleanup_i, i);
-  });
-}
-NOINLINE void manual_loop(int n) {
-  int pending[128];
-  for (int i = 0; i < n; ++i) pending[i] = i;
-  for (int i = n - 1; i >= 0; --i) cleanup_i(pending[i]);
-}
+using namespace gort_bench;
 
 template <std::size_t N>
 void (*gort_case())() {

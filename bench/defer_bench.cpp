@@ -18,11 +18,10 @@
 
 #include <gort/gort.hpp>
 
+#include "cases.hpp"
+
 // ---------------------------------------------------------------------------------------------
 // Allocation counting (this binary only).
-
-// External linkage, so that stores to it are never dead.
-int gort_bench_sink;
 
 namespace {
 thread_local std::uint64_t allocations = 0;
@@ -68,11 +67,9 @@ struct op_counters {
   }
 };
 
-#define NOINLINE __attribute__((noinline))
+#define NOINLINE GORT_BENCH_NOINLINE
+using namespace gort_bench;
 
-NOINLINE void cleanup() {
-  asm volatile("");
-}
 NOINLINE void use(int x) {
   gort_bench_sink = x;
 }
@@ -129,15 +126,6 @@ BENCHMARK(BM_GortDeferClosure);
 // ---------------------------------------------------------------------------------------------
 // S1: N defers written out one after another in one function (no loop).
 
-template <std::size_t... I>
-NOINLINE void manual_n(std::index_sequence<I...>) {
-  (((void)I, cleanup()), ...);
-}
-template <std::size_t... I>
-NOINLINE void gort_n(std::index_sequence<I...>) {
-  gort::func([](gort::frame& f) { (((void)I, f.defer(cleanup)), ...); });
-}
-
 template <std::size_t N>
 void BM_ManualDeferN(benchmark::State& s) {
   run(s, [] { manual_n(std::make_index_sequence<N>()); });
@@ -157,20 +145,6 @@ GORT_BENCH_N(50)
 
 // S1: defers registered in a loop, n per call (Go: heap-allocated defers from the P's pool).
 
-NOINLINE void cleanup_i(int i) {
-  gort_bench_sink = i;
-}
-
-NOINLINE void manual_loop(int n) {
-  int pending[128];
-  for (int i = 0; i < n; ++i) pending[i] = i;
-  for (int i = n - 1; i >= 0; --i) cleanup_i(pending[i]);
-}
-NOINLINE void gort_loop(int n) {
-  gort::func([n](gort::frame& f) {
-    for (int i = 0; i < n; ++i) f.defer(cleanup_i, i);
-  });
-}
 void BM_ManualLoopDefer(benchmark::State& s) {
   int n = static_cast<int>(s.range(0));
   run(s, [n] { manual_loop(n); });

@@ -1,0 +1,53 @@
+// Copyright 2026 The gort Authors.
+//
+// The measured functions shared by the Google Benchmark binary (defer_bench.cpp) and the
+// callgrind driver (callgrind_driver.cpp), so that timings and instruction counts are taken on
+// the same code. Every function is noinline, as Go's are (Go 1.19 never inlines a function with
+// a defer), and calls a noinline cleanup, so both languages pay one real call per deferred call.
+// Each binary includes this header from exactly one translation unit.
+
+#pragma once
+
+#include <cstddef>
+#include <utility>
+
+#include <gort/gort.hpp>
+
+#define GORT_BENCH_NOINLINE __attribute__((noinline))
+
+// External linkage, so that stores to it are never dead.
+extern int gort_bench_sink;
+int gort_bench_sink;
+
+namespace gort_bench {
+
+GORT_BENCH_NOINLINE void cleanup() {
+  asm volatile("");
+}
+GORT_BENCH_NOINLINE void cleanup_i(int i) {
+  gort_bench_sink = i;
+}
+
+// N defers written out one after another in one function (no loop).
+template <std::size_t... I>
+GORT_BENCH_NOINLINE void manual_n(std::index_sequence<I...>) {
+  (((void)I, cleanup()), ...);
+}
+template <std::size_t... I>
+GORT_BENCH_NOINLINE void gort_n(std::index_sequence<I...>) {
+  gort::func([](gort::frame& f) { (((void)I, f.defer(cleanup)), ...); });
+}
+
+// n defers registered in a loop, and the same calls made by hand in reverse order.
+GORT_BENCH_NOINLINE void manual_loop(int n) {
+  int pending[128];
+  for (int i = 0; i < n; ++i) pending[i] = i;
+  for (int i = n - 1; i >= 0; --i) cleanup_i(pending[i]);
+}
+GORT_BENCH_NOINLINE void gort_loop(int n) {
+  gort::func([n](gort::frame& f) {
+    for (int i = 0; i < n; ++i) f.defer(cleanup_i, i);
+  });
+}
+
+}  // namespace gort_bench
