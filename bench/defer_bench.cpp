@@ -243,6 +243,42 @@ void BM_ManualThrowCatch(benchmark::State& s) {
   run(s, [depth] { benchmark::DoNotOptimize(manual_throw_catch(depth)); });
 }
 BENCHMARK(BM_GortPanicRecover)->Arg(1)->Arg(10);
+
+// Panic with five pending deferred calls, the first registered one recovering: plain function
+// calls, and closures capturing arguments.
+NOINLINE int gort_panic_five_defers() {
+  return gort::func<int>([](gort::frame& f, int& r) {
+    f.defer([&r] {
+      if (gort::recover().has_value()) r = 1;
+    });
+    for (int i = 0; i < 4; ++i) f.defer(cleanup);
+    dive_panic(1);
+  });
+}
+NOINLINE int gort_panic_five_closures(int a, int b, int c, int d) {
+  return gort::func<int>([=](gort::frame& f, int& r) {
+    f.defer([&r] {
+      if (gort::recover().has_value()) r = 1;
+    });
+    f.defer([a] { use(a); });
+    f.defer([b] { use(b); });
+    f.defer([c] { use(c); });
+    f.defer([d] { use(d); });
+    dive_panic(1);
+  });
+}
+void BM_GortPanicDefers5(benchmark::State& s) {
+  run(s, [] { benchmark::DoNotOptimize(gort_panic_five_defers()); });
+}
+void BM_GortPanicClosures5(benchmark::State& s) {
+  int i = 0;
+  run(s, [&i] {
+    benchmark::DoNotOptimize(gort_panic_five_closures(i, i + 1, i + 2, i + 3));
+    ++i;
+  });
+}
+BENCHMARK(BM_GortPanicDefers5);
+BENCHMARK(BM_GortPanicClosures5);
 BENCHMARK(BM_ManualThrowCatch)->Arg(1)->Arg(10);
 
 }  // namespace

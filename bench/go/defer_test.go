@@ -160,3 +160,48 @@ func panicRecover(depth int) (r int) {
 func BenchmarkPanicRecover(b *testing.B) {
 	sizes(b, []int{1, 10}, func(d int) { sink += panicRecover(d) })
 }
+
+// Panic with five pending deferred calls, the first registered one recovering:
+// plain function calls, and closures capturing arguments.
+
+//go:noinline
+func panicFiveDefers() (r int) {
+	defer func() {
+		if recover() != nil {
+			r = 1
+		}
+	}()
+	defer cleanup()
+	defer cleanup()
+	defer cleanup()
+	defer cleanup()
+	divePanic(1)
+	return
+}
+
+//go:noinline
+func panicFiveClosures(a, b, c, d int) (r int) {
+	defer func() {
+		if recover() != nil {
+			r = 1
+		}
+	}()
+	defer func() { use(a) }()
+	defer func() { use(b) }()
+	defer func() { use(c) }()
+	defer func() { use(d) }()
+	divePanic(1)
+	return
+}
+
+func BenchmarkPanicDefers5(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		sink += panicFiveDefers()
+	}
+}
+
+func BenchmarkPanicClosures5(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		sink += panicFiveClosures(i, i+1, i+2, i+3)
+	}
+}

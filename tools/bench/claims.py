@@ -203,6 +203,43 @@ def a000_23(r):
             "pressure to compare" % (b, r.counter("BM_GortDeferClosure", "allocs/op")))
 
 
+def go_panic_per_defer(r):
+    return (r.go("BenchmarkPanicDefers5") - r.go("BenchmarkPanicRecover/1")) / 4
+
+
+def a000_24(r):
+    per = go_panic_per_defer(r)
+    gort = (r.gort("BM_GortPanicDefers5") - r.gort("BM_GortPanicRecover/1")) / 4
+    return (CONFIRMED if within(per, 83) else REFUTED,
+            "Go 1.19: %s per extra deferred call while a panic unwinds (gort: %s)" % (
+                ns(per), ns(gort)))
+
+
+def a000_25(r):
+    plain, closure = r.go("BenchmarkPanicDefers5"), r.go("BenchmarkPanicClosures5")
+    ok = within(plain, 410) and within(closure, 690) and closure / plain >= 1.3
+    return (CONFIRMED if ok else REFUTED,
+            "Go: %s plain, %s capturing (%.2fx), %g and %g B/op; gort: %s, %s" % (
+                ns(plain), ns(closure), closure / plain,
+                r.go_bytes.get("BenchmarkPanicDefers5", -1),
+                r.go_bytes.get("BenchmarkPanicClosures5", -1), ns(r.gort("BM_GortPanicDefers5")),
+                ns(r.gort("BM_GortPanicClosures5"))))
+
+
+def a001_14(r):
+    line = r.escape_line("42 ")
+    return (CONFIRMED if "does not escape" in line else REFUTED, "go -m -l: " + line)
+
+
+def a004_13(r):
+    if r.go_race is None:
+        return NA, "the race detector could not run here"
+    races = sum(1 for l in r.go_race if "DATA RACE" in l)
+    return (CONFIRMED if races else REFUTED,
+            "go run -race on the probes (the trap included): %d race report(s); gort's twin runs "
+            "clean under TSan (make test)" % races)
+
+
 def a000_34(r):
     k = kinds(r, "probeLoop")
     return (REFUTED if "heap" in k else CONFIRMED,
@@ -414,10 +451,9 @@ CLAIMS = {
         Claim("A000-23", "GC: 80 MB/2 GCs without, 1.2 GB/47 GCs with a capturing defer",
               "15x bytes, 23.5x GCs", a000_23),
         Claim("A000-24", "~83 ns per defer while a panic unwinds (Go 1.22, EPYC)", "83 ns",
-              why="the panic benchmarks here vary the unwinding depth with one deferred call, not "
-                  "the number of deferred calls; see the panic section for our figures"),
+              a000_24),
         Claim("A000-25", "panic with 5 defers: 410 ns plain, 690 ns capturing", "410 / 690 ns",
-              why="not rerun: the panic benchmarks here vary depth, not the number of defers"),
+              a000_25),
         Claim("A000-26", "Go 1.22+ gctrace has a defer:<ns> field", "Go 1.22",
               why="needs Go 1.22; Go 1.19 here prints no such field"),
         Claim("A000-27", "STW 0.045 ms of which defer scanning 0.012 ms", "12 us",
@@ -465,8 +501,7 @@ CLAIMS = {
         Claim("A001-12", "every defer is heap-allocated by newdefer", "heap", a001_12),
         Claim("A001-13", "x := make([]int, 10) captured by a defer escapes", "escapes",
               esc("make([]int, 10)")),
-        Claim("A001-14", "defer fmt.Println(42) does not escape", "no escape",
-              why="not probed in this run"),
+        Claim("A001-14", "defer fmt.Println(42) does not escape", "no escape", a001_14),
         Claim("A001-15", "stack growth (>2 KB) moves defer records", "2 KB",
               why="gort's stacks do not move (C++ pointers into them would break); Go's behaviour "
                   "is not observable from a program"),
@@ -514,8 +549,7 @@ CLAIMS = {
         Claim("A004-11", "loop defers pile up until the function ends", "N pending", a004_11),
         Claim("A004-12", "the fixed version prints 0 1 2", "0 1 2",
               probe_eq("capture-by-value", "0 1 2")),
-        Claim("A004-13", "referencing the outer variable is a data race", "race",
-              why="a single goroutine cannot race; not run under the race detector here"),
+        Claim("A004-13", "referencing the outer variable is a data race", "race", a004_13),
         Claim("A004-14", "i := i inside the loop fixes it", "2 1 0",
               probe_eq("capture-redeclare", "2 1 0")),
         Claim("A004-15", "x := new(int) captured by a defer is forced to the heap", "escapes",

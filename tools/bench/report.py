@@ -304,6 +304,12 @@ def main():
         g, t, go = (r.gort("BM_GortPanicRecover/%d" % d), r.gort("BM_ManualThrowCatch/%d" % d),
                     r.go("BenchmarkPanicRecover/%d" % d))
         w("| %d | %s | %s | %s | %.1fx | %.2fx |" % (d, ns(g), ns(t), ns(go), g / go, g / t))
+    w("\nWith five pending deferred calls (the first registered one recovers), panic at depth 1:\n")
+    w("| deferred calls | gort | Go | gort / Go |\n|---|---|---|---|")
+    for label, g, go in (("plain function calls", "BM_GortPanicDefers5", "BenchmarkPanicDefers5"),
+                         ("closures capturing arguments", "BM_GortPanicClosures5",
+                          "BenchmarkPanicClosures5")):
+        w("| %s | %s | %s | %.1fx |" % (label, ns(r.gort(g)), ns(r.go(go)), r.gort(g) / r.go(go)))
     bar_chart(os.path.join(out, "panic.svg"), "panic + recover",
               [("depth %d" % d, [("gort", r.gort("BM_GortPanicRecover/%d" % d)),
                                  ("manual C++", r.gort("BM_ManualThrowCatch/%d" % d)),

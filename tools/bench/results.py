@@ -21,6 +21,8 @@ class Results:
         self.go_escape = self._read_lines("probes-go-escape.txt")
         self.go_inline = self._read_lines("probes-go-inline.txt")
         self.go_asm = self._read_asm()
+        race = os.path.join(out, "probes-go-race.txt")
+        self.go_race = self._read_lines("probes-go-race.txt") if os.path.exists(race) else None
         self.machine = self._read_machine()
 
     # --- raw files --------------------------------------------------------------------------

@@ -50,6 +50,8 @@ echo "== article probes"
 (cd "$root/bench/go/probes" && go build -gcflags='-m -l' -o /dev/null probes.go) >"$out/probes-go-escape.txt" 2>&1
 (cd "$root/bench/go/probes" && go build -gcflags='-m=2' -o /dev/null probes.go) >"$out/probes-go-inline.txt" 2>&1
 (cd "$root/bench/go/probes" && go build -gcflags='-S' -o /dev/null probes.go) >"$out/probes-go-asm.txt" 2>&1
+(cd "$root/bench/go/probes" && CGO_ENABLED=1 go run -race probes.go) >"$out/probes-go-race.txt" 2>&1 ||
+  echo "go run -race failed: $(tail -1 "$out/probes-go-race.txt")"
 
 echo "== profile of the defer machinery (perf, cpu-clock, DWARF call graphs)"
 rm -f "$out"/perf-*.script

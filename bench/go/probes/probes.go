@@ -109,6 +109,10 @@ func escapeBigStruct() {
 	defer func() { use(x.data[0]) }()
 }
 
+func printLiteral() {
+	defer fmt.Println(42) // article 001: "no captured variables, no escape"
+}
+
 // --- Semantics ---
 
 func captureTrap() {
