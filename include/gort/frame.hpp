@@ -182,7 +182,9 @@ class frame : private internal::frame_link {
       --n;
       n_ = static_cast<std::uint16_t>(n);
       slots_[n].run(&slots_[n]);
-      run_rest();
+      // moved_ is still false here unless that call deferred more (the inline slots never grew).
+      if (n != 0 || moved_) [[unlikely]]
+        run_rest();
       internal::tls.count.defers_inline += entries;
       return;
     }
@@ -194,7 +196,9 @@ class frame : private internal::frame_link {
   // (grow() during the run) sets moved_, and the loop restarts from the new top. Reloading the
   // position from memory after every call would chain each iteration behind a store-to-load
   // round trip.
-  void run_rest() {
+  // Not inlined: the registers its loop needs would otherwise be saved and restored on every
+  // call of the function, including the common one-defer return that never enters it.
+  [[gnu::noinline]] void run_rest() {
     for (;;) {
       internal::defer_slot* cur = cur_;
       std::uint32_t n = n_;
