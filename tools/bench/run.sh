@@ -9,7 +9,7 @@ mkdir -p "$2"
 out=$(cd "$2" && pwd)
 root=$(cd "$(dirname "$0")/../.." && pwd)
 reps=${GORT_BENCH_REPETITIONS:-5}
-export GOFLAGS=-mod=mod GOCACHE="${GOCACHE:-$out/.gocache}"
+export GOFLAGS=-mod=mod GOCACHE="${GOCACHE:-$out/.gocache}" GOPATH="${GOPATH:-$out/.gopath}"
 
 echo "== machine"
 {
