@@ -7,6 +7,7 @@
 #include <pthread.h>
 
 #include <memory>
+#include <ostream>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -319,6 +320,50 @@ TEST(Panic, PanicValuesArePrintedAsGoPrintsThem) {
     int x;
   };
   EXPECT_EQ(text(Opaque{1}).rfind("(", 0), 0u);
+}
+
+struct Point {
+  int x, y;
+};
+std::ostream& operator<<(std::ostream& os, const Point& p) {
+  return os << "(" << p.x << "," << p.y << ")";
+}
+
+TEST(Panic, ValuesWithAStreamOperatorPrintThroughIt) {
+  try {
+    gort::func([](gort::frame&) { gort::panic(Point{1, 2}); });
+    FAIL();
+  } catch (const gort::panic_error& e) {
+    EXPECT_STREQ(e.what(), "(1,2)");
+    EXPECT_EQ(std::any_cast<Point>(e.value()).y, 2);
+  }
+}
+
+TEST(Panic, DefersRegisteredWhileAPanicRunsTheFrameRunToo) {
+  Log log;
+  gort::func([&](gort::frame& f) {
+    f.defer([&] { log.push_back("recover " + str(gort::recover())); });
+    f.defer([&] {
+      for (int i = 0; i < 40; ++i) f.defer([&log, i] { log.push_back(std::to_string(i)); });
+    });
+    gort::panic("p");
+  });
+  ASSERT_EQ(log.size(), 41u);
+  EXPECT_EQ(log.front(), "39");
+  EXPECT_EQ(log[39], "0");
+  EXPECT_EQ(log.back(), "recover p");
+}
+
+TEST(Goexit, GoexitInADeferredCallReplacesThePanic) {
+  Log log;
+  int r = gort::func<int>([&](gort::frame& f, int& r) {
+    r = 5;
+    f.defer([&] { log.push_back("last " + str(gort::recover())); });
+    f.defer([] { gort::goexit(); });
+    gort::panic("dropped");
+  });
+  EXPECT_EQ(r, 5);  // goexit ended the outermost function; nothing escaped
+  EXPECT_EQ(log, (Log{"last <nil>"}));
 }
 
 TEST(Panic, StringLiteralsAreStoredAsStdString) {
