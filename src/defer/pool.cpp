@@ -25,6 +25,8 @@
 #include <gort/frame.hpp>
 #include <gort/stats.hpp>
 
+#include "defer/panic_record.hpp"
+
 namespace gort {
 namespace internal {
 
@@ -75,6 +77,7 @@ void give_back_local_pool(thread_state& ts) {
 struct thread_guard {
   thread_state* ts;
   ~thread_guard() {
+    clear_panics(*ts);  // a thread cancelled while a panic ran leaves it behind
     give_back_local_pool(*ts);
     std::lock_guard<std::mutex> lock(registry_mu);
     auto& r = registry();
