@@ -12,7 +12,7 @@ class Results:
     def __init__(self, out, root):
         self.out = out
         self.root = root
-        self.gort_ns, self.gort_counters = self._read_gort(os.path.join(out, "gort.json"))
+        self.gort_ns, self.gort_counters = self._read_gort(out)
         self.go_ns, self.go_bytes, self.go_allocs = self._read_go(os.path.join(out, "go.txt"))
         self.callgrind = self._read_callgrind(os.path.join(out, "callgrind.txt"))
         self.probe_gort = self._read_probes(os.path.join(out, "probes-gort.txt"))
@@ -27,18 +27,21 @@ class Results:
 
     # --- raw files --------------------------------------------------------------------------
 
-    def _read_gort(self, path):
-        ns, counters = {}, {}
-        with open(path) as f:
-            data = json.load(f)
-        for b in data["benchmarks"]:
-            if b.get("aggregate_name", "median") != "median":
-                continue
-            name = b.get("run_name", b["name"]).replace("_median", "")
-            scale = {"ns": 1, "us": 1e3, "ms": 1e6, "s": 1e9}[b.get("time_unit", "ns")]
-            ns[name] = b["real_time"] * scale
-            counters[name] = {k: v for k, v in b.items() if "/op" in k}
-        return ns, counters
+    def _read_gort(self, out):
+        """Median over the rounds (gort-<round>.json) of each case's time; counters of the last."""
+        import glob
+        times, counters = {}, {}
+        for path in sorted(glob.glob(os.path.join(out, "gort-*.json"))):
+            with open(path) as f:
+                data = json.load(f)
+            for b in data["benchmarks"]:
+                if b.get("run_type") == "aggregate":
+                    continue
+                name = b["name"]
+                scale = {"ns": 1, "us": 1e3, "ms": 1e6, "s": 1e9}[b.get("time_unit", "ns")]
+                times.setdefault(name, []).append(b["real_time"] * scale)
+                counters[name] = {k: v for k, v in b.items() if "/op" in k}
+        return {k: statistics.median(v) for k, v in times.items()}, counters
 
     def _read_go(self, path):
         runs = {}
