@@ -210,9 +210,11 @@ def go_panic_per_defer(r):
 def a000_24(r):
     per = go_panic_per_defer(r)
     gort = (r.gort("BM_GortPanicDefers5") - r.gort("BM_GortPanicRecover/1")) / 4
+    def show(x):
+        return ns(x) if x > 0 else "no measurable cost (%.1f ns, within noise)" % x
     return (CONFIRMED if within(per, 83) else REFUTED,
             "Go 1.19: %s per extra deferred call while a panic unwinds (gort: %s)" % (
-                ns(per), ns(gort)))
+                show(per), show(gort)))
 
 
 def a000_25(r):
