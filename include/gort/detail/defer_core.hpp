@@ -125,7 +125,7 @@ defer_chunk* pool_get();  // a chunk from the local pool, the global pool, or ne
 void pool_put(defer_chunk* c) noexcept;
 [[noreturn]] void fatal(const char* message);
 
-inline constexpr std::uint32_t kLocalPoolCap = 8;  // chunks (8 KiB of slots)
+inline constexpr std::uint32_t kLocalPoolCap = 32;  // chunks (32 KiB of slots)
 
 // ---------------------------------------------------------------------------------------------
 // Stored calls.
