@@ -251,6 +251,19 @@ TEST(Frame, StatsCountEachStoragePath) {
   EXPECT_EQ(d.defer_pool_hits + d.defer_pool_misses, 1u);  // one chunk
 }
 
+TEST(Frame, StatsCountDefersWhoseRunWasCutShortByAPanic) {
+  gort::runtime_stats before = gort::stats();
+  gort::func([](gort::frame& f) {
+    f.defer([] { gort::recover(); });
+    f.defer([] {});
+    f.defer([] { gort::panic("in a deferred call at return"); });
+  });
+  gort::runtime_stats d = gort::stats() - before;
+  EXPECT_EQ(d.defers_inline, 3u);
+  EXPECT_EQ(d.panics, 1u);
+  EXPECT_EQ(d.recovers, 1u);
+}
+
 TEST(Frame, MultiSlotEntriesInTheFrameCountAsInline) {
   struct Mid {
     char pad[40];

@@ -140,6 +140,7 @@ class frame : private internal::frame_link {
     inline_extra_ = 0;
     accounted_ = false;
     moved_ = false;
+    uncounted_ = 0;
 #if GORT_FRAME_CHECKS
     magic_ = kLive;
 #endif
@@ -176,8 +177,12 @@ class frame : private internal::frame_link {
     std::uint32_t n = n_;
     if (cur_ == slots_) [[likely]] {
       if (n == 0) return;
-      std::uint32_t entries = n - inline_extra_;
-      cap_ = 0;  // see account()
+      // account(), inlined, with the counter update left until the calls ran: the atomic
+      // update before the first call would make the compiler forget what the slot holds. A
+      // panic on the way counts uncounted_ in drain().
+      std::uint16_t entries = static_cast<std::uint16_t>(n - inline_extra_);
+      uncounted_ = entries;
+      cap_ = 0;
       accounted_ = true;
       --n;
       n_ = static_cast<std::uint16_t>(n);
@@ -272,6 +277,7 @@ class frame : private internal::frame_link {
   std::uint16_t inline_extra_;  // slots of slots_ that are not one-slot entries (stats)
   bool accounted_;              // entries counted in stats (done when the calls start)
   bool moved_;                  // grow() ran since run_rest() last looked
+  std::uint16_t uncounted_;     // entries run_return() will count when its calls return
   std::uint32_t magic_;         // kLive while the function runs (checked in debug builds)
   internal::defer_slot slots_[internal::kInlineSlots];
 };

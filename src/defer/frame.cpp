@@ -59,6 +59,10 @@ void frame::on_foreign(std::exception_ptr e) {
 
 GORT_NO_SANITIZE_NULL void frame::drain(panic_record* p) {
   thread_state& ts = internal::tls;
+  if (uncounted_ != 0) {  // run_return() was interrupted before counting its entries
+    ts.count.defers_inline += uncounted_;
+    uncounted_ = 0;
+  }
   for (;;) {
     if (p != nullptr) {
       p->state = internal::panic_state::processing;
@@ -175,6 +179,10 @@ void frame::on_forced_unwind() {
   // The thread is being cancelled (pthread_cancel/pthread_exit): run what is pending the way
   // goexit does, with recover() disabled, then let the unwind go on.
   thread_state& ts = internal::tls;
+  if (uncounted_ != 0) {
+    ts.count.defers_inline += uncounted_;
+    uncounted_ = 0;
+  }
   auto* g = new panic_record;
   g->goexit = true;
   g->state = internal::panic_state::processing;
