@@ -208,6 +208,21 @@ TEST(Frame, DeferFromADeferredCallOnTheSameFrameRunsBeforeTheRest) {
   EXPECT_EQ(log, (Log{"second", "late", "first"}));
 }
 
+TEST(Frame, DefersAddedWhileTheCallsRunAreCounted) {
+  gort::runtime_stats before = gort::stats();
+  int ran = 0;
+  gort::func([&](gort::frame& f) {
+    f.defer([&] { ++ran; });
+    f.defer([&] {
+      for (int i = 0; i < 40; ++i) f.defer([&] { ++ran; });
+    });
+  });
+  gort::runtime_stats d = gort::stats() - before;
+  EXPECT_EQ(ran, 41);
+  EXPECT_EQ(d.defers_inline, 2u);
+  EXPECT_EQ(d.defers_pooled, 40u);
+}
+
 TEST(Frame, DestroysStoredCallablesExactlyOnce) {
   static int alive = 0;
   struct Tracked {

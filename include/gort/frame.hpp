@@ -205,9 +205,12 @@ class frame : private internal::frame_link {
   // call of the function, including the common one-defer return that never enters it.
   [[gnu::noinline]] void run_rest() {
     for (;;) {
+      if (moved_) [[unlikely]] {
+        moved_ = false;
+        count_late();
+      }
       internal::defer_slot* cur = cur_;
       std::uint32_t n = n_;
-      moved_ = false;
       while (n != 0) {
         --n;
         n_ = static_cast<std::uint16_t>(n);
@@ -225,6 +228,10 @@ class frame : private internal::frame_link {
   // run_next runs the newest pending deferred call; false when none is left.
   bool run_next() {
     if (!accounted_) account();
+    if (moved_) {
+      moved_ = false;
+      count_late();
+    }
     for (;;) {
       std::uint32_t n = n_;
       if (n == 0) {
@@ -255,6 +262,7 @@ class frame : private internal::frame_link {
   void grow();                // continue in a new chunk
   void pop_chunk() noexcept;  // the current chunk is done: back to the slots before it
   void account_chunks();
+  void count_late();  // counts the entries of chunks taken while the calls ran
   void note_slow_entry(std::uint32_t span, bool heap, std::size_t heap_bytes);
 
   // Exception paths (src/defer/frame.cpp). Each runs the pending deferred calls in panic mode;

@@ -127,10 +127,26 @@ void frame::grow() {
   c->prev_cur = cur_;
   c->prev_n = n_;
   c->extra = 0;
+  c->late = accounted_;
   cur_ = c->slots;
   n_ = 0;
   cap_ = internal::kChunkSlots;
   moved_ = true;
+}
+
+void frame::count_late() {
+  std::uint64_t pooled = 0;
+  internal::defer_slot* s = cur_;
+  std::uint32_t n = n_;
+  while (s != slots_) {
+    internal::defer_chunk* c = internal::chunk_of(s);
+    if (!c->late) break;
+    c->late = false;
+    pooled += n - c->extra;
+    n = c->prev_n;
+    s = c->prev_cur;
+  }
+  internal::tls.count.defers_pooled += pooled;
 }
 
 void frame::pop_chunk() noexcept {

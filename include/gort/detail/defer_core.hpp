@@ -57,6 +57,7 @@ struct defer_chunk {
   defer_slot* prev_cur = nullptr;    // the frame's slot array before this chunk
   std::uint32_t prev_n = 0;          // slots used in prev_cur
   std::uint32_t extra = 0;           // slots here that are not one-slot entries (see frame)
+  bool late = false;                 // taken while the frame's calls ran: counted when reached
   defer_slot slots[kChunkSlots];
 };
 
