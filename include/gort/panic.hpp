@@ -44,7 +44,7 @@ namespace gort {
 // gort::func on the thread at all) continues as a gort::panic_error. Inside the runtime, an
 // unrecovered panic prints Go's report and exits with status 2.
 template <class V>
-[[noreturn]] void panic(V&& value) {
+[[noreturn, gnu::always_inline]] inline void panic(V&& value) {
   using D = std::decay_t<V>;
   static_assert(std::is_copy_constructible_v<D>,
                 "gort::panic: the panic value must be copy-constructible (it is kept in a "
