@@ -199,7 +199,7 @@ void frame::on_forced_unwind() {
     ts.count.defers_inline += uncounted_;
     uncounted_ = 0;
   }
-  auto* g = new panic_record;
+  panic_record* g = internal::alloc_panic();
   g->goexit = true;
   g->state = internal::panic_state::processing;
   internal::push_panic(ts, g);

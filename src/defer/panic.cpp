@@ -36,6 +36,28 @@ namespace gort {
 namespace internal {
 
 // ---------------------------------------------------------------------------------------------
+// Records.
+
+panic_record* alloc_panic() {
+  thread_state& ts = tls;
+  void* mem = ts.spare_panic;
+  if (mem != nullptr)
+    ts.spare_panic = nullptr;
+  else
+    mem = ::operator new(sizeof(panic_record));
+  return ::new (mem) panic_record;
+}
+
+void free_panic(panic_record* p) noexcept {
+  p->~panic_record();
+  thread_state& ts = tls;
+  if (ts.spare_panic == nullptr)
+    ts.spare_panic = p;
+  else
+    ::operator delete(p);
+}
+
+// ---------------------------------------------------------------------------------------------
 // panic_signal reference counting.
 
 panic_signal::panic_signal(panic_record* record) noexcept : record_(record) {
@@ -50,7 +72,7 @@ panic_signal::~panic_signal() {
   panic_record* p = record_;
   if (--p->refs != 0) return;
   if (!p->on_list) {
-    delete p;
+    free_panic(p);
   } else if (p->state == panic_state::in_flight) {
     remove_panic(tls, p);  // swallowed between frames
   }
@@ -76,7 +98,7 @@ void remove_panic(thread_state& ts, panic_record* p) {
   p->on_list = false;
   p->state = panic_state::detached;
   p->defer_frame = nullptr;
-  if (p->refs == 0) delete p;
+  if (p->refs == 0) free_panic(p);
 }
 
 static bool outside_or_at(const frame_link* at, const frame_link* target, bool inclusive) {
@@ -110,7 +132,7 @@ panic_record* adopt_foreign(thread_state& ts, frame_link* at, std::exception_ptr
   }
   prune_stale(ts, at, found, false);
   if (found != nullptr) return found;
-  auto* p = new panic_record;
+  panic_record* p = alloc_panic();
   p->value = e;
   p->describe = &describe_value<std::exception_ptr>;
   p->foreign = std::move(e);
@@ -167,7 +189,7 @@ static bool in_frame(const thread_state& ts) {
 }
 
 panic_record* new_panic(describe_fn describe) {
-  auto* p = new panic_record;
+  panic_record* p = alloc_panic();
   p->describe = describe;
   return p;
 }
@@ -177,15 +199,17 @@ std::any& panic_value(panic_record* p) noexcept {
 }
 
 void delete_panic(panic_record* p) noexcept {
-  delete p;
+  free_panic(p);
 }
 
 [[noreturn]] static void escape_without_frame(panic_record* p) {
   // No frame to unwind through: the panic leaves at once, as from an outermost frame.
-  std::unique_ptr<panic_record> owned(p);
-  std::string text = p->describe(p->value);
+  std::any value = std::move(p->value);
+  describe_fn describe = p->describe;
+  free_panic(p);
+  std::string text = describe(value);
   std::string report = "panic: " + text + "\n";
-  throw panic_error(std::move(p->value), std::move(text), std::move(report));
+  throw panic_error(std::move(value), std::move(text), std::move(report));
 }
 
 panic_record* start_panic(panic_record* p) {
@@ -220,7 +244,7 @@ void goexit() {
   internal::thread_state& ts = internal::tls;
   if (!internal::in_frame(ts))
     internal::fatal("goexit called with no gort::func to end on this thread");
-  auto* p = new internal::panic_record;
+  internal::panic_record* p = internal::alloc_panic();
   p->goexit = true;
   p->target = ts.top;
   internal::push_panic(ts, p);

@@ -40,6 +40,10 @@ struct panic_record {
   bool goexit = false;   // a goexit() in progress, not a panic
 };
 
+// Allocates and frees records, keeping one spare per thread (a panic is rarely nested).
+panic_record* alloc_panic();
+void free_panic(panic_record* p) noexcept;
+
 // Pushes `p` on the thread's panic list (newest first).
 void push_panic(thread_state& ts, panic_record* p);
 // Unlinks `p` (anywhere in the list) and frees it once no signal refers to it.

@@ -78,6 +78,8 @@ struct thread_guard {
   thread_state* ts;
   ~thread_guard() {
     clear_panics(*ts);  // a thread cancelled while a panic ran leaves it behind
+    ::operator delete(ts->spare_panic);
+    ts->spare_panic = nullptr;
     give_back_local_pool(*ts);
     std::lock_guard<std::mutex> lock(registry_mu);
     auto& r = registry();

@@ -114,7 +114,8 @@ struct thread_state {
   defer_chunk* pool = nullptr;    // local free list of chunks (Go's p.deferpool)
   std::uint32_t pool_len = 0;
   std::uint32_t reserved = 0;
-  frame_link root{nullptr};  // sentinel parent of the outermost frame (root.parent == nullptr)
+  frame_link root{nullptr};     // sentinel parent of the outermost frame (root.parent == nullptr)
+  void* spare_panic = nullptr;  // storage of the last freed panic record, reused by the next
   counters count;
 };
 
