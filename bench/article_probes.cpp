@@ -167,6 +167,7 @@ int main() {
            f.defer([m] { sink = m.data[0]; });
          });
        }));
+  emit("sizeof-frame", std::to_string(sizeof(gort::frame)));
   emit("sizeof-defer-slot", std::to_string(sizeof(gort::internal::defer_slot)));
   emit("sizeof-defer-chunk", std::to_string(sizeof(gort::internal::defer_chunk)));
 }

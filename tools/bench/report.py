@@ -278,6 +278,9 @@ def main():
                     ("kind-capture-1000-ints-by-value", None)):
         go = ", ".join(sorted(set(r.go_defer_kinds.get(fn, [])))) if fn else "-"
         w("| %s | %s | %s |" % (key[5:], r.probe_gort.get(key, "-"), go))
+    w("\ngort's frame is %s bytes (8 inline slots of %s bytes and the bookkeeping); a pooled chunk "
+      "is %s bytes.\n" % (r.probe_gort.get("sizeof-frame", "?"), r.probe_gort.get("sizeof-defer-slot", "?"),
+                          r.probe_gort.get("sizeof-defer-chunk", "?")))
     w("\nCost of closures deferred in a loop:\n")
     w("| case | gort | gort heap defers/op | gort allocs/op | Go | Go allocs/op | Go B/op |\n"
       "|---|---|---|---|---|---|---|")
