@@ -32,8 +32,15 @@ if [ "$(id -u)" -ne 0 ]; then
   sudo=(sudo)
 fi
 export DEBIAN_FRONTEND=noninteractive
-"${sudo[@]}" apt-get update -qq
-"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# Two tries: a mirror hiccup on a fresh machine should not fail the build.
+for try in 1 2; do
+  if "${sudo[@]}" apt-get update -qq &&
+     "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null; then
+    break
+  fi
+  [ "$try" = 2 ] && { echo "setup: apt-get failed twice" >&2; exit 1; }
+  sleep 5
+done
 for pkg in "${missing[@]}"; do
   [ -e "${need[$pkg]}" ] || { echo "setup: $pkg did not install ${need[$pkg]}" >&2; exit 1; }
 done
