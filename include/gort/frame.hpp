@@ -262,7 +262,9 @@ class frame : private internal::frame_link {
   void grow();                // continue in a new chunk
   void pop_chunk() noexcept;  // the current chunk is done: back to the slots before it
   void account_chunks();
-  void count_late();  // counts the entries of chunks taken while the calls ran
+  void count_late();       // counts the entries of chunks taken while the calls ran
+  void count_uncounted();  // counts what an interrupted run_return() had not
+  std::uint64_t chunk_entries(bool late_only, std::uint32_t* left);
   void note_slow_entry(std::uint32_t span, bool heap, std::size_t heap_bytes);
 
   // Exception paths (src/defer/frame.cpp). Each runs the pending deferred calls in panic mode;

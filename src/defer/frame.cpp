@@ -59,10 +59,7 @@ void frame::on_foreign(std::exception_ptr e) {
 
 GORT_NO_SANITIZE_NULL void frame::drain(panic_record* p) {
   thread_state& ts = internal::tls;
-  if (uncounted_ != 0) {  // run_return() was interrupted before counting its entries
-    ts.count.defers_inline += uncounted_;
-    uncounted_ = 0;
-  }
+  count_uncounted();
   for (;;) {
     if (p != nullptr) {
       p->state = internal::panic_state::processing;
@@ -134,19 +131,36 @@ void frame::grow() {
   moved_ = true;
 }
 
-void frame::count_late() {
-  std::uint64_t pooled = 0;
+// Sums the one-slot entries of the chunks from the newest down: all of them, or (late_only) the
+// chunks taken while the calls ran, which it marks counted. *left gets the slots used in the
+// region where the walk stopped.
+std::uint64_t frame::chunk_entries(bool late_only, std::uint32_t* left) {
+  std::uint64_t entries = 0;
   internal::defer_slot* s = cur_;
   std::uint32_t n = n_;
   while (s != slots_) {
     internal::defer_chunk* c = internal::chunk_of(s);
-    if (!c->late) break;
-    c->late = false;
-    pooled += n - c->extra;
+    if (late_only) {
+      if (!c->late) break;
+      c->late = false;
+    }
+    entries += n - c->extra;
     n = c->prev_n;
     s = c->prev_cur;
   }
-  internal::tls.count.defers_pooled += pooled;
+  if (left != nullptr) *left = n;
+  return entries;
+}
+
+void frame::count_late() {
+  internal::tls.count.defers_pooled += chunk_entries(true, nullptr);
+}
+
+void frame::count_uncounted() {
+  if (uncounted_ != 0) {  // run_return() was interrupted before counting its entries
+    internal::tls.count.defers_inline += uncounted_;
+    uncounted_ = 0;
+  }
 }
 
 void frame::pop_chunk() noexcept {
@@ -158,17 +172,10 @@ void frame::pop_chunk() noexcept {
 }
 
 void frame::account_chunks() {
-  std::uint64_t pooled = 0;
-  internal::defer_slot* s = cur_;
-  std::uint32_t n = n_;
-  while (s != slots_) {
-    internal::defer_chunk* c = internal::chunk_of(s);
-    pooled += n - c->extra;
-    n = c->prev_n;
-    s = c->prev_cur;
-  }
+  std::uint32_t in_frame;
+  std::uint64_t pooled = chunk_entries(false, &in_frame);
   internal::counters& count = internal::tls.count;
-  count.defers_inline += n - inline_extra_;
+  count.defers_inline += in_frame - inline_extra_;
   count.defers_pooled += pooled;
 }
 
@@ -195,10 +202,7 @@ void frame::on_forced_unwind() {
   // The thread is being cancelled (pthread_cancel/pthread_exit): run what is pending the way
   // goexit does, with recover() disabled, then let the unwind go on.
   thread_state& ts = internal::tls;
-  if (uncounted_ != 0) {
-    ts.count.defers_inline += uncounted_;
-    uncounted_ = 0;
-  }
+  count_uncounted();
   panic_record* g = internal::alloc_panic();
   g->goexit = true;
   g->state = internal::panic_state::processing;
