@@ -208,6 +208,21 @@ TEST(Frame, DeferFromADeferredCallOnTheSameFrameRunsBeforeTheRest) {
   EXPECT_EQ(log, (Log{"second", "late", "first"}));
 }
 
+TEST(Frame, AnOlderDeferredCallThatDefersMoreRunsItsNewCallsNext) {
+  Log log;
+  gort::func([&](gort::frame& f) {
+    f.defer([&] { log.push_back("a"); });
+    f.defer([&] {
+      log.push_back("b");
+      f.defer([&] { log.push_back("b1"); });
+      f.defer([&] { log.push_back("b2"); });
+    });
+    f.defer([&] { log.push_back("c"); });
+    f.defer([&] { log.push_back("d"); });
+  });
+  EXPECT_EQ(log, (Log{"d", "c", "b", "b2", "b1", "a"}));
+}
+
 TEST(Frame, DefersAddedWhileTheCallsRunAreCounted) {
   gort::runtime_stats before = gort::stats();
   int ran = 0;

@@ -189,12 +189,39 @@ class frame : private internal::frame_link {
       slots_[n].run(&slots_[n]);
       // moved_ is still false here unless that call deferred more (the inline slots never grew).
       if (n != 0 || moved_) [[unlikely]]
-        run_rest();
+        run_inline_rest(n);
       internal::tls.count.defers_inline += entries;
       return;
     }
     account();
     run_rest();
+  }
+
+  // run_inline_rest runs the n inline slots left after the peeled first call, unrolled: each
+  // step is a constant-offset indirect call, with no loop bookkeeping. Anything unusual (a
+  // deferred call that deferred more) falls back to run_rest().
+  [[gnu::noinline]] void run_inline_rest(std::uint32_t n) {
+    if (moved_ || n >= internal::kInlineSlots) [[unlikely]]
+      return run_rest();
+    switch (n) {
+#define GORT_INLINE_STEP(k)        \
+  case (k) + 1:                    \
+    n_ = (k);                      \
+    slots_[(k)].run(&slots_[(k)]); \
+    if (moved_) [[unlikely]]       \
+      return run_rest();           \
+    [[fallthrough]];
+      GORT_INLINE_STEP(6)
+      GORT_INLINE_STEP(5)
+      GORT_INLINE_STEP(4)
+      GORT_INLINE_STEP(3)
+      GORT_INLINE_STEP(2)
+      GORT_INLINE_STEP(1)
+      GORT_INLINE_STEP(0)
+#undef GORT_INLINE_STEP
+      default:
+        break;
+    }
   }
 
   // The loop keeps its position in registers; a deferred call that defers more on this frame
