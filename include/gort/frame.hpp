@@ -238,6 +238,7 @@ class frame : private internal::frame_link {
       }
       internal::defer_slot* cur = cur_;
       std::uint32_t n = n_;
+#pragma GCC unroll 4
       while (n != 0) {
         --n;
         n_ = static_cast<std::uint16_t>(n);
