@@ -75,7 +75,7 @@ class frame : private internal::frame_link {
   frame& operator=(const frame&) = delete;
   // The destructor unlinks the frame; only gort::func's own frames are ever destroyed.
   ~frame() {
-    internal::tls.top = parent;
+    st_->top = parent;
 #if GORT_FRAME_CHECKS
     *static_cast<volatile std::uint32_t*>(&magic_) = kDead;
 #endif
@@ -126,12 +126,12 @@ class frame : private internal::frame_link {
   static constexpr std::uint32_t kDead = 0xdeadf4a3u;
 
   frame() noexcept {
-    internal::thread_state& ts = internal::tls;
-    internal::frame_link* p = ts.top;
-    if (p == nullptr) [[unlikely]]
-      p = internal::register_thread();
-    parent = p;
-    ts.top = this;
+    internal::thread_state* st = internal::tls_cur;
+    if (st == nullptr) [[unlikely]]
+      st = internal::register_thread();
+    st_ = st;
+    parent = st->top;
+    st->top = this;
     // Set after the calls above, so that the compiler still knows them when the body registers
     // its deferred calls and when run_return runs them.
     cur_ = slots_;
@@ -190,7 +190,7 @@ class frame : private internal::frame_link {
       // moved_ is still false here unless that call deferred more (the inline slots never grew).
       if (n != 0 || moved_) [[unlikely]]
         run_inline_rest(n);
-      internal::tls.count.defers_inline += entries;
+      st_->count.defers_inline += entries;
       return;
     }
     account();
@@ -282,7 +282,7 @@ class frame : private internal::frame_link {
     accounted_ = true;
     cap_ = 0;
     if (cur_ == slots_)
-      internal::tls.count.defers_inline += n_ - inline_extra_;
+      st_->count.defers_inline += n_ - inline_extra_;
     else
       account_chunks();
   }
@@ -309,6 +309,7 @@ class frame : private internal::frame_link {
 
   // n_ and cap_ are 16-bit on purpose: no int stored by a deferred call's arguments can alias
   // them, so the compiler keeps them in registers while the body registers defers in a loop.
+  internal::thread_state* st_;  // the goroutine's (or thread's) state: moves with the goroutine
   internal::defer_slot* cur_;   // slot array being filled: slots_ or the newest chunk's
   std::uint16_t n_;             // slots used in cur_
   std::uint16_t cap_;           // slots usable in cur_ (0 while the deferred calls run)

@@ -6,5 +6,6 @@
 #pragma once
 
 #include <gort/frame.hpp>
+#include <gort/go.hpp>
 #include <gort/panic.hpp>
 #include <gort/stats.hpp>

@@ -1,6 +1,6 @@
 // Copyright 2026 The gort Authors.
 //
-// gort::stats(): the runtime's counters, summed over every thread that used gort.
+// gort::stats(): the runtime's counters, summed over every thread, goroutine and P.
 //
 // Example:
 //
@@ -31,6 +31,16 @@ struct runtime_stats {
                                          // exceptions that entered a frame)
   std::uint64_t recovers = 0;            // recover() calls that stopped a panic
   std::uint64_t goexits = 0;             // goexit() calls
+
+  // Scheduler (SPEC.md part 3), summed over every gort::run so far.
+  std::uint64_t goroutines_created = 0;  // gort::go calls, and each run's main goroutine
+  std::uint64_t goroutines_live = 0;     // goroutines started and not finished (this run)
+  std::uint64_t context_switches = 0;    // switches from the scheduler into a goroutine
+  std::uint64_t runnext_hits = 0;        // goroutines run from a P's runnext slot
+  std::uint64_t steals = 0;              // work-stealing attempts that took goroutines
+  std::uint64_t stolen_goroutines = 0;   // goroutines moved by those steals
+  std::uint64_t global_runq_gets = 0;    // goroutines taken from the global run queue
+  std::uint64_t syscall_handoffs = 0;    // Ps taken by sysmon from a long gort::blocking call
 
   friend runtime_stats operator-(runtime_stats a, const runtime_stats& b) noexcept;
 };

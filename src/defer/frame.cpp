@@ -49,16 +49,16 @@ using internal::panic_record;
 using internal::thread_state;
 
 void frame::on_panic(panic_record* p) {
-  internal::adopt_signal(internal::tls, this, p);
+  internal::adopt_signal(*st_, this, p);
   drain(p);
 }
 
 void frame::on_foreign(std::exception_ptr e) {
-  drain(internal::adopt_foreign(internal::tls, this, std::move(e)));
+  drain(internal::adopt_foreign(*st_, this, std::move(e)));
 }
 
 GORT_NO_SANITIZE_NULL void frame::drain(panic_record* p) {
-  thread_state& ts = internal::tls;
+  thread_state& ts = *st_;
   count_uncounted();
   for (;;) {
     if (p != nullptr) {
@@ -108,8 +108,11 @@ GORT_NO_SANITIZE_NULL void frame::drain(panic_record* p) {
   }
   if (p == nullptr) return;  // recovered: the function returns normally
   if (outermost()) {
-    if (p->goexit) {  // goexit on a plain thread ends the outermost gort::func
+    if (p->goexit) {
       internal::clear_panics(ts);
+      // On a goroutine, goexit ends the goroutine: unwind to its entry. On a plain thread it
+      // ends the outermost gort::func, which returns normally.
+      if (ts.is_goroutine) throw internal::goroutine_exit{};
       return;
     }
     internal::escape_outermost(ts, p);
@@ -153,12 +156,12 @@ std::uint64_t frame::chunk_entries(bool late_only, std::uint32_t* left) {
 }
 
 void frame::count_late() {
-  internal::tls.count.defers_pooled += chunk_entries(true, nullptr);
+  st_->count.defers_pooled += chunk_entries(true, nullptr);
 }
 
 void frame::count_uncounted() {
   if (uncounted_ != 0) {  // run_return() was interrupted before counting its entries
-    internal::tls.count.defers_inline += uncounted_;
+    st_->count.defers_inline += uncounted_;
     uncounted_ = 0;
   }
 }
@@ -174,7 +177,7 @@ void frame::pop_chunk() noexcept {
 void frame::account_chunks() {
   std::uint32_t in_frame;
   std::uint64_t pooled = chunk_entries(false, &in_frame);
-  internal::counters& count = internal::tls.count;
+  internal::counters& count = st_->count;
   count.defers_inline += in_frame - inline_extra_;
   count.defers_pooled += pooled;
 }
@@ -187,7 +190,7 @@ void frame::note_slow_entry(std::uint32_t span, bool heap, std::size_t heap_byte
     inline_extra_ = static_cast<std::uint16_t>(inline_extra_ + extra);
   else
     internal::chunk_of(cur_)->extra += extra;
-  internal::counters& count = internal::tls.count;
+  internal::counters& count = st_->count;
   if (heap) {
     ++count.defers_heap;
     count.heap_bytes += heap_bytes;
@@ -201,7 +204,7 @@ void frame::note_slow_entry(std::uint32_t span, bool heap, std::size_t heap_byte
 void frame::on_forced_unwind() {
   // The thread is being cancelled (pthread_cancel/pthread_exit): run what is pending the way
   // goexit does, with recover() disabled, then let the unwind go on.
-  thread_state& ts = internal::tls;
+  thread_state& ts = *st_;
   count_uncounted();
   panic_record* g = internal::alloc_panic();
   g->goexit = true;

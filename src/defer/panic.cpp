@@ -39,7 +39,7 @@ namespace internal {
 // Records.
 
 panic_record* alloc_panic() {
-  thread_state& ts = tls;
+  thread_state& ts = current_state();
   void* mem = ts.spare_panic;
   if (mem != nullptr)
     ts.spare_panic = nullptr;
@@ -50,7 +50,7 @@ panic_record* alloc_panic() {
 
 void free_panic(panic_record* p) noexcept {
   p->~panic_record();
-  thread_state& ts = tls;
+  thread_state& ts = current_state();
   if (ts.spare_panic == nullptr)
     ts.spare_panic = p;
   else
@@ -74,7 +74,7 @@ panic_signal::~panic_signal() {
   if (!p->on_list) {
     free_panic(p);
   } else if (p->state == panic_state::in_flight) {
-    remove_panic(tls, p);  // swallowed between frames
+    remove_panic(current_state(), p);  // swallowed between frames
   }
 }
 
@@ -213,7 +213,7 @@ void delete_panic(panic_record* p) noexcept {
 }
 
 panic_record* start_panic(panic_record* p) {
-  thread_state& ts = tls;
+  thread_state& ts = current_state();
   ++ts.count.panics;
   if (!in_frame(ts)) escape_without_frame(p);
   p->target = ts.top;
@@ -224,7 +224,7 @@ panic_record* start_panic(panic_record* p) {
 }  // namespace internal
 
 std::any recover() {
-  internal::thread_state& ts = internal::tls;
+  internal::thread_state& ts = internal::current_state();
   internal::panic_record* p = ts.panic;
   if (p == nullptr) return {};
   if (p->state == internal::panic_state::in_flight) {
@@ -241,9 +241,12 @@ std::any recover() {
 }
 
 void goexit() {
-  internal::thread_state& ts = internal::tls;
-  if (!internal::in_frame(ts))
-    internal::fatal("goexit called with no gort::func to end on this thread");
+  internal::thread_state& ts = internal::current_state();
+  if (!internal::in_frame(ts)) {
+    if (!ts.is_goroutine) internal::fatal("goexit called with no gort::func to end on this thread");
+    ++ts.count.goexits;
+    throw internal::goroutine_exit{};  // no deferred call to run: the goroutine just ends
+  }
   internal::panic_record* p = internal::alloc_panic();
   p->goexit = true;
   p->target = ts.top;

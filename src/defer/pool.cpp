@@ -26,11 +26,14 @@
 #include <gort/stats.hpp>
 
 #include "defer/panic_record.hpp"
+#include "sched/runtime.hpp"
 
 namespace gort {
 namespace internal {
 
 constinit thread_local thread_state tls;
+constinit thread_local thread_state* tls_cur = nullptr;
+constinit thread_local defer_pool* tls_pool = nullptr;
 
 namespace {
 
@@ -48,6 +51,8 @@ runtime_stats& exited_totals() {  // guarded by registry_mu
   return *t;
 }
 
+}  // namespace
+
 void add_counters(runtime_stats& s, const counters& c) {
   s.defers_inline += c.defers_inline.get();
   s.defers_pooled += c.defers_pooled.get();
@@ -62,17 +67,26 @@ void add_counters(runtime_stats& s, const counters& c) {
   s.goexits += c.goexits.get();
 }
 
-void give_back_local_pool(thread_state& ts) {
-  if (ts.pool == nullptr) return;
-  defer_chunk* last = ts.pool;
+void retire_counters(const runtime_stats& s) {
+  std::lock_guard<std::mutex> lock(registry_mu);
+  runtime_stats& t = exited_totals();
+  runtime_stats zero;
+  t = t - (zero - s);
+}
+
+void pool_give_back(defer_pool& pl) noexcept {
+  if (pl.head == nullptr) return;
+  defer_chunk* last = pl.head;
   while (last->next_free != nullptr) last = last->next_free;
   std::lock_guard<std::mutex> lock(global_pool_mu);
   last->next_free = global_pool;
-  global_pool = ts.pool;
-  global_pool_len += ts.pool_len;
-  ts.pool = nullptr;
-  ts.pool_len = 0;
+  global_pool = pl.head;
+  global_pool_len += pl.len;
+  pl.head = nullptr;
+  pl.len = 0;
 }
+
+namespace {
 
 struct thread_guard {
   thread_state* ts;
@@ -80,7 +94,7 @@ struct thread_guard {
     clear_panics(*ts);  // a thread cancelled while a panic ran leaves it behind
     ::operator delete(ts->spare_panic);
     ts->spare_panic = nullptr;
-    give_back_local_pool(*ts);
+    pool_give_back(ts->pool);
     std::lock_guard<std::mutex> lock(registry_mu);
     auto& r = registry();
     for (auto it = r.begin(); it != r.end(); ++it) {
@@ -93,62 +107,70 @@ struct thread_guard {
     ts->count.~counters();
     ::new (&ts->count) counters();
     ts->top = nullptr;
+    tls_cur = nullptr;
   }
 };
 
 }  // namespace
 
-frame_link* register_thread() {
+thread_state* register_thread() {
   thread_state& ts = tls;
   ts.root.parent = nullptr;
   ts.top = &ts.root;
+  tls_cur = &ts;
   {
     std::lock_guard<std::mutex> lock(registry_mu);
     registry().push_back(&ts);
   }
   static thread_local thread_guard guard{&ts};
   (void)guard;
-  return ts.top;
+  return &ts;
+}
+
+static defer_pool& current_pool() noexcept {
+  defer_pool* pl = tls_pool;
+  return pl != nullptr ? *pl : tls.pool;
 }
 
 defer_chunk* pool_get() {
-  thread_state& ts = tls;
-  if (ts.pool == nullptr) {
+  counters& count = current_state().count;
+  defer_pool& pl = current_pool();
+  if (pl.head == nullptr) {
     std::lock_guard<std::mutex> lock(global_pool_mu);
     std::uint32_t want = kLocalPoolCap / 2;
-    while (global_pool != nullptr && ts.pool_len < want) {
+    while (global_pool != nullptr && pl.len < want) {
       defer_chunk* c = global_pool;
       global_pool = c->next_free;
       --global_pool_len;
-      c->next_free = ts.pool;
-      ts.pool = c;
-      ++ts.pool_len;
+      c->next_free = pl.head;
+      pl.head = c;
+      ++pl.len;
     }
-    if (ts.pool != nullptr) ++ts.count.pool_refills;
+    if (pl.head != nullptr) ++count.pool_refills;
   }
-  if (defer_chunk* c = ts.pool) {
-    ts.pool = c->next_free;
-    --ts.pool_len;
-    ++ts.count.pool_hits;
+  if (defer_chunk* c = pl.head) {
+    pl.head = c->next_free;
+    --pl.len;
+    ++count.pool_hits;
     return c;
   }
-  ++ts.count.pool_misses;
+  ++count.pool_misses;
   return new defer_chunk;
 }
 
 void pool_put(defer_chunk* c) noexcept {
-  thread_state& ts = tls;
-  c->next_free = ts.pool;
-  ts.pool = c;
-  if (++ts.pool_len <= kLocalPoolCap) return;
+  defer_pool& pl = current_pool();
+  c->next_free = pl.head;
+  pl.head = c;
+  if (++pl.len <= kLocalPoolCap) return;
   // Over the cap: hand half to the global pool.
-  defer_chunk* first = ts.pool;
+  defer_chunk* first = pl.head;
   defer_chunk* last = first;
   std::uint32_t n = 1;
   for (; n < kLocalPoolCap / 2; ++n) last = last->next_free;
-  ts.pool = last->next_free;
-  ts.pool_len -= n;
-  ++ts.count.pool_spills;
+  pl.head = last->next_free;
+  pl.len -= n;
+  ++current_state().count.pool_spills;
   std::lock_guard<std::mutex> lock(global_pool_mu);
   last->next_free = global_pool;
   global_pool = first;
@@ -168,6 +190,7 @@ runtime_stats stats() {
   std::lock_guard<std::mutex> lock(internal::registry_mu);
   s = internal::exited_totals();
   for (internal::thread_state* ts : internal::registry()) internal::add_counters(s, ts->count);
+  internal::add_sched_stats(s);
   return s;
 }
 
@@ -183,6 +206,14 @@ runtime_stats operator-(runtime_stats a, const runtime_stats& b) noexcept {
   a.panics -= b.panics;
   a.recovers -= b.recovers;
   a.goexits -= b.goexits;
+  a.goroutines_created -= b.goroutines_created;
+  a.goroutines_live -= b.goroutines_live;
+  a.context_switches -= b.context_switches;
+  a.runnext_hits -= b.runnext_hits;
+  a.steals -= b.steals;
+  a.stolen_goroutines -= b.stolen_goroutines;
+  a.global_runq_gets -= b.global_runq_gets;
+  a.syscall_handoffs -= b.syscall_handoffs;
   return a;
 }
 

@@ -67,7 +67,7 @@ inline defer_chunk* chunk_of(defer_slot* slots) noexcept {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Counters. Each thread (later each P) writes only its own block, with a relaxed load and store
+// Counters. Each thread or goroutine writes only its own block, with a relaxed load and store
 // (a plain add, no locked instruction); gort::stats() reads the blocks of live threads with
 // relaxed loads and adds the totals of threads that exited. Snapshots are not atomic as a whole.
 
@@ -104,28 +104,47 @@ struct frame_link {
   frame_link* parent;
 };
 
-// State of the code running on this thread: the innermost frame, the panics in progress, the
-// local defer-record pool and the counters. Constant-initialized and trivially destructible so
-// that access compiles to a plain %fs-relative load (no TLS wrapper call). `top == nullptr` means
-// the thread has not registered yet (see register_thread()).
+// A free list of defer chunks (Go's p.deferpool): a P's while a goroutine runs on it, else the
+// thread's own.
+struct defer_pool {
+  defer_chunk* head = nullptr;
+  std::uint32_t len = 0;
+};
+
+// State of the code running a chain of frames: the innermost frame, the panics in progress and
+// the counters. Each goroutine has one (in its G); a plain thread has its own (`tls`). Constant-
+// initialized and trivially destructible, so a thread's is a plain TLS block.
 struct thread_state {
-  frame_link* top = nullptr;      // innermost live frame, &root when none; nullptr: unregistered
+  frame_link* top = nullptr;      // innermost live frame, &root when none
   panic_record* panic = nullptr;  // panics in progress, newest first (Go's g._panic)
-  defer_chunk* pool = nullptr;    // local free list of chunks (Go's p.deferpool)
-  std::uint32_t pool_len = 0;
-  std::uint32_t reserved = 0;
-  frame_link root{nullptr};     // sentinel parent of the outermost frame (root.parent == nullptr)
-  void* spare_panic = nullptr;  // storage of the last freed panic record, reused by the next
+  frame_link root{nullptr};       // sentinel parent of the outermost frame (root.parent == nullptr)
+  void* spare_panic = nullptr;    // storage of the last freed panic record, reused by the next
+  defer_pool pool;                // a plain thread's chunk pool (goroutines use their P's)
+  bool is_goroutine = false;      // a goroutine's state: goexit ends the goroutine
   counters count;
 };
 
+// The thread's own state, used when it is not running a goroutine.
 extern constinit thread_local thread_state tls;
+// The state of what runs on this thread now: &tls, the current goroutine's, or nullptr before
+// the thread's first frame (see register_thread()). The scheduler rewrites it at every switch.
+// Code that may switch goroutines (and so threads) in between must read it again: the frame core
+// reads it once per frame, at entry, and keeps the pointer (frame::st_), which stays right when
+// the goroutine moves to another thread.
+extern constinit thread_local thread_state* tls_cur;
+// The chunk pool to use: the P's while the thread holds one, else nullptr (then tls.pool).
+extern constinit thread_local defer_pool* tls_pool;
 
 // Slow paths, defined in src/defer/.
-frame_link* register_thread();
+thread_state* register_thread();
+inline thread_state& current_state() {
+  thread_state* s = tls_cur;
+  return s != nullptr ? *s : *register_thread();
+}
 defer_chunk* pool_get();  // a chunk from the local pool, the global pool, or new
 void pool_put(defer_chunk* c) noexcept;
 [[noreturn]] void fatal(const char* message);
+void pool_give_back(defer_pool& pl) noexcept;  // moves a pool's chunks to the global pool
 
 inline constexpr std::uint32_t kLocalPoolCap = 32;  // chunks (32 KiB of slots)
 

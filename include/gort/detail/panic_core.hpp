@@ -38,6 +38,11 @@ class panic_signal {
   panic_record* record_;
 };
 
+// goroutine_exit unwinds a goroutine's stack to its entry after goexit() ran the deferred calls
+// of every frame (or when there was none): the goroutine then ends. Not derived from
+// std::exception; a catch (...) that swallows it keeps the goroutine alive (don't).
+struct goroutine_exit {};
+
 // Starting a panic is split so that no object with a destructor is alive in the frames the C++
 // unwinder walks from the throw (each such object costs a landing pad and an _Unwind_Resume).
 panic_record* new_panic(describe_fn describe);

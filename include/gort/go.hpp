@@ -1,0 +1,152 @@
+// Copyright 2026 The gort Authors.
+//
+// Goroutines: gort::run boots the runtime (Ps, Ms, sysmon) and runs its argument as goroutine 1;
+// gort::go starts more. Goroutines are stackful coroutines scheduled cooperatively on GOMAXPROCS
+// OS threads by Go's G/M/P scheduler (see src/sched/sched.cpp and docs/scheduler.md): they
+// switch at yield(), sleep(), blocking operations, and when they end.
+//
+// Example:
+//
+//   int main() {
+//     return gort::run([] {
+//       std::atomic<int> n{0};
+//       for (int i = 0; i < 10; ++i) gort::go([&n](int k) { n += k; }, i);
+//       while (n.load() != 45) gort::yield();
+//       std::printf("goroutine %llu saw %d\n", (unsigned long long)gort::goid(), n.load());
+//     });
+//   }
+//
+// Deviations from Go, forced by C++ (docs/scheduler.md): no preemption (a goroutine that loops
+// without yielding keeps its P); stacks have a fixed size (GORT_STACK_SIZE, default 256 KiB)
+// instead of growing; a panic's stack trace is printed from the outermost gort::func it left.
+
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <new>
+#include <type_traits>
+#include <utility>
+
+#include <gort/detail/defer_core.hpp>
+
+namespace gort {
+
+namespace internal {
+
+struct g;
+
+// Allocates a goroutine (a G and its stack, reused from a free list when possible) whose entry
+// will be entry(storage), where *storage is `size` bytes at the top of its stack for the entry's
+// callable. The goroutine does not run until start_goroutine.
+g* new_goroutine(void (*entry)(void*), std::size_t size, std::size_t align, void** storage);
+// Makes a goroutine from new_goroutine runnable.
+void start_goroutine(g* gp);
+// Gives back a goroutine from new_goroutine that will never start (its callable did not build).
+void discard_goroutine(g* gp) noexcept;
+
+int run_prepare(int procs);  // validates procs/GORT_MAXPROCS and boots the Ps; returns procs
+int run_main(g* main_g);     // runs the scheduler on this thread until main_g ends
+
+bool on_goroutine() noexcept;
+void entersyscall();
+void exitsyscall();
+
+template <class C>
+void goroutine_entry(void* storage) {
+  C* c = std::launder(static_cast<C*>(storage));
+  struct destroy {
+    C* c;
+    ~destroy() { c->~C(); }
+  } guard{c};
+  std::invoke(std::move(*c));
+}
+
+template <class C, class Make>
+g* spawn(Make&& make) {
+  void* storage = nullptr;
+  g* gp = new_goroutine(&goroutine_entry<C>, sizeof(C), alignof(C), &storage);
+  try {
+    ::new (storage) C(make());
+  } catch (...) {
+    discard_goroutine(gp);
+    throw;
+  }
+  return gp;
+}
+
+}  // namespace internal
+
+// run boots the runtime with `procs` Ps (0: the GORT_MAXPROCS environment variable, else the
+// number of CPUs), runs `main` as goroutine 1 and returns 0 once it returns. Other goroutines
+// still alive then are abandoned, as Go abandons them when main returns: they never resume and
+// their destructors do not run. Blocks the calling thread, which becomes the runtime's first M.
+// A bad GORT_MAXPROCS (not a positive integer) is a fatal error (exit status 2); a negative
+// `procs` too. May be called again after it returned; calling it inside a running gort::run is
+// a fatal error.
+template <class Main>
+int run(Main&& main, int procs = 0) {
+  using C = std::decay_t<Main>;
+  static_assert(std::is_invocable_v<C&&>, "gort::run: main must be callable with no arguments");
+  internal::run_prepare(procs);
+  internal::g* gp = internal::spawn<C>([&]() -> C { return C(std::forward<Main>(main)); });
+  return internal::run_main(gp);
+}
+
+// go starts a goroutine that runs std::invoke(fn, args...). `fn` and `args` are decay-copied (or
+// moved) now, as Go evaluates a go statement's function value and arguments, and live on the new
+// goroutine's stack. Never blocks. Outside gort::run it is a fatal error; from a thread that is
+// not a goroutine (while gort::run is running) the goroutine goes to the global run queue.
+template <class Fn, class... Args>
+void go(Fn&& fn, Args&&... args) {
+  using C = internal::stored_call_t<Fn, Args...>;
+  static_assert(std::is_invocable_v<std::decay_t<Fn>&&, std::decay_t<Args>&&...>,
+                "gort::go: the function cannot be invoked with the given arguments; it is called "
+                "as std::invoke(std::move(fn), std::move(args)...) with decay-copies of both");
+  internal::g* gp = internal::spawn<C>([&]() -> C {
+    return internal::make_stored_call(std::forward<Fn>(fn), std::forward<Args>(args)...);
+  });
+  internal::start_goroutine(gp);
+}
+
+// yield (Go's runtime.Gosched) lets other goroutines run; the caller goes to the back of its P's
+// run queue and resumes later, possibly on another thread. Outside a goroutine it yields the
+// thread (std::this_thread::yield).
+void yield();
+
+// goid returns the current goroutine's id (1 for run's main goroutine), or 0 on a thread that is
+// not running a goroutine.
+std::uint64_t goid() noexcept;
+
+// maxprocs returns the number of Ps of the running runtime, or the number gort::run(main) would
+// use now when none is running.
+int maxprocs();
+
+// sleep parks the goroutine for at least `d` (d <= 0 returns at once, as Go's time.Sleep).
+// Outside a goroutine it sleeps the thread.
+void sleep(std::chrono::nanoseconds d);
+
+// blocking runs fn() (a blocking system or C call) and returns its result. While fn runs, the
+// goroutine's P can be handed to another thread (Go's entersyscall / handoffp: sysmon takes it
+// when the call lasts more than about 20 us), so the other goroutines keep running. fn must not
+// call back into the scheduler (yield, sleep, channel operations). Outside a goroutine it just
+// calls fn().
+template <class Fn>
+decltype(auto) blocking(Fn&& fn) {
+  if (!internal::on_goroutine()) return std::invoke(std::forward<Fn>(fn));
+  internal::entersyscall();
+  struct leave {
+    ~leave() { internal::exitsyscall(); }
+  } guard;
+  return std::invoke(std::forward<Fn>(fn));
+}
+
+// stack_size returns the size of goroutine stacks: GORT_STACK_SIZE (bytes, with an optional k/m
+// suffix; at least 16 KiB), else 256 KiB. set_stack_size changes it for stacks allocated from
+// now on (between runs; stacks already made keep their size).
+std::size_t stack_size();
+void set_stack_size(std::size_t bytes);
+
+}  // namespace gort

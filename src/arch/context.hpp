@@ -1,0 +1,78 @@
+// Copyright 2026 The gort Authors.
+//
+// The platform seam for context switching: one suspended context is a saved stack pointer.
+//
+//   context_switch(&from.sp, to.sp)   suspend the caller into `from`, resume `to`
+//   make_context(stack_hi, entry, arg) prepare a fresh context that calls entry(arg)
+//
+// Only x86-64 is implemented (switch_x86_64.S); other targets stop at the #error below. The
+// sanitizer annotations live with the scheduler (src/sched/switch.hpp), not here.
+
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#if defined(__x86_64__)
+#include "arch/switch_x86_64_layout.h"
+#else
+#error "gort: no context switch for this CPU yet (only x86-64 is implemented; see src/arch/)"
+#endif
+
+extern "C" {
+void gort_switch(void** save_sp, void* load_sp);
+void gort_start();
+}
+
+namespace gort::internal {
+
+struct context {
+  void* sp = nullptr;
+};
+
+// The frame gort_switch leaves on a suspended stack; the assembly uses the offsets of
+// switch_x86_64_layout.h, which must match this struct.
+struct switch_frame {
+  std::uint32_t mxcsr;
+  std::uint16_t fpucw;
+  std::uint16_t pad;
+  std::uint64_t r15, r14, r13, r12, rbx, rbp;
+  void* ret;
+};
+static_assert(offsetof(switch_frame, mxcsr) == GORT_SF_MXCSR);
+static_assert(offsetof(switch_frame, fpucw) == GORT_SF_FPUCW);
+static_assert(offsetof(switch_frame, r15) == GORT_SF_R15);
+static_assert(offsetof(switch_frame, r14) == GORT_SF_R14);
+static_assert(offsetof(switch_frame, r13) == GORT_SF_R13);
+static_assert(offsetof(switch_frame, r12) == GORT_SF_R12);
+static_assert(offsetof(switch_frame, rbx) == GORT_SF_RBX);
+static_assert(offsetof(switch_frame, rbp) == GORT_SF_RBP);
+static_assert(offsetof(switch_frame, ret) == GORT_SF_RET);
+static_assert(sizeof(switch_frame) == GORT_SF_SIZE);
+
+inline void context_switch(context* from, const context* to) {
+  gort_switch(&from->sp, to->sp);
+}
+
+// make_context lays out, just below stack_hi, a switch_frame whose return address is gort_start
+// with rbx = entry and r12 = arg, so that the first switch into it calls entry(arg) on this
+// stack, with the stack aligned as the ABI wants at a call. The FP control words are the
+// defaults (all exceptions masked, round to nearest, 64-bit x87 precision).
+inline context make_context(void* stack_hi, void (*entry)(void*), void* arg) {
+  auto top = reinterpret_cast<std::uintptr_t>(stack_hi) & ~std::uintptr_t{15};
+  // After gort_switch's `ret` pops the frame, rsp == top, which is 16-byte aligned at
+  // gort_start's `call` as the ABI requires. The 16 bytes above stay zero (a null return address
+  // for debuggers).
+  top -= 16;
+  auto* f = reinterpret_cast<switch_frame*>(top - sizeof(switch_frame));
+  *f = switch_frame{};
+  f->mxcsr = 0x1F80;
+  f->fpucw = 0x037F;
+  f->rbx = reinterpret_cast<std::uint64_t>(entry);
+  f->r12 = reinterpret_cast<std::uint64_t>(arg);
+  f->ret = reinterpret_cast<void*>(&gort_start);
+  *reinterpret_cast<std::uint64_t*>(top) = 0;
+  return context{f};
+}
+
+}  // namespace gort::internal

@@ -1,0 +1,61 @@
+/* Copyright 2026 The gort Authors.
+ *
+ * The context switch for x86-64 (System V). See switch_x86_64_layout.h for the saved frame.
+ *
+ * void gort_switch(void** save_sp, void* load_sp)
+ *   Saves the callee-saved registers and the FP control words of the caller on its stack,
+ *   stores the stack pointer in *save_sp, loads load_sp and resumes the context saved there.
+ *   Caller-saved registers need no saving: gort_switch is an ordinary call for the compiler.
+ *
+ * gort_start
+ *   First return target of a new context (see make_context in context.hpp): calls the entry
+ *   function held in rbx with the argument held in r12. The entry never returns (a goroutine
+ *   ends by switching away for good); if it did, ud2 traps. Its CFI marks the return address
+ *   as undefined, so unwinders and backtraces stop here instead of walking off the stack.
+ */
+#include "switch_x86_64_layout.h"
+
+        .text
+        .globl  gort_switch
+        .type   gort_switch, @function
+        .p2align 4
+gort_switch:
+        .cfi_startproc
+        pushq   %rbp
+        pushq   %rbx
+        pushq   %r12
+        pushq   %r13
+        pushq   %r14
+        pushq   %r15
+        subq    $8, %rsp
+        stmxcsr GORT_SF_MXCSR(%rsp)
+        fnstcw  GORT_SF_FPUCW(%rsp)
+        movq    %rsp, (%rdi)
+        movq    %rsi, %rsp
+        ldmxcsr GORT_SF_MXCSR(%rsp)
+        fldcw   GORT_SF_FPUCW(%rsp)
+        addq    $8, %rsp
+        popq    %r15
+        popq    %r14
+        popq    %r13
+        popq    %r12
+        popq    %rbx
+        popq    %rbp
+        ret
+        .cfi_endproc
+        .size   gort_switch, .-gort_switch
+
+        .globl  gort_start
+        .type   gort_start, @function
+        .p2align 4
+gort_start:
+        .cfi_startproc
+        .cfi_undefined rip
+        xorl    %ebp, %ebp
+        movq    %r12, %rdi
+        callq   *%rbx
+        ud2
+        .cfi_endproc
+        .size   gort_start, .-gort_start
+
+        .section .note.GNU-stack,"",@progbits

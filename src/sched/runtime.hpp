@@ -1,0 +1,193 @@
+// Copyright 2026 The gort Authors.
+//
+// The scheduler's data: G (goroutine), M (OS thread), P (processor: the right to run Go code,
+// with its run queue and caches) and the global `sched`. Internal; see sched.cpp for the design
+// and the protocols, and the field comments for who may touch what.
+
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <gort/detail/defer_core.hpp>
+#include <gort/stats.hpp>
+
+#include "arch/context.hpp"
+#include "sched/lock.hpp"
+
+namespace gort::internal {
+
+struct m;
+struct p;
+
+// G states (Go's _Gidle.._Gdead). Transitions go through casgstatus(), which checks the old
+// state in debug builds.
+enum class gstatus : std::uint32_t {
+  idle,      // just allocated, not yet started; owned by its creator
+  runnable,  // on a run queue, not running; the queue owns it
+  running,   // running on an M that holds a P; owns its stack
+  waiting,   // parked (wait_reason says on what); whoever readies it owns it
+  syscall,   // inside gort::blocking on an M that may have lost its P
+  dead,      // finished; on a free list with its stack
+};
+const char* gstatus_name(gstatus s) noexcept;
+
+// Stack of a goroutine: [lo, hi), with a PROT_NONE guard page just below lo when `guarded`,
+// otherwise a canary word at lo checked at every switch (see stack.cpp).
+struct stack_span {
+  unsigned char* lo = nullptr;
+  unsigned char* hi = nullptr;
+  bool guarded = false;
+};
+
+struct g {
+  context ctx;  // saved registers while not running
+  std::atomic<gstatus> status{gstatus::idle};
+  std::uint64_t id = 0;    // goroutine id, set at each start (never reused)
+  g* schedlink = nullptr;  // link in the global run queue / free lists / timers
+  m* mp = nullptr;         // M running it (running or syscall)
+  stack_span stack;
+  void (*entry)(void*) = nullptr;  // goroutine function, and its callable on the stack
+  void* arg = nullptr;
+  const char* wait_reason = "";  // why it is parked (crash reports, traces)
+  std::int64_t when = 0;         // sleep deadline (nanotime), while on the timer heap
+  thread_state st;               // frame core state: defer chain, panics, counters
+  void* eh_caught = nullptr;     // C++ exception globals saved while switched out
+  unsigned int eh_uncaught = 0;
+  void* asan_fake_stack = nullptr;  // ASan's fake-stack handle while switched out
+  void* tsan_fiber = nullptr;       // TSan fiber
+  bool is_main = false;
+  bool in_allgs = false;
+};
+
+// P states.
+enum class pstatus : std::uint32_t { idle, running, syscall };
+
+inline constexpr std::uint32_t kRunqSize = 256;
+
+struct sched_counters {
+  counter goroutines_created;
+  counter context_switches;  // switches into a goroutine
+  counter runnext_hits;      // goroutines taken from runnext
+  counter steals;            // steal attempts that took work
+  counter stolen;            // goroutines taken by those steals
+  counter global_gets;       // goroutines taken from the global run queue
+  counter handoffs;          // Ps taken from a blocking call (sysmon retake)
+};
+
+struct p {
+  int id = 0;
+  std::atomic<pstatus> status{pstatus::idle};
+  m* mp = nullptr;              // M holding it (running), or the M in a blocking call (syscall)
+  p* link = nullptr;            // idle list, guarded by sched.lock
+  std::uint32_t schedtick = 0;  // schedule() calls; owner only
+  // Bumped at each blocking call; sysmon compares it to what it saw last time to know whether
+  // the same call is still running. Written by the owner, read by sysmon: atomic, relaxed.
+  std::atomic<std::uint32_t> syscalltick{0};
+  std::uint32_t sysmon_tick = 0;  // sysmon only
+  std::int64_t sysmon_when = 0;   // sysmon only
+
+  // Local run queue: a ring of kRunqSize. head is advanced by the owner and by thieves (CAS,
+  // acquire-release), tail only by the owner (store-release after writing the slot). Slots are
+  // atomics only so that a thief's speculative read of a slot the owner is rewriting is not a
+  // data race; its CAS on head then fails and the value is dropped.
+  std::atomic<std::uint32_t> runq_head{0};
+  std::atomic<std::uint32_t> runq_tail{0};
+  std::atomic<g*> runq[kRunqSize];
+  // runnext: a goroutine readied by the running one, run next in place of the queue's head
+  // (it inherits the time slice). Exchanged by owner and thieves.
+  std::atomic<g*> runnext{nullptr};
+
+  g* gfree = nullptr;  // dead Gs with their stacks; owner only
+  int gfree_n = 0;
+  defer_pool deferpool;  // Go's p.deferpool; owner only
+  sched_counters count;  // written by the owner only
+};
+
+struct m {
+  int id = 0;
+  context g0;              // the scheduler's context on this thread's own stack
+  g* curg = nullptr;       // goroutine running, or in a blocking call
+  p* pp = nullptr;         // attached P
+  p* nextp = nullptr;      // P handed over by startm, taken after the wakeup
+  p* oldp = nullptr;       // P released by entersyscall, retried first at exitsyscall
+  m* link = nullptr;       // idle list, guarded by sched.lock
+  bool spinning = false;   // looking for work with a P (counted in sched.nmspinning)
+  bool is_m0 = false;      // the thread that called gort::run
+  note park;               // idle Ms sleep here
+  std::uint32_t rand = 0;  // fastrand state
+  // What curg asked for when it switched to g0 (done on g0, after its stack is off-CPU).
+  enum class action : std::uint8_t { none, yield, park, exit, exitsyscall } act = action::none;
+  bool (*unlockf)(g*, void*) = nullptr;
+  void* unlock_arg = nullptr;
+  void* eh_globals = nullptr;  // this thread's __cxa_eh_globals
+  void* g0_fake_stack = nullptr;
+  const void* g0_stack_bottom = nullptr;
+  std::size_t g0_stack_size = 0;
+  void* g0_tsan_fiber = nullptr;
+  void* altstack = nullptr;  // signal stack (stack overflow reports)
+  std::uint64_t thread = 0;  // pthread_t (0 for M0)
+};
+
+// The global scheduler state. Lock order: sched.lock, then allg_lock; timer_lock alone.
+struct sched_t {
+  runtime_lock lock;
+  // Global run queue (FIFO), guarded by lock; runq_size is also read without it as a hint.
+  g* runq_head = nullptr;
+  g* runq_tail = nullptr;
+  std::atomic<std::int32_t> runq_size{0};
+  p* pidle = nullptr;                   // guarded by lock
+  std::atomic<std::int32_t> npidle{0};  // written under lock, read anywhere
+  m* midle = nullptr;                   // guarded by lock
+  int nmidle = 0;                       // guarded by lock
+  int mcount = 0;                       // guarded by lock
+  std::atomic<std::int32_t> nmspinning{0};
+  g* gfree = nullptr;  // guarded by lock
+  int ngfree = 0;
+  std::vector<p*> allp;           // fixed while running
+  std::vector<m*> allm;           // guarded by lock
+  std::atomic<bool> done{false};  // main goroutine returned
+  std::atomic<bool> running{false};
+  int procs = 0;
+  std::atomic<std::uint64_t> goid_gen{0};
+  std::atomic<std::int64_t> live{0};               // goroutines started and not finished
+  std::atomic<std::uint64_t> created_external{0};  // goroutines started from threads with no P
+  std::int64_t start_time = 0;
+
+  runtime_lock allg_lock;
+  std::vector<g*> allgs;  // every G allocated in this run, guarded by allg_lock
+
+  // Sleeping goroutines: a min-heap on g::when, served by the timer thread.
+  runtime_lock timer_lock;
+  std::vector<g*> timers;                // guarded by timer_lock
+  std::atomic<std::int64_t> ntimers{0};  // size of timers, for the deadlock check
+  note timer_note;                       // wakes the timer thread
+
+  note sysmon_note;  // wakes sysmon from its idle sleep
+  std::atomic<bool> sysmon_idle{false};
+  std::int64_t schedtrace_ms = 0;
+};
+
+extern sched_t sched;
+extern constinit thread_local m* tls_m;  // the M this thread is, or nullptr
+
+// Shared by sched.cpp, stack.cpp and crash.cpp.
+stack_span stack_alloc(std::size_t size);
+void stack_free_all() noexcept;
+bool stack_check_canary(const stack_span& s) noexcept;
+
+void install_crash_handlers();
+void install_altstack(m* mp);
+void free_altstack(m* mp) noexcept;
+
+g* current_g() noexcept;
+
+// Stats plumbing (pool.cpp keeps the registry of threads and the totals of finished ones).
+void add_counters(runtime_stats& s, const counters& c);
+void retire_counters(const runtime_stats& s);  // adds s to the finished totals
+void add_sched_stats(runtime_stats& s);        // adds the running runtime's Gs and Ps
+
+}  // namespace gort::internal

@@ -1,0 +1,1298 @@
+// Copyright 2026 The gort Authors.
+//
+// The G/M/P scheduler (Go's runtime/proc.go, rebuilt for C++).
+//
+// Terms.
+//   G  a goroutine: a stack, a saved context and the frame-core state (defer chain, panics).
+//   M  an OS thread. Each M has a g0 context: the thread's own stack, where the scheduler runs.
+//      A goroutine never switches to another goroutine directly; it switches to its M's g0,
+//      which finishes what the goroutine asked for (requeue, park, free) once the goroutine's
+//      stack is off the CPU, then picks the next one. g0 never migrates; goroutines do.
+//   P  the right to run goroutines (GOMAXPROCS of them): a 256-slot lock-free run queue plus
+//      `runnext`, a free list of dead Gs with their stacks, and the defer-chunk pool.
+//
+// Scheduling (schedule -> find_runnable -> execute). An M holding a P takes, in order: one G
+// from the global queue every 61st schedule tick (fairness: a full local queue cannot starve the
+// global one), runnext, the local queue, the global queue, then, as a spinning M, steals half of
+// a random victim's queue (runnext last, in the final round). Finding nothing, it gives its P
+// back and parks on a futex. New work (a G made runnable, a P handed off) wakes an idle M only
+// when no M is spinning (wakep), and at most half the busy Ps' worth of Ms spin at once, as in
+// Go; a spinning M that finds work wakes another spinner before running it, so a burst of work
+// spreads over the Ps without a thundering herd.
+//
+// Invariants.
+//   - A G is on at most one queue; its status says which owner it has (runtime.hpp: gstatus).
+//   - A G's stack is touched by one CPU at a time: a G is made runnable only from g0 or from
+//     another thread after its own switch to g0 completed (park's unlock function runs on g0).
+//   - nmspinning counts Ms with spinning == true; an M that stops spinning re-checks every run
+//     queue before parking (the other side of wakep's "someone is spinning, no need to wake").
+//   - A P is idle (on sched.pidle), running (held by an M) or in a blocking call (its M may
+//     still come back for it; sysmon may take it away with a CAS on its status).
+//
+// Locks: sched.lock guards the global queue, the idle P and M lists and the G free list; then
+// allg_lock (the list of every G, for stats and crash reports). timer_lock is taken alone. None
+// is held across a context switch. Run queues are lock-free (acquire/release on head and tail).
+//
+// Deadlock: when the last M goes idle with no timer pending, nothing queued and no M in a
+// blocking call, no goroutine can ever run again: Go's checkdead reports it.
+//
+// Deviations from Go: no preemption (C++ code cannot be interrupted at safe points), so sysmon
+// only takes Ps from long blocking calls; yield() puts the goroutine at the tail of its P's
+// queue rather than on the global queue (cheaper, and the 61-tick rule keeps the global queue
+// served); sleeping goroutines live on one heap served by a timer thread (per-P timer heaps come
+// with the timer package).
+//
+// Rejected: direct goroutine-to-goroutine switches (one switch instead of two). They need the
+// outgoing G's requeue to happen after its registers are saved, which means a handshake per
+// switch; the g0 hop costs about 5 ns and keeps every state change on a stack nobody else runs.
+
+#include <cxxabi.h>
+#include <pthread.h>
+#include <sched.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <climits>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <exception>
+#include <string>
+#include <thread>
+
+#include <gort/frame.hpp>
+#include <gort/go.hpp>
+#include <gort/panic.hpp>
+
+#include "defer/panic_record.hpp"
+#include "sched/runtime.hpp"
+#include "sched/sched.hpp"
+
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#include <sanitizer/common_interface_defs.h>
+#define GORT_ASAN 1
+#else
+#define GORT_ASAN 0
+#endif
+#if defined(__SANITIZE_THREAD__)
+#include <sanitizer/tsan_interface.h>
+#define GORT_TSAN 1
+#else
+#define GORT_TSAN 0
+#endif
+
+namespace gort {
+namespace internal {
+
+sched_t sched;
+constinit thread_local m* tls_m = nullptr;
+
+namespace {
+
+// libstdc++'s per-thread exception state (unwind-cxx.h): the caught-exception stack and the
+// uncaught count. A goroutine that switches inside a catch block or during unwinding must take
+// it along, so every switch saves and restores it (folly's fibers do the same).
+struct eh_globals {
+  void* caught;
+  unsigned int uncaught;
+};
+extern "C" eh_globals* __cxa_get_globals() noexcept;
+
+std::vector<std::thread>& m_threads() {  // guarded by sched.lock
+  static auto* v = new std::vector<std::thread>;
+  return *v;
+}
+std::thread sysmon_thread;
+std::thread timer_thread;
+
+const char* pstatus_name(pstatus s) {
+  switch (s) {
+    case pstatus::idle:
+      return "idle";
+    case pstatus::running:
+      return "running";
+    case pstatus::syscall:
+      return "syscall";
+  }
+  return "?";
+}
+
+std::uint32_t fastrand(m* mp) {
+  // xorshift32; per M, no synchronization needed.
+  std::uint32_t x = mp->rand;
+  x ^= x << 13;
+  x ^= x >> 17;
+  x ^= x << 5;
+  mp->rand = x;
+  return x;
+}
+
+}  // namespace
+
+const char* gstatus_name(gstatus s) noexcept {
+  switch (s) {
+    case gstatus::idle:
+      return "idle";
+    case gstatus::runnable:
+      return "runnable";
+    case gstatus::running:
+      return "running";
+    case gstatus::waiting:
+      return "waiting";
+    case gstatus::syscall:
+      return "syscall";
+    case gstatus::dead:
+      return "dead";
+  }
+  return "?";
+}
+
+// casgstatus moves gp from `from` to `to`; in debug builds a G found in another state is a fatal
+// runtime bug, reported with both state names.
+void casgstatus(g* gp, gstatus from, gstatus to) {
+#if GORT_FRAME_CHECKS
+  gstatus old = from;
+  if (!gp->status.compare_exchange_strong(old, to, std::memory_order_acq_rel)) {
+    char buf[160];
+    std::snprintf(buf, sizeof buf, "casgstatus: goroutine %llu is %s, expected %s (to %s)",
+                  static_cast<unsigned long long>(gp->id), gstatus_name(old), gstatus_name(from),
+                  gstatus_name(to));
+    fatal(buf);
+  }
+#else
+  (void)from;
+  gp->status.store(to, std::memory_order_release);
+#endif
+}
+
+g* current_g() noexcept {
+  m* mp = tls_m;
+  return mp != nullptr ? mp->curg : nullptr;
+}
+
+bool on_goroutine() noexcept {
+  m* mp = tls_m;
+  return mp != nullptr && mp->curg != nullptr;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Run queues.
+
+static bool runq_empty(p* pp) {
+  // A P's queue is empty when head == tail and runnext is nil; read tail, then runnext, then head
+  // again so that a G moving from runnext to the queue is not missed (Go's runqempty).
+  for (;;) {
+    std::uint32_t head = pp->runq_head.load(std::memory_order_acquire);
+    std::uint32_t tail = pp->runq_tail.load(std::memory_order_acquire);
+    g* next = pp->runnext.load(std::memory_order_acquire);
+    if (pp->runq_tail.load(std::memory_order_acquire) == tail) return head == tail && !next;
+  }
+}
+
+static void globrunqput_locked(g* gp) {
+  gp->schedlink = nullptr;
+  if (sched.runq_tail != nullptr)
+    sched.runq_tail->schedlink = gp;
+  else
+    sched.runq_head = gp;
+  sched.runq_tail = gp;
+  sched.runq_size.fetch_add(1, std::memory_order_relaxed);
+}
+
+// runqputslow moves half of pp's full local queue, plus gp, to the global queue.
+static bool runqputslow(p* pp, g* gp, std::uint32_t head, std::uint32_t tail) {
+  g* batch[kRunqSize / 2 + 1];
+  std::uint32_t n = (tail - head) / 2;
+  for (std::uint32_t i = 0; i < n; ++i)
+    batch[i] = pp->runq[(head + i) % kRunqSize].load(std::memory_order_relaxed);
+  if (!pp->runq_head.compare_exchange_strong(head, head + n, std::memory_order_acq_rel))
+    return false;
+  batch[n] = gp;
+  lock_guard lock(sched.lock);
+  for (std::uint32_t i = 0; i <= n; ++i) globrunqput_locked(batch[i]);
+  return true;
+}
+
+// runqput puts gp on pp's local queue (owner only). With next, gp goes to runnext and the G it
+// displaces goes to the tail.
+void runqput(p* pp, g* gp, bool next) {
+  if (next) {
+    gp = pp->runnext.exchange(gp, std::memory_order_acq_rel);
+    if (gp == nullptr) return;
+  }
+  for (;;) {
+    std::uint32_t head = pp->runq_head.load(std::memory_order_acquire);
+    std::uint32_t tail = pp->runq_tail.load(std::memory_order_relaxed);
+    if (tail - head < kRunqSize) {
+      pp->runq[tail % kRunqSize].store(gp, std::memory_order_relaxed);
+      pp->runq_tail.store(tail + 1, std::memory_order_release);
+      return;
+    }
+    if (runqputslow(pp, gp, head, tail)) return;
+  }
+}
+
+// runqget takes a G from pp's local queue (owner only); *inherit is set when it came from
+// runnext (it then runs in the current time slice).
+static g* runqget(p* pp, bool* inherit) {
+  g* next = pp->runnext.load(std::memory_order_relaxed);
+  if (next != nullptr &&
+      pp->runnext.compare_exchange_strong(next, nullptr, std::memory_order_acq_rel)) {
+    *inherit = true;
+    ++pp->count.runnext_hits;
+    return next;
+  }
+  *inherit = false;
+  for (;;) {
+    std::uint32_t head = pp->runq_head.load(std::memory_order_acquire);
+    std::uint32_t tail = pp->runq_tail.load(std::memory_order_relaxed);
+    if (tail == head) return nullptr;
+    g* gp = pp->runq[head % kRunqSize].load(std::memory_order_relaxed);
+    if (pp->runq_head.compare_exchange_weak(head, head + 1, std::memory_order_acq_rel)) return gp;
+  }
+}
+
+// runqgrab copies half of victim's queue into batch[batch_head...] (a ring of kRunqSize) and
+// returns how many; with steal_runnext, an otherwise empty victim gives up its runnext.
+static std::uint32_t runqgrab(p* victim, std::atomic<g*>* batch, std::uint32_t batch_head,
+                              bool steal_runnext) {
+  for (;;) {
+    std::uint32_t head = victim->runq_head.load(std::memory_order_acquire);
+    std::uint32_t tail = victim->runq_tail.load(std::memory_order_acquire);
+    std::uint32_t n = tail - head;
+    n = n - n / 2;
+    if (n == 0) {
+      if (steal_runnext) {
+        g* next = victim->runnext.load(std::memory_order_acquire);
+        if (next != nullptr) {
+          // The victim is probably about to run it (a G that just readied another and will
+          // park): give it a moment, as Go does, rather than bouncing the G between Ps.
+          if (victim->status.load(std::memory_order_relaxed) == pstatus::running) {
+            struct timespec ts {
+              0, 3000
+            };
+            nanosleep(&ts, nullptr);
+          }
+          if (!victim->runnext.compare_exchange_strong(next, nullptr, std::memory_order_acq_rel))
+            continue;
+          batch[batch_head % kRunqSize].store(next, std::memory_order_relaxed);
+          return 1;
+        }
+      }
+      return 0;
+    }
+    if (n > kRunqSize / 2) continue;  // head and tail read at different times
+    for (std::uint32_t i = 0; i < n; ++i) {
+      g* gp = victim->runq[(head + i) % kRunqSize].load(std::memory_order_relaxed);
+      batch[(batch_head + i) % kRunqSize].store(gp, std::memory_order_relaxed);
+    }
+    if (victim->runq_head.compare_exchange_strong(head, head + n, std::memory_order_acq_rel))
+      return n;
+  }
+}
+
+// runqsteal moves half of victim's queue to pp's and returns one of the Gs to run.
+static g* runqsteal(p* pp, p* victim, bool steal_runnext) {
+  std::uint32_t tail = pp->runq_tail.load(std::memory_order_relaxed);
+  std::uint32_t n = runqgrab(victim, pp->runq, tail, steal_runnext);
+  if (n == 0) return nullptr;
+  ++pp->count.steals;
+  pp->count.stolen += n;
+  --n;
+  g* gp = pp->runq[(tail + n) % kRunqSize].load(std::memory_order_relaxed);
+  if (n != 0) pp->runq_tail.store(tail + n, std::memory_order_release);
+  return gp;
+}
+
+// globrunqget takes a G from the global queue and moves up to `max` more (0: a fair share) to
+// pp's local queue. REQUIRES: sched.lock.
+static g* globrunqget_locked(p* pp, int max) {
+  int size = sched.runq_size.load(std::memory_order_relaxed);
+  if (size == 0) return nullptr;
+  int n = std::min(size, size / sched.procs + 1);
+  if (max > 0 && n > max) n = max;
+  n = std::min<int>(n, kRunqSize / 2);
+  sched.runq_size.fetch_sub(n, std::memory_order_relaxed);
+  pp->count.global_gets += static_cast<std::uint64_t>(n);
+  g* gp = sched.runq_head;
+  sched.runq_head = gp->schedlink;
+  for (int i = 1; i < n; ++i) {
+    g* more = sched.runq_head;
+    sched.runq_head = more->schedlink;
+    runqput(pp, more, false);
+  }
+  if (sched.runq_head == nullptr) sched.runq_tail = nullptr;
+  return gp;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ps and Ms.
+
+static void acquirep(m* mp, p* pp) {
+  mp->pp = pp;
+  pp->mp = mp;
+  pp->status.store(pstatus::running, std::memory_order_release);
+  tls_pool = &pp->deferpool;
+}
+
+static p* releasep(m* mp) {
+  p* pp = mp->pp;
+  pp->mp = nullptr;
+  pp->status.store(pstatus::idle, std::memory_order_release);
+  mp->pp = nullptr;
+  tls_pool = nullptr;
+  return pp;
+}
+
+static void pidleput_locked(p* pp) {
+  pp->link = sched.pidle;
+  sched.pidle = pp;
+  sched.npidle.fetch_add(1, std::memory_order_seq_cst);
+}
+
+static p* pidleget_locked() {
+  p* pp = sched.pidle;
+  if (pp != nullptr) {
+    sched.pidle = pp->link;
+    sched.npidle.fetch_sub(1, std::memory_order_seq_cst);
+  }
+  return pp;
+}
+
+static m* mget_locked() {
+  m* mp = sched.midle;
+  if (mp != nullptr) {
+    sched.midle = mp->link;
+    --sched.nmidle;
+  }
+  return mp;
+}
+
+static void mstart(m* mp);
+
+// newm starts an OS thread for a new M that will take pp. REQUIRES: not holding sched.lock.
+static void newm(p* pp, bool spinning) {
+  m* mp = new m;
+  mp->nextp = pp;
+  mp->spinning = spinning;
+  lock_guard lock(sched.lock);
+  mp->id = static_cast<int>(sched.allm.size());
+  mp->rand = 0x9e3779b9u * static_cast<std::uint32_t>(mp->id + 1);
+  sched.allm.push_back(mp);
+  ++sched.mcount;
+  m_threads().emplace_back(mstart, mp);
+}
+
+// startm runs pp (or an idle P when null) on an idle M, or a new one. With spinning, the caller
+// already counted the M in nmspinning; when no P is free that count is given back.
+static void startm(p* pp, bool spinning) {
+  m* mp;
+  {
+    lock_guard lock(sched.lock);
+    if (pp == nullptr) {
+      pp = pidleget_locked();
+      if (pp == nullptr) {
+        if (spinning) sched.nmspinning.fetch_sub(1, std::memory_order_seq_cst);
+        return;
+      }
+    }
+    mp = mget_locked();
+    if (mp != nullptr) {
+      mp->spinning = spinning;
+      mp->nextp = pp;
+    }
+  }
+  if (mp == nullptr) return newm(pp, spinning);
+  mp->park.wakeup();
+}
+
+// wakep starts a spinning M when a P is idle and nobody is spinning yet.
+void wakep() {
+  if (sched.npidle.load(std::memory_order_seq_cst) == 0) return;
+  std::int32_t zero = 0;
+  if (sched.nmspinning.load(std::memory_order_seq_cst) != 0 ||
+      !sched.nmspinning.compare_exchange_strong(zero, 1, std::memory_order_seq_cst))
+    return;
+  startm(nullptr, true);
+}
+
+static void resetspinning(m* mp) {
+  mp->spinning = false;
+  sched.nmspinning.fetch_sub(1, std::memory_order_seq_cst);
+  wakep();  // the work this M found may be the first of a burst
+}
+
+// handoffp gives away a P whose M is gone into a blocking call (or has none).
+static void handoffp(p* pp) {
+  pp->mp = nullptr;
+  if (!runq_empty(pp) || sched.runq_size.load(std::memory_order_relaxed) > 0)
+    return startm(pp, false);
+  std::int32_t zero = 0;
+  if (sched.nmspinning.load() + sched.npidle.load() == 0 &&
+      sched.nmspinning.compare_exchange_strong(zero, 1))
+    return startm(pp, true);
+  lock_guard lock(sched.lock);
+  pp->status.store(pstatus::idle, std::memory_order_release);
+  pidleput_locked(pp);
+}
+
+[[noreturn]] static void report_deadlock() {
+  std::string out = "fatal error: all goroutines are asleep - deadlock!\n";
+  {
+    lock_guard lock(sched.allg_lock);
+    for (g* gp : sched.allgs) {
+      gstatus s = gp->status.load(std::memory_order_acquire);
+      if (s == gstatus::dead || s == gstatus::idle) continue;
+      char buf[160];
+      std::snprintf(buf, sizeof buf, "\ngoroutine %llu [%s]:\n",
+                    static_cast<unsigned long long>(gp->id),
+                    s == gstatus::waiting ? gp->wait_reason : gstatus_name(s));
+      out += buf;
+    }
+  }
+  std::fputs(out.c_str(), stderr);
+  std::fflush(stderr);
+  std::_Exit(2);
+}
+
+// checkdead reports a deadlock when no M is left to run anything and nothing can wake one.
+// REQUIRES: sched.lock, with the calling M already on the idle list.
+static void checkdead_locked() {
+  if (sched.done.load(std::memory_order_acquire)) return;
+  if (sched.mcount - sched.nmidle > 0) return;  // an M is running or in a blocking call
+  if (sched.runq_size.load(std::memory_order_relaxed) > 0) return;
+  if (sched.ntimers.load(std::memory_order_acquire) > 0) return;
+  for (p* pp : sched.allp)
+    if (!runq_empty(pp)) return;
+  report_deadlock();
+}
+
+// stopm parks mp (holding no P) until startm hands it one, or the runtime shuts down.
+static void stopm(m* mp) {
+  {
+    lock_guard lock(sched.lock);
+    if (sched.done.load(std::memory_order_acquire)) return;
+    mp->link = sched.midle;
+    sched.midle = mp;
+    ++sched.nmidle;
+    checkdead_locked();
+  }
+  mp->park.sleep();
+  mp->park.clear();
+  if (mp->nextp != nullptr) {
+    acquirep(mp, mp->nextp);
+    mp->nextp = nullptr;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Switching.
+
+// switch_to_g0 suspends the running goroutine and resumes its M's scheduler, which performs
+// `act` (see execute). Returns when the goroutine is scheduled again, maybe on another M: read
+// the M from gp->mp afterwards, never from a value computed before.
+[[gnu::noinline]] static void switch_to_g0(g* gp, m::action act) {
+  m* mp = gp->mp;
+  mp->act = act;
+#if GORT_ASAN
+  __sanitizer_start_switch_fiber(act == m::action::exit ? nullptr : &gp->asan_fake_stack,
+                                 mp->g0_stack_bottom, mp->g0_stack_size);
+#endif
+#if GORT_TSAN
+  __tsan_switch_to_fiber(mp->g0_tsan_fiber, 0);
+#endif
+  context_switch(&gp->ctx, &mp->g0);
+#if GORT_ASAN
+  m* now = gp->mp;
+  __sanitizer_finish_switch_fiber(gp->asan_fake_stack, &now->g0_stack_bottom, &now->g0_stack_size);
+#endif
+}
+
+[[noreturn]] static void goexit0(g* gp);
+
+static void g_main(void* arg) {
+  g* gp = static_cast<g*>(arg);
+#if GORT_ASAN
+  m* mp = gp->mp;
+  __sanitizer_finish_switch_fiber(nullptr, &mp->g0_stack_bottom, &mp->g0_stack_size);
+#endif
+  // Only goroutine_exit is caught here. Any other exception finds no handler at all (gort_start
+  // ends the stack for the unwinder), so std::terminate runs with the throwing stack intact and
+  // the crash handler prints it (crash.cpp).
+  try {
+    gp->entry(gp->arg);
+  } catch (goroutine_exit&) {
+  }
+  goexit0(gp);
+}
+
+[[noreturn]] static void goexit0(g* gp) {
+  switch_to_g0(gp, m::action::exit);
+  fatal("a dead goroutine was resumed");
+}
+
+static void gfput(p* pp, g* gp);
+
+// execute runs gp on mp until gp switches back, then does what gp asked for. On g0.
+static void execute(m* mp, g* gp, bool inherit) {
+  p* pp = mp->pp;
+  if (!inherit) ++pp->schedtick;
+  ++pp->count.context_switches;
+  casgstatus(gp, gstatus::runnable, gstatus::running);
+  gp->mp = mp;
+  mp->curg = gp;
+  thread_state* own = tls_cur;
+  tls_cur = &gp->st;
+  auto* eh = static_cast<eh_globals*>(mp->eh_globals);
+  eh_globals g0_eh = *eh;
+  eh->caught = gp->eh_caught;
+  eh->uncaught = gp->eh_uncaught;
+#if GORT_ASAN
+  __sanitizer_start_switch_fiber(&mp->g0_fake_stack, gp->stack.lo,
+                                 static_cast<std::size_t>(gp->stack.hi - gp->stack.lo));
+#endif
+#if GORT_TSAN
+  __tsan_switch_to_fiber(gp->tsan_fiber, 0);
+#endif
+  context_switch(&mp->g0, &gp->ctx);
+#if GORT_ASAN
+  __sanitizer_finish_switch_fiber(mp->g0_fake_stack, nullptr, nullptr);
+#endif
+  gp->eh_caught = eh->caught;
+  gp->eh_uncaught = eh->uncaught;
+  *eh = g0_eh;
+  tls_cur = own;
+  mp->curg = nullptr;
+  if (!gp->stack.guarded && !stack_check_canary(gp->stack)) {
+    char buf[128];
+    std::snprintf(buf, sizeof buf, "stack overflow (goroutine %llu overran its unguarded stack)",
+                  static_cast<unsigned long long>(gp->id));
+    fatal(buf);
+  }
+
+  m::action act = mp->act;
+  mp->act = m::action::none;
+  switch (act) {
+    case m::action::yield:
+      casgstatus(gp, gstatus::running, gstatus::runnable);
+      runqput(mp->pp, gp, false);
+      break;
+    case m::action::park: {
+      casgstatus(gp, gstatus::running, gstatus::waiting);
+      bool (*unlockf)(g*, void*) = mp->unlockf;
+      void* arg = mp->unlock_arg;
+      mp->unlockf = nullptr;
+      mp->unlock_arg = nullptr;
+      if (unlockf != nullptr && !unlockf(gp, arg)) {
+        casgstatus(gp, gstatus::waiting, gstatus::runnable);
+        runqput(mp->pp, gp, true);
+      }
+      break;
+    }
+    case m::action::exit: {
+      casgstatus(gp, gstatus::running, gstatus::dead);
+      bool main = gp->is_main;
+      sched.live.fetch_sub(1, std::memory_order_relaxed);
+      gfput(mp->pp, gp);
+      if (main) {
+        sched.done.store(true, std::memory_order_release);
+        // Wake every idle M so that each sees `done` and leaves.
+        lock_guard lock(sched.lock);
+        while (m* idle = mget_locked()) idle->park.wakeup();
+        sched.timer_note.wakeup();
+        sched.sysmon_note.wakeup();
+      }
+      break;
+    }
+    case m::action::exitsyscall: {
+      // gp came back from a blocking call and found no P: queue it, stop this M.
+      casgstatus(gp, gstatus::syscall, gstatus::runnable);
+      lock_guard lock(sched.lock);
+      if (p* np = pidleget_locked()) {
+        acquirep(mp, np);
+        runqput(np, gp, true);
+      } else {
+        globrunqput_locked(gp);
+      }
+      break;
+    }
+    case m::action::none:
+      fatal("goroutine switched to the scheduler without a request");
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Finding work.
+
+static g* steal_work(m* mp) {
+  int n = sched.procs;
+  for (int round = 0; round < 4; ++round) {
+    bool last = round == 3;
+    // Random victim order: a random start and a stride coprime with n (Go's randomOrder).
+    std::uint32_t r = fastrand(mp);
+    int start = static_cast<int>(r % static_cast<std::uint32_t>(n));
+    int stride = 1;
+    if (n > 1) {
+      stride = 1 + static_cast<int>((r >> 16) % static_cast<std::uint32_t>(n - 1));
+      while (std::__gcd(stride, n) != 1) stride = stride % (n - 1) + 1;
+    }
+    for (int i = 0, k = start; i < n; ++i, k = (k + stride) % n) {
+      if (sched.done.load(std::memory_order_relaxed)) return nullptr;
+      p* victim = sched.allp[static_cast<std::size_t>(k)];
+      if (victim == mp->pp) continue;
+      if (g* gp = runqsteal(mp->pp, victim, last)) return gp;
+    }
+  }
+  return nullptr;
+}
+
+// find_runnable returns the next G for mp (which holds a P), parking mp while there is none.
+// Returns nullptr when the runtime is shutting down, or when mp lost its P while parked.
+static g* find_runnable(m* mp, bool* inherit) {
+  for (;;) {
+    if (sched.done.load(std::memory_order_acquire)) return nullptr;
+    p* pp = mp->pp;
+    *inherit = false;
+    if (pp->schedtick % 61 == 0 && sched.runq_size.load(std::memory_order_relaxed) > 0) {
+      lock_guard lock(sched.lock);
+      if (g* gp = globrunqget_locked(pp, 1)) return gp;
+    }
+    if (g* gp = runqget(pp, inherit)) return gp;
+    if (sched.runq_size.load(std::memory_order_relaxed) > 0) {
+      lock_guard lock(sched.lock);
+      if (g* gp = globrunqget_locked(pp, 0)) return gp;
+    }
+    // Steal, if not too many Ms are at it already (at most half the busy Ps).
+    int busy = sched.procs - sched.npidle.load(std::memory_order_seq_cst);
+    if (mp->spinning || 2 * sched.nmspinning.load(std::memory_order_seq_cst) < busy) {
+      if (!mp->spinning) {
+        mp->spinning = true;
+        sched.nmspinning.fetch_add(1, std::memory_order_seq_cst);
+      }
+      if (g* gp = steal_work(mp)) return gp;
+    }
+    // Nothing: give the P back.
+    {
+      lock_guard lock(sched.lock);
+      if (sched.done.load(std::memory_order_acquire)) return nullptr;
+      if (g* gp = globrunqget_locked(pp, 0)) return gp;
+      releasep(mp);
+      pidleput_locked(pp);
+    }
+    if (mp->spinning) {
+      // Stop spinning, then look once more: work queued between our last look and the
+      // decrement found nmspinning > 0 and woke nobody.
+      mp->spinning = false;
+      sched.nmspinning.fetch_sub(1, std::memory_order_seq_cst);
+      for (p* other : sched.allp) {
+        if (runq_empty(other)) continue;
+        p* got;
+        {
+          lock_guard lock(sched.lock);
+          got = pidleget_locked();
+        }
+        if (got != nullptr) {
+          acquirep(mp, got);
+          mp->spinning = true;
+          sched.nmspinning.fetch_add(1, std::memory_order_seq_cst);
+        }
+        break;
+      }
+      if (mp->pp != nullptr) continue;
+    }
+    stopm(mp);
+    if (mp->pp == nullptr) return nullptr;
+  }
+}
+
+static void m_loop(m* mp) {
+  for (;;) {
+    if (sched.done.load(std::memory_order_acquire)) break;
+    if (mp->pp == nullptr) {
+      if (mp->nextp != nullptr) {
+        acquirep(mp, mp->nextp);
+        mp->nextp = nullptr;
+      } else {
+        stopm(mp);
+      }
+      continue;
+    }
+    bool inherit = false;
+    g* gp = find_runnable(mp, &inherit);
+    if (gp == nullptr) continue;
+    if (mp->spinning) resetspinning(mp);
+    execute(mp, gp, inherit);
+  }
+  if (mp->pp != nullptr) {
+    lock_guard lock(sched.lock);
+    pidleput_locked(releasep(mp));
+  }
+}
+
+static void init_m_thread(m* mp) {
+  tls_m = mp;
+  mp->eh_globals = __cxa_get_globals();
+#if GORT_TSAN
+  mp->g0_tsan_fiber = __tsan_get_current_fiber();
+#endif
+  install_altstack(mp);
+}
+
+static void mstart(m* mp) {
+  init_m_thread(mp);
+  m_loop(mp);
+  free_altstack(mp);
+  tls_m = nullptr;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Goroutines.
+
+static g* allocg(std::size_t size) {
+  stack_span s = stack_alloc(size);
+  // The G lives at the top of its own stack; the stack proper starts below it.
+  auto top = reinterpret_cast<std::uintptr_t>(s.hi) - sizeof(g);
+  top &= ~std::uintptr_t{63};
+  g* gp = ::new (reinterpret_cast<void*>(top)) g;
+  gp->stack = s;
+  gp->stack.hi = reinterpret_cast<unsigned char*>(top);
+  gp->st.is_goroutine = true;
+#if GORT_TSAN
+  gp->tsan_fiber = __tsan_create_fiber(0);
+#endif
+  lock_guard lock(sched.allg_lock);
+  sched.allgs.push_back(gp);
+  gp->in_allgs = true;
+  return gp;
+}
+
+static void gfput(p* pp, g* gp) {
+  gp->schedlink = pp->gfree;
+  pp->gfree = gp;
+  if (++pp->gfree_n < 64) return;
+  // Move half to the global list.
+  lock_guard lock(sched.lock);
+  while (pp->gfree_n > 32) {
+    g* x = pp->gfree;
+    pp->gfree = x->schedlink;
+    --pp->gfree_n;
+    x->schedlink = sched.gfree;
+    sched.gfree = x;
+    ++sched.ngfree;
+  }
+}
+
+static g* gfget(p* pp) {
+  if (pp != nullptr && pp->gfree == nullptr && sched.ngfree > 0) {
+    lock_guard lock(sched.lock);
+    while (pp->gfree_n < 32 && sched.gfree != nullptr) {
+      g* x = sched.gfree;
+      sched.gfree = x->schedlink;
+      --sched.ngfree;
+      x->schedlink = pp->gfree;
+      pp->gfree = x;
+      ++pp->gfree_n;
+    }
+  }
+  if (pp != nullptr && pp->gfree != nullptr) {
+    g* gp = pp->gfree;
+    pp->gfree = gp->schedlink;
+    --pp->gfree_n;
+    return gp;
+  }
+  if (pp == nullptr) {
+    lock_guard lock(sched.lock);
+    if (g* gp = sched.gfree) {
+      sched.gfree = gp->schedlink;
+      --sched.ngfree;
+      return gp;
+    }
+  }
+  return nullptr;
+}
+
+g* new_goroutine(void (*entry)(void*), std::size_t size, std::size_t align, void** storage) {
+  if (!sched.running.load(std::memory_order_acquire)) fatal("gort::go called outside gort::run");
+  m* mp = tls_m;
+  p* pp = mp != nullptr ? mp->pp : nullptr;
+  std::size_t ssize = stack_size();
+  if (size > ssize / 4) fatal("gort::go: the goroutine's function and arguments are too large");
+  g* gp = gfget(pp);
+  if (gp == nullptr) gp = allocg(ssize);
+#if GORT_ASAN
+  // Frames of the previous goroutine on this stack never returned (it switched away for good):
+  // clear their poisoned redzones.
+  __asan_unpoison_memory_region(gp->stack.lo,
+                                static_cast<std::size_t>(gp->stack.hi - gp->stack.lo));
+#endif
+  auto top = reinterpret_cast<std::uintptr_t>(gp->stack.hi) - size;
+  top &= ~(static_cast<std::uintptr_t>(std::max<std::size_t>(align, 16)) - 1);
+  *storage = reinterpret_cast<void*>(top);
+  gp->ctx = make_context(reinterpret_cast<void*>(top), &g_main, gp);
+  gp->entry = entry;
+  gp->arg = *storage;
+  gp->schedlink = nullptr;
+  gp->mp = nullptr;
+  gp->wait_reason = "";
+  gp->is_main = false;
+  gp->eh_caught = nullptr;
+  gp->eh_uncaught = 0;
+  gp->asan_fake_stack = nullptr;
+  gp->st.top = &gp->st.root;
+  gp->st.root.parent = nullptr;
+  gp->st.panic = nullptr;
+  gp->status.store(gstatus::idle, std::memory_order_relaxed);
+  return gp;
+}
+
+void discard_goroutine(g* gp) noexcept {
+  casgstatus(gp, gstatus::idle, gstatus::dead);
+  lock_guard lock(sched.lock);
+  gp->schedlink = sched.gfree;
+  sched.gfree = gp;
+  ++sched.ngfree;
+}
+
+// ready_external makes gp runnable from a thread that holds no P (the timer thread, a plain
+// thread): global queue, then wake an M for it if a P is idle.
+static void ready_external(g* gp) {
+  {
+    lock_guard lock(sched.lock);
+    globrunqput_locked(gp);
+  }
+  wakep();
+}
+
+void start_goroutine(g* gp) {
+  gp->id = sched.goid_gen.fetch_add(1, std::memory_order_relaxed) + 1;
+  sched.live.fetch_add(1, std::memory_order_relaxed);
+  casgstatus(gp, gstatus::idle, gstatus::runnable);
+  m* mp = tls_m;
+  p* pp = mp != nullptr ? mp->pp : nullptr;
+  if (pp == nullptr) {
+    sched.created_external.fetch_add(1, std::memory_order_relaxed);
+    return ready_external(gp);
+  }
+  ++pp->count.goroutines_created;
+  runqput(pp, gp, true);  // Go's newproc: the new goroutine runs next
+  wakep();
+}
+
+void ready(g* gp) {
+  casgstatus(gp, gstatus::waiting, gstatus::runnable);
+  m* mp = tls_m;
+  p* pp = mp != nullptr ? mp->pp : nullptr;
+  if (pp == nullptr) return ready_external(gp);
+  runqput(pp, gp, true);
+  wakep();
+}
+
+void park(bool (*unlockf)(g*, void*), void* arg, const char* reason) {
+  g* gp = current_g();
+  if (gp == nullptr) fatal("park called outside a goroutine");
+  m* mp = gp->mp;
+  gp->wait_reason = reason;
+  mp->unlockf = unlockf;
+  mp->unlock_arg = arg;
+  switch_to_g0(gp, m::action::park);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sleeping goroutines: a min-heap on `when`, served by the timer thread.
+
+static bool timer_before(const g* a, const g* b) {
+  return a->when > b->when;  // std heap functions build a max-heap: invert for earliest first
+}
+
+static bool add_timer(g* gp, void*) {
+  bool earliest;
+  {
+    lock_guard lock(sched.timer_lock);
+    sched.timers.push_back(gp);
+    std::push_heap(sched.timers.begin(), sched.timers.end(), timer_before);
+    sched.ntimers.fetch_add(1, std::memory_order_release);
+    earliest = sched.timers.front() == gp;
+  }
+  if (earliest) sched.timer_note.wakeup();
+  return true;
+}
+
+static void timer_loop() {
+  std::vector<g*> due;
+  while (!sched.done.load(std::memory_order_acquire)) {
+    sched.timer_note.clear();
+    std::int64_t next = 0;
+    {
+      lock_guard lock(sched.timer_lock);
+      std::int64_t now = nanotime();
+      while (!sched.timers.empty() && sched.timers.front()->when <= now) {
+        std::pop_heap(sched.timers.begin(), sched.timers.end(), timer_before);
+        due.push_back(sched.timers.back());
+        sched.timers.pop_back();
+      }
+      if (!sched.timers.empty()) next = sched.timers.front()->when - now;
+    }
+    for (g* gp : due) {
+      casgstatus(gp, gstatus::waiting, gstatus::runnable);
+      ready_external(gp);
+      // Counted down only once the G is queued, so checkdead never sees neither.
+      sched.ntimers.fetch_sub(1, std::memory_order_release);
+    }
+    due.clear();
+    if (next > 0)
+      sched.timer_note.sleep_for(next);
+    else if (sched.ntimers.load(std::memory_order_acquire) == 0)
+      sched.timer_note.sleep();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// sysmon: takes Ps from long blocking calls and prints schedtrace.
+
+static void schedtrace() {
+  std::string line;
+  char buf[256];
+  lock_guard lock(sched.lock);
+  std::snprintf(buf, sizeof buf,
+                "SCHED %lldms: gomaxprocs=%d idleprocs=%d threads=%d spinningthreads=%d "
+                "idlethreads=%d runqueue=%d [",
+                static_cast<long long>((nanotime() - sched.start_time) / 1000000), sched.procs,
+                sched.npidle.load(), sched.mcount + 2, sched.nmspinning.load(), sched.nmidle,
+                sched.runq_size.load());
+  line = buf;
+  for (std::size_t i = 0; i < sched.allp.size(); ++i) {
+    p* pp = sched.allp[i];
+    std::uint32_t n = pp->runq_tail.load() - pp->runq_head.load();
+    if (pp->runnext.load() != nullptr) ++n;
+    std::snprintf(buf, sizeof buf, "%s%u", i == 0 ? "" : " ", n);
+    line += buf;
+  }
+  line += "]\n";
+  std::fputs(line.c_str(), stderr);
+}
+
+static bool retake(std::int64_t now) {
+  bool took = false;
+  for (p* pp : sched.allp) {
+    if (pp->status.load(std::memory_order_acquire) != pstatus::syscall) continue;
+    std::uint32_t t = pp->syscalltick.load(std::memory_order_relaxed);
+    if (pp->sysmon_tick != t) {
+      pp->sysmon_tick = t;
+      pp->sysmon_when = now;
+      continue;
+    }
+    // Same call as last time (20 us or more ago). Leave the P alone when it has nothing queued,
+    // others are looking for work anyway, and the call is younger than 10 ms.
+    if (runq_empty(pp) && sched.nmspinning.load() + sched.npidle.load() > 0 &&
+        pp->sysmon_when + 10000000 > now)
+      continue;
+    pstatus expected = pstatus::syscall;
+    if (pp->status.compare_exchange_strong(expected, pstatus::idle, std::memory_order_acq_rel)) {
+      ++pp->count.handoffs;  // the owner is away: sysmon is the only writer now
+      handoffp(pp);
+      took = true;
+    }
+  }
+  return took;
+}
+
+static void sysmon_loop() {
+  std::int64_t delay_us = 20;
+  int idle = 0;
+  std::int64_t next_trace =
+      sched.schedtrace_ms > 0 ? sched.start_time + sched.schedtrace_ms * 1000000 : INT64_MAX;
+  while (!sched.done.load(std::memory_order_acquire)) {
+    std::int64_t now = nanotime();
+    if (now >= next_trace) {
+      schedtrace();
+      next_trace += sched.schedtrace_ms * 1000000;
+    }
+    if (retake(now))
+      idle = 0;
+    else
+      ++idle;
+    delay_us = idle > 50 ? std::min<std::int64_t>(delay_us * 2, 10000) : 20;
+    std::int64_t sleep_ns = delay_us * 1000;
+    // Deep sleep while every P is idle: nothing to retake until a goroutine runs again.
+    sched.sysmon_note.clear();
+    sched.sysmon_idle.store(true, std::memory_order_seq_cst);
+    if (sched.npidle.load(std::memory_order_seq_cst) == sched.procs) {
+      if (next_trace == INT64_MAX)
+        sched.sysmon_note.sleep();
+      else
+        sched.sysmon_note.sleep_for(std::max<std::int64_t>(next_trace - nanotime(), 0));
+      idle = 0;
+    } else {
+      sched.sysmon_note.sleep_for(
+          std::min(sleep_ns, std::max<std::int64_t>(next_trace - nanotime(), 0)));
+    }
+    sched.sysmon_idle.store(false, std::memory_order_seq_cst);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Blocking calls (Go's entersyscall / exitsyscall).
+
+void entersyscall() {
+  g* gp = current_g();
+  m* mp = gp->mp;
+  p* pp = mp->pp;
+  casgstatus(gp, gstatus::running, gstatus::syscall);
+  pp->syscalltick.fetch_add(1, std::memory_order_relaxed);
+  mp->oldp = pp;
+  mp->pp = nullptr;
+  tls_pool = nullptr;
+  pp->status.store(pstatus::syscall, std::memory_order_seq_cst);
+  if (sched.sysmon_idle.load(std::memory_order_seq_cst)) sched.sysmon_note.wakeup();
+}
+
+void exitsyscall() {
+  g* gp = current_g();
+  m* mp = gp->mp;
+  p* pp = mp->oldp;
+  mp->oldp = nullptr;
+  pstatus expected = pstatus::syscall;
+  if (pp->status.compare_exchange_strong(expected, pstatus::running, std::memory_order_acq_rel)) {
+    mp->pp = pp;
+    tls_pool = &pp->deferpool;
+    casgstatus(gp, gstatus::syscall, gstatus::running);
+    return;
+  }
+  // sysmon gave the P away: take any idle P, else queue the goroutine and stop this M.
+  p* np;
+  {
+    lock_guard lock(sched.lock);
+    np = pidleget_locked();
+  }
+  if (np != nullptr) {
+    acquirep(mp, np);
+    casgstatus(gp, gstatus::syscall, gstatus::running);
+    return;
+  }
+  switch_to_g0(gp, m::action::exitsyscall);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Boot and shutdown.
+
+static int parse_positive(const char* s, long max) {
+  if (s == nullptr || *s == '\0') return -1;
+  char* end = nullptr;
+  errno = 0;
+  long v = std::strtol(s, &end, 10);
+  if (errno != 0 || *end != '\0' || v <= 0 || v > max) return -1;
+  return static_cast<int>(v);
+}
+
+static int resolve_procs(int procs) {
+  if (procs < 0) fatal("gort::run: procs must be >= 0");
+  if (procs > 0) return std::min(procs, 1024);
+  if (const char* env = std::getenv("GORT_MAXPROCS")) {
+    int v = parse_positive(env, 1024);
+    if (v < 0) {
+      std::string msg =
+          std::string("GORT_MAXPROCS=\"") + env + "\": must be a positive integer (at most 1024)";
+      fatal(msg.c_str());
+    }
+    return v;
+  }
+  unsigned n = std::thread::hardware_concurrency();
+  return n == 0 ? 1 : static_cast<int>(std::min(n, 1024u));
+}
+
+static void parse_debug() {
+  sched.schedtrace_ms = 0;
+  const char* env = std::getenv("GORT_DEBUG");
+  if (env == nullptr) return;
+  std::string s = env;
+  std::size_t pos = 0;
+  while (pos <= s.size()) {
+    std::size_t comma = s.find(',', pos);
+    std::string item = s.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+    pos = comma == std::string::npos ? s.size() + 1 : comma + 1;
+    std::size_t eq = item.find('=');
+    std::string key = item.substr(0, eq);
+    std::string value = eq == std::string::npos ? "" : item.substr(eq + 1);
+    if (key == "schedtrace") {
+      int v = parse_positive(value.c_str(), INT_MAX);
+      if (v < 0) {
+        std::string msg = "GORT_DEBUG: schedtrace=\"" + value + "\": must be a positive integer";
+        fatal(msg.c_str());
+      }
+      sched.schedtrace_ms = v;
+    }
+    // Unknown settings are ignored, as Go ignores unknown GODEBUG keys.
+  }
+}
+
+int run_prepare(int procs) {
+  if (sched.running.load(std::memory_order_acquire))
+    fatal("gort::run called while gort::run is already running");
+  int n = resolve_procs(procs);
+  parse_debug();
+  sched.procs = n;
+  sched.done.store(false);
+  sched.goid_gen.store(0);
+  sched.live.store(0);
+  sched.start_time = nanotime();
+  for (int i = 0; i < n; ++i) {
+    p* pp = new p;
+    pp->id = i;
+    for (auto& slot : pp->runq) slot.store(nullptr, std::memory_order_relaxed);
+    sched.allp.push_back(pp);
+  }
+  // Every P starts idle; run_main takes P0 for M0.
+  for (int i = n - 1; i >= 0; --i) pidleput_locked(sched.allp[static_cast<std::size_t>(i)]);
+  install_crash_handlers();
+  sched.running.store(true, std::memory_order_release);
+  return n;
+}
+
+static void teardown() {
+  // Every M has left its loop; sysmon and the timer thread have stopped.
+  runtime_stats totals;
+  {
+    lock_guard lock(sched.allg_lock);
+    sched.running.store(false, std::memory_order_release);
+    for (g* gp : sched.allgs) {
+      add_counters(totals, gp->st.count);
+      clear_goroutine_state(gp);
+#if GORT_TSAN
+      __tsan_destroy_fiber(gp->tsan_fiber);
+#endif
+      gp->~g();
+    }
+    sched.allgs.clear();
+    sched.allgs.shrink_to_fit();
+  }
+  totals.goroutines_created += sched.created_external.exchange(0);
+  for (p* pp : sched.allp) {
+    add_p_counters(totals, pp);
+    pool_give_back(pp->deferpool);
+    delete pp;
+  }
+  retire_counters(totals);
+  sched.allp.clear();
+  for (m* mp : sched.allm) delete mp;
+  sched.allm.clear();
+  sched.runq_head = sched.runq_tail = nullptr;
+  sched.runq_size.store(0);
+  sched.pidle = nullptr;
+  sched.npidle.store(0);
+  sched.midle = nullptr;
+  sched.nmidle = 0;
+  sched.mcount = 0;
+  sched.nmspinning.store(0);
+  sched.gfree = nullptr;
+  sched.ngfree = 0;
+  sched.timers.clear();
+  sched.ntimers.store(0);
+  sched.live.store(0);
+  stack_free_all();
+}
+
+int run_main(g* main_g) {
+  if (tls_m != nullptr) fatal("gort::run called from inside a goroutine");
+  main_g->is_main = true;
+  m* m0 = new m;
+  m0->is_m0 = true;
+  m0->rand = 0x2545f491u;
+  {
+    lock_guard lock(sched.lock);
+    sched.allm.push_back(m0);
+    sched.mcount = 1;
+    acquirep(m0, pidleget_locked());
+  }
+  init_m_thread(m0);
+  start_goroutine(main_g);
+  sysmon_thread = std::thread(sysmon_loop);
+  timer_thread = std::thread(timer_loop);
+  m_loop(m0);
+
+  // Shutdown: wake whoever still sleeps; Ms finish the goroutine they are running (there is no
+  // preemption), see `done` at their next scheduling point and exit.
+  {
+    lock_guard lock(sched.lock);
+    while (m* idle = mget_locked()) idle->park.wakeup();
+  }
+  sched.timer_note.wakeup();
+  sched.sysmon_note.wakeup();
+  for (;;) {
+    std::vector<std::thread> threads;
+    {
+      lock_guard lock(sched.lock);
+      threads.swap(m_threads());
+      while (m* idle = mget_locked()) idle->park.wakeup();
+    }
+    if (threads.empty()) break;
+    for (auto& t : threads) t.join();
+  }
+  sysmon_thread.join();
+  timer_thread.join();
+  free_altstack(m0);
+  tls_m = nullptr;
+  tls_pool = nullptr;
+  teardown();
+  return 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Stats.
+
+void add_p_counters(runtime_stats& s, p* pp) {
+  s.goroutines_created += pp->count.goroutines_created.get();
+  s.context_switches += pp->count.context_switches.get();
+  s.runnext_hits += pp->count.runnext_hits.get();
+  s.steals += pp->count.steals.get();
+  s.stolen_goroutines += pp->count.stolen.get();
+  s.global_runq_gets += pp->count.global_gets.get();
+  s.syscall_handoffs += pp->count.handoffs.get();
+}
+
+void add_sched_stats(runtime_stats& s) {
+  lock_guard lock(sched.allg_lock);
+  if (!sched.running.load(std::memory_order_acquire)) return;
+  for (g* gp : sched.allgs) add_counters(s, gp->st.count);
+  for (p* pp : sched.allp) add_p_counters(s, pp);
+  s.goroutines_created += sched.created_external.load(std::memory_order_relaxed);
+  s.goroutines_live += static_cast<std::uint64_t>(sched.live.load(std::memory_order_relaxed));
+}
+
+void clear_goroutine_state(g* gp) noexcept {
+  clear_panics(gp->st);
+  ::operator delete(gp->st.spare_panic);
+  gp->st.spare_panic = nullptr;
+}
+
+}  // namespace internal
+
+// ---------------------------------------------------------------------------------------------
+// Public API.
+
+void yield() {
+  internal::g* gp = internal::current_g();
+  if (gp == nullptr) return std::this_thread::yield();
+  internal::switch_to_g0(gp, internal::m::action::yield);
+}
+
+std::uint64_t goid() noexcept {
+  internal::g* gp = internal::current_g();
+  return gp != nullptr ? gp->id : 0;
+}
+
+int maxprocs() {
+  if (internal::sched.running.load(std::memory_order_acquire)) return internal::sched.procs;
+  return internal::resolve_procs(0);
+}
+
+void sleep(std::chrono::nanoseconds d) {
+  if (d.count() <= 0) return;
+  internal::g* gp = internal::current_g();
+  if (gp == nullptr) return std::this_thread::sleep_for(d);
+  gp->when = internal::nanotime() + d.count();
+  internal::park(&internal::add_timer, nullptr, "sleep");
+}
+
+}  // namespace gort

@@ -1,0 +1,28 @@
+// Copyright 2026 The gort Authors.
+//
+// The scheduler's internal interface for the rest of the runtime (channels, sync, timers, the
+// netpoller) and for white-box tests: park a goroutine, ready it again. Internal.
+
+#pragma once
+
+#include "sched/runtime.hpp"
+
+namespace gort::internal {
+
+// park suspends the current goroutine with `reason` (shown in crash reports). Once its stack is
+// off the CPU, the scheduler calls unlockf(gp, arg) on its own stack: typically it releases the
+// lock that protects the wait queue gp was put on. If unlockf returns false the goroutine is
+// made runnable again at once. Returns when someone calls ready(gp). REQUIRES: on a goroutine.
+void park(bool (*unlockf)(g*, void*), void* arg, const char* reason);
+
+// ready makes a parked goroutine runnable: on the caller's P (in runnext, so it runs next, as
+// Go's goready does) or, from a thread without a P, on the global queue. Wakes an idle P's M.
+void ready(g* gp);
+
+void casgstatus(g* gp, gstatus from, gstatus to);
+void runqput(p* pp, g* gp, bool next);
+void wakep();
+void add_p_counters(runtime_stats& s, p* pp);
+void clear_goroutine_state(g* gp) noexcept;
+
+}  // namespace gort::internal
