@@ -146,7 +146,7 @@ struct sched_t {
   int mcount = 0;                       // guarded by lock
   std::atomic<std::int32_t> nmspinning{0};
   g* gfree = nullptr;  // guarded by lock
-  int ngfree = 0;
+  std::atomic<int> ngfree{0};            // written under lock; read without it as a hint
   std::vector<p*> allp;           // fixed while running
   std::vector<m*> allm;           // guarded by lock
   std::atomic<bool> done{false};  // main goroutine returned

@@ -595,6 +595,11 @@ static void execute(m* mp, g* gp, bool inherit) {
       casgstatus(gp, gstatus::running, gstatus::dead);
       bool main = gp->is_main;
       sched.live.fetch_sub(1, std::memory_order_relaxed);
+#if GORT_TSAN
+      // TSan counts fibers as threads (at most 8128 alive): keep one per live goroutine.
+      __tsan_destroy_fiber(gp->tsan_fiber);
+      gp->tsan_fiber = nullptr;
+#endif
       gfput(mp->pp, gp);
       if (main) {
         sched.done.store(true, std::memory_order_release);
@@ -759,9 +764,6 @@ static g* allocg(std::size_t size) {
   gp->stack = s;
   gp->stack.hi = reinterpret_cast<unsigned char*>(top);
   gp->st.is_goroutine = true;
-#if GORT_TSAN
-  gp->tsan_fiber = __tsan_create_fiber(0);
-#endif
   lock_guard lock(sched.allg_lock);
   sched.allgs.push_back(gp);
   gp->in_allgs = true;
@@ -840,6 +842,9 @@ g* new_goroutine(void (*entry)(void*), std::size_t size, std::size_t align, void
   gp->eh_caught = nullptr;
   gp->eh_uncaught = 0;
   gp->asan_fake_stack = nullptr;
+#if GORT_TSAN
+  if (gp->tsan_fiber == nullptr) gp->tsan_fiber = __tsan_create_fiber(0);
+#endif
   gp->st.top = &gp->st.root;
   gp->st.root.parent = nullptr;
   gp->st.panic = nullptr;
@@ -1160,7 +1165,7 @@ static void teardown() {
       add_counters(totals, gp->st.count);
       clear_goroutine_state(gp);
 #if GORT_TSAN
-      __tsan_destroy_fiber(gp->tsan_fiber);
+      if (gp->tsan_fiber != nullptr) __tsan_destroy_fiber(gp->tsan_fiber);
 #endif
       gp->~g();
     }
@@ -1186,7 +1191,7 @@ static void teardown() {
   sched.mcount = 0;
   sched.nmspinning.store(0);
   sched.gfree = nullptr;
-  sched.ngfree = 0;
+  sched.ngfree.store(0);
   sched.timers.clear();
   sched.ntimers.store(0);
   sched.live.store(0);

@@ -1,0 +1,100 @@
+// Copyright 2026 The gort Authors.
+//
+// sema: a counting semaphore that parks goroutines (Go's runtime semacquire / semrelease), the
+// building block for the sync package and for white-box tests. Internal.
+//
+// release() hands its unit straight to the oldest waiter (FIFO, no barging), so a woken waiter
+// never finds the count taken by someone else. A thread that is not a goroutine may wait too:
+// it sleeps on a futex note instead of parking.
+//
+// Thread safety: all members may be called from any goroutine or thread. lock_ guards count_ and
+// the waiter list; it is released by park's unlock function, after the goroutine's switch.
+
+#pragma once
+
+#include <cstdint>
+
+#include "sched/lock.hpp"
+#include "sched/runtime.hpp"
+#include "sched/sched.hpp"
+
+namespace gort::internal {
+
+class sema {
+ public:
+  explicit sema(std::uint32_t initial = 0) : count_(initial) {}
+  sema(const sema&) = delete;
+  sema& operator=(const sema&) = delete;
+
+  // acquire takes one unit, blocking (parking the goroutine, or sleeping the thread) while
+  // there is none. `reason` is the wait reason shown in crash reports.
+  void acquire(const char* reason = "semacquire") {
+    lock_.lock();
+    if (count_ > 0) {
+      --count_;
+      lock_.unlock();
+      return;
+    }
+    waiter w;
+    w.gp = current_g();
+    if (tail_ != nullptr)
+      tail_->next = &w;
+    else
+      head_ = &w;
+    tail_ = &w;
+    if (w.gp != nullptr) {
+      park(&unlock_after_park, &lock_, reason);
+    } else {
+      lock_.unlock();
+      w.thread_note.sleep();
+    }
+  }
+
+  // try_acquire takes a unit if one is available now.
+  bool try_acquire() {
+    lock_guard lock(lock_);
+    if (count_ == 0) return false;
+    --count_;
+    return true;
+  }
+
+  // release gives one unit: to the oldest waiter if any (made runnable), else to the count.
+  void release() {
+    lock_.lock();
+    waiter* w = head_;
+    if (w == nullptr) {
+      ++count_;
+      lock_.unlock();
+      return;
+    }
+    head_ = w->next;
+    if (head_ == nullptr) tail_ = nullptr;
+    g* gp = w->gp;
+    if (gp == nullptr) {
+      w->thread_note.wakeup();  // before unlock: w lives on the sleeper's stack
+      lock_.unlock();
+      return;
+    }
+    lock_.unlock();
+    ready(gp);
+  }
+
+ private:
+  struct waiter {
+    g* gp = nullptr;
+    note thread_note;
+    waiter* next = nullptr;
+  };
+
+  static bool unlock_after_park(g*, void* lock) {
+    static_cast<runtime_lock*>(lock)->unlock();
+    return true;
+  }
+
+  runtime_lock lock_;
+  std::uint32_t count_;
+  waiter* head_ = nullptr;
+  waiter* tail_ = nullptr;
+};
+
+}  // namespace gort::internal
