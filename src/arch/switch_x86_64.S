@@ -5,6 +5,7 @@
  * void gort_switch(void** save_sp, void* load_sp)
  *   Saves the callee-saved registers and the FP control words of the caller on its stack,
  *   stores the stack pointer in *save_sp, loads load_sp and resumes the context saved there.
+ *   rax and rcx are scratch (caller-saved).
  *   Caller-saved registers need no saving: gort_switch is an ordinary call for the compiler.
  *
  * gort_start
@@ -32,9 +33,17 @@ gort_switch:
         fnstcw  GORT_SF_FPUCW(%rsp)
         movq    %rsp, (%rdi)
         movq    %rsi, %rsp
-        ldmxcsr GORT_SF_MXCSR(%rsp)
-        fldcw   GORT_SF_FPUCW(%rsp)
-        addq    $8, %rsp
+        /* Reloading MXCSR and the x87 control word costs more than the rest of the switch;
+           they almost never differ between contexts, so load them only when they do. The
+           caller's values were just stored at (%rdi)'s old frame: compare with those. */
+        movq    (%rdi), %rax
+        movl    GORT_SF_MXCSR(%rax), %ecx
+        cmpl    GORT_SF_MXCSR(%rsp), %ecx
+        jne     1f
+2:      movzwl  GORT_SF_FPUCW(%rax), %ecx
+        cmpw    GORT_SF_FPUCW(%rsp), %cx
+        jne     3f
+4:      addq    $8, %rsp
         popq    %r15
         popq    %r14
         popq    %r13
@@ -42,6 +51,10 @@ gort_switch:
         popq    %rbx
         popq    %rbp
         ret
+1:      ldmxcsr GORT_SF_MXCSR(%rsp)
+        jmp     2b
+3:      fldcw   GORT_SF_FPUCW(%rsp)
+        jmp     4b
         .cfi_endproc
         .size   gort_switch, .-gort_switch
 

@@ -391,6 +391,15 @@ static void startm(p* pp, bool spinning) {
   m* mp;
   {
     lock_guard lock(sched.lock);
+    if (sched.done.load(std::memory_order_acquire)) {
+      // Shutting down: no new M may start; a P handed over goes back to the idle list.
+      if (pp != nullptr) {
+        pp->status.store(pstatus::idle, std::memory_order_release);
+        pidleput_locked(pp);
+      }
+      if (spinning) sched.nmspinning.fetch_sub(1, std::memory_order_seq_cst);
+      return;
+    }
     if (pp == nullptr) {
       pp = pidleget_locked();
       if (pp == nullptr) {
@@ -750,6 +759,8 @@ static void mstart(m* mp) {
   m_loop(mp);
   free_altstack(mp);
   tls_m = nullptr;
+  // Chunks taken while this thread ran a blocking call (no P) sit in its own pool.
+  pool_give_back(tls.pool);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -757,8 +768,14 @@ static void mstart(m* mp) {
 
 static g* allocg(std::size_t size) {
   stack_span s = stack_alloc(size);
-  // The G lives at the top of its own stack; the stack proper starts below it.
-  auto top = reinterpret_cast<std::uintptr_t>(s.hi) - sizeof(g);
+  // The G lives at the top of its own stack; the stack proper starts below it. Stacks are a
+  // power-of-two size apart, so their tops would all map to the same cache sets and evict each
+  // other when many goroutines are spawned at once: offset each by a "color" of a few lines.
+  static std::atomic<std::uint32_t> color{0};
+  std::size_t step = 448;  // 7 cache lines: a G, the entry's callable and its first frame
+  std::size_t colors = std::min<std::size_t>(64, size / 8 / step);
+  std::size_t offset = colors == 0 ? 0 : (color.fetch_add(1, std::memory_order_relaxed) % colors) * step;
+  auto top = reinterpret_cast<std::uintptr_t>(s.hi) - offset - sizeof(g);
   top &= ~std::uintptr_t{63};
   g* gp = ::new (reinterpret_cast<void*>(top)) g;
   gp->stack = s;
@@ -1218,12 +1235,10 @@ int run_main(g* main_g) {
 
   // Shutdown: wake whoever still sleeps; Ms finish the goroutine they are running (there is no
   // preemption), see `done` at their next scheduling point and exit.
-  {
-    lock_guard lock(sched.lock);
-    while (m* idle = mget_locked()) idle->park.wakeup();
-  }
   sched.timer_note.wakeup();
   sched.sysmon_note.wakeup();
+  sysmon_thread.join();
+  timer_thread.join();
   for (;;) {
     std::vector<std::thread> threads;
     {
@@ -1234,8 +1249,6 @@ int run_main(g* main_g) {
     if (threads.empty()) break;
     for (auto& t : threads) t.join();
   }
-  sysmon_thread.join();
-  timer_thread.join();
   free_altstack(m0);
   tls_m = nullptr;
   tls_pool = nullptr;
