@@ -419,6 +419,11 @@ static void startm(p* pp, bool spinning) {
 
 // wakep starts a spinning M when a P is idle and nobody is spinning yet.
 void wakep() {
+  // The caller just queued work with a plain (release) store. A spinning M that is about to
+  // park decrements nmspinning and then re-reads the queues; we must not read nmspinning (or
+  // npidle) before our queue store is visible, or both sides miss each other (StoreLoad). Go
+  // gets this barrier from its amd64 atomic store (XCHG).
+  std::atomic_thread_fence(std::memory_order_seq_cst);
   if (sched.npidle.load(std::memory_order_seq_cst) == 0) return;
   std::int32_t zero = 0;
   if (sched.nmspinning.load(std::memory_order_seq_cst) != 0 ||
@@ -700,8 +705,9 @@ static g* find_runnable(m* mp, bool* inherit) {
       // decrement found nmspinning > 0 and woke nobody.
       mp->spinning = false;
       sched.nmspinning.fetch_sub(1, std::memory_order_seq_cst);
+      bool global = sched.runq_size.load(std::memory_order_seq_cst) > 0;
       for (p* other : sched.allp) {
-        if (runq_empty(other)) continue;
+        if (!global && runq_empty(other)) continue;
         p* got;
         {
           lock_guard lock(sched.lock);
@@ -899,7 +905,7 @@ void start_goroutine(g* gp) {
   }
   ++pp->count.goroutines_created;
   runqput(pp, gp, true);  // Go's newproc: the new goroutine runs next
-  wakep();
+  if (sched.procs > 1) wakep();  // with one P, held by the caller, no P can be idle
 }
 
 void ready(g* gp) {
@@ -908,7 +914,7 @@ void ready(g* gp) {
   p* pp = mp != nullptr ? mp->pp : nullptr;
   if (pp == nullptr) return ready_external(gp);
   runqput(pp, gp, true);
-  wakep();
+  if (sched.procs > 1) wakep();
 }
 
 void park(bool (*unlockf)(g*, void*), void* arg, const char* reason) {
