@@ -43,11 +43,11 @@ struct stack_span {
   bool guarded = false;
 };
 
-struct g {
+struct alignas(64) g {
   context ctx;  // saved registers while not running
   std::atomic<gstatus> status{gstatus::idle};
   std::uint64_t id = 0;    // goroutine id, set at each start (never reused)
-  g* schedlink = nullptr;  // link in the global run queue / free lists / timers
+  g* schedlink = nullptr;  // link in the G free lists
   m* mp = nullptr;         // M running it (running or syscall)
   stack_span stack;
   void (*entry)(void*) = nullptr;  // goroutine function, and its callable on the stack
@@ -67,9 +67,11 @@ struct g {
 enum class pstatus : std::uint32_t { idle, running, syscall };
 
 inline constexpr std::uint32_t kRunqSize = 256;
+inline constexpr std::uint64_t kGoidBatch = 16;
 
 struct sched_counters {
   counter goroutines_created;
+  counter goroutines_exited;
   counter context_switches;  // switches into a goroutine
   counter runnext_hits;      // goroutines taken from runnext
   counter steals;            // steal attempts that took work
@@ -101,6 +103,8 @@ struct p {
   // (it inherits the time slice). Exchanged by owner and thieves.
   std::atomic<g*> runnext{nullptr};
 
+  std::uint64_t goid_next = 0;  // cached goroutine ids [goid_next, goid_end); owner only
+  std::uint64_t goid_end = 0;
   g* gfree = nullptr;  // dead Gs with their stacks; owner only
   int gfree_n = 0;
   defer_pool deferpool;  // Go's p.deferpool; owner only
@@ -135,9 +139,11 @@ struct m {
 // The global scheduler state. Lock order: sched.lock, then allg_lock; timer_lock alone.
 struct sched_t {
   runtime_lock lock;
-  // Global run queue (FIFO), guarded by lock; runq_size is also read without it as a hint.
-  g* runq_head = nullptr;
-  g* runq_tail = nullptr;
+  // Global run queue (FIFO): a growable ring of G pointers, guarded by lock (a ring rather than
+  // a list through the Gs, so that moving a batch never touches the Gs' own cache lines);
+  // runq_size is also read without the lock as a hint.
+  std::vector<g*> runq_ring;
+  std::size_t runq_first = 0;
   std::atomic<std::int32_t> runq_size{0};
   p* pidle = nullptr;                   // guarded by lock
   std::atomic<std::int32_t> npidle{0};  // written under lock, read anywhere
@@ -145,20 +151,22 @@ struct sched_t {
   int nmidle = 0;                       // guarded by lock
   int mcount = 0;                       // guarded by lock
   std::atomic<std::int32_t> nmspinning{0};
-  g* gfree = nullptr;  // guarded by lock
-  std::atomic<int> ngfree{0};            // written under lock; read without it as a hint
+  g* gfree = nullptr;             // guarded by lock
+  std::atomic<int> ngfree{0};     // written under lock; read without it as a hint
   std::vector<p*> allp;           // fixed while running
   std::vector<m*> allm;           // guarded by lock
   std::atomic<bool> done{false};  // main goroutine returned
   std::atomic<bool> running{false};
   int procs = 0;
   std::atomic<std::uint64_t> goid_gen{0};
-  std::atomic<std::int64_t> live{0};               // goroutines started and not finished
   std::atomic<std::uint64_t> created_external{0};  // goroutines started from threads with no P
   std::int64_t start_time = 0;
 
   runtime_lock allg_lock;
-  std::vector<g*> allgs;  // every G allocated in this run, guarded by allg_lock
+  std::vector<g*> allgs;       // every G allocated in this run, guarded by allg_lock
+  std::vector<void*> g_slabs;  // where the Gs live (64 per slab), guarded by allg_lock
+  g* g_slab_next = nullptr;    // unused Gs in the newest slab, guarded by allg_lock
+  int g_slab_left = 0;
 
   // Sleeping goroutines: a min-heap on g::when, served by the timer thread.
   runtime_lock timer_lock;

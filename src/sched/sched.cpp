@@ -192,13 +192,25 @@ static bool runq_empty(p* pp) {
 }
 
 static void globrunqput_locked(g* gp) {
-  gp->schedlink = nullptr;
-  if (sched.runq_tail != nullptr)
-    sched.runq_tail->schedlink = gp;
-  else
-    sched.runq_head = gp;
-  sched.runq_tail = gp;
-  sched.runq_size.fetch_add(1, std::memory_order_relaxed);
+  std::vector<g*>& ring = sched.runq_ring;
+  auto size = static_cast<std::size_t>(sched.runq_size.load(std::memory_order_relaxed));
+  if (size == ring.size()) {
+    // Full: double it, oldest first.
+    std::vector<g*> bigger(std::max<std::size_t>(2 * size, 256));
+    for (std::size_t i = 0; i < size; ++i) bigger[i] = ring[(sched.runq_first + i) % size];
+    ring.swap(bigger);
+    sched.runq_first = 0;
+  }
+  ring[(sched.runq_first + size) % ring.size()] = gp;
+  // seq_cst: pairs with the post-spinning recheck in find_runnable (see wakep).
+  sched.runq_size.fetch_add(1, std::memory_order_seq_cst);
+}
+
+static g* globrunqpop_locked() {
+  g* gp = sched.runq_ring[sched.runq_first];
+  sched.runq_first = (sched.runq_first + 1) % sched.runq_ring.size();
+  sched.runq_size.fetch_sub(1, std::memory_order_relaxed);
+  return gp;
 }
 
 // runqputslow moves half of pp's full local queue, plus gp, to the global queue.
@@ -314,16 +326,9 @@ static g* globrunqget_locked(p* pp, int max) {
   int n = std::min(size, size / sched.procs + 1);
   if (max > 0 && n > max) n = max;
   n = std::min<int>(n, kRunqSize / 2);
-  sched.runq_size.fetch_sub(n, std::memory_order_relaxed);
   pp->count.global_gets += static_cast<std::uint64_t>(n);
-  g* gp = sched.runq_head;
-  sched.runq_head = gp->schedlink;
-  for (int i = 1; i < n; ++i) {
-    g* more = sched.runq_head;
-    sched.runq_head = more->schedlink;
-    runqput(pp, more, false);
-  }
-  if (sched.runq_head == nullptr) sched.runq_tail = nullptr;
+  g* gp = globrunqpop_locked();
+  for (int i = 1; i < n; ++i) runqput(pp, globrunqpop_locked(), false);
   return gp;
 }
 
@@ -608,7 +613,7 @@ static void execute(m* mp, g* gp, bool inherit) {
     case m::action::exit: {
       casgstatus(gp, gstatus::running, gstatus::dead);
       bool main = gp->is_main;
-      sched.live.fetch_sub(1, std::memory_order_relaxed);
+      ++mp->pp->count.goroutines_exited;
 #if GORT_TSAN
       // TSan counts fibers as threads (at most 8128 alive): keep one per live goroutine.
       __tsan_destroy_fiber(gp->tsan_fiber);
@@ -774,20 +779,28 @@ static void mstart(m* mp) {
 
 static g* allocg(std::size_t size) {
   stack_span s = stack_alloc(size);
-  // The G lives at the top of its own stack; the stack proper starts below it. Stacks are a
-  // power-of-two size apart, so their tops would all map to the same cache sets and evict each
-  // other when many goroutines are spawned at once: offset each by a "color" of a few lines.
+  // Stacks are a power-of-two size apart, so their tops would all map to the same cache sets and
+  // evict each other when many goroutines start at once: each stack's top is lowered by a
+  // "color" of a few cache lines (the entry's callable and first frame live there).
   static std::atomic<std::uint32_t> color{0};
-  std::size_t step = 448;  // 7 cache lines: a G, the entry's callable and its first frame
-  std::size_t colors = std::min<std::size_t>(64, size / 8 / step);
-  std::size_t offset = colors == 0 ? 0 : (color.fetch_add(1, std::memory_order_relaxed) % colors) * step;
-  auto top = reinterpret_cast<std::uintptr_t>(s.hi) - offset - sizeof(g);
-  top &= ~std::uintptr_t{63};
-  g* gp = ::new (reinterpret_cast<void*>(top)) g;
-  gp->stack = s;
-  gp->stack.hi = reinterpret_cast<unsigned char*>(top);
-  gp->st.is_goroutine = true;
+  constexpr std::size_t kStep = 128;
+  std::size_t colors = std::min<std::size_t>(256, size / 8 / kStep);
+  std::size_t offset =
+      colors == 0 ? 0 : (color.fetch_add(1, std::memory_order_relaxed) % colors) * kStep;
+  s.hi -= offset;
+  // The Gs themselves sit densely in slabs (run queues and free lists touch them in bursts).
   lock_guard lock(sched.allg_lock);
+  if (sched.g_slab_left == 0) {
+    constexpr int kSlab = 64;
+    void* slab = ::operator new (sizeof(g) * kSlab, std::align_val_t{alignof(g)});
+    sched.g_slabs.push_back(slab);
+    sched.g_slab_next = static_cast<g*>(slab);
+    sched.g_slab_left = kSlab;
+  }
+  g* gp = ::new (static_cast<void*>(sched.g_slab_next++)) g;
+  --sched.g_slab_left;
+  gp->stack = s;
+  gp->st.is_goroutine = true;
   sched.allgs.push_back(gp);
   gp->in_allgs = true;
   return gp;
@@ -894,17 +907,23 @@ static void ready_external(g* gp) {
 }
 
 void start_goroutine(g* gp) {
-  gp->id = sched.goid_gen.fetch_add(1, std::memory_order_relaxed) + 1;
-  sched.live.fetch_add(1, std::memory_order_relaxed);
   casgstatus(gp, gstatus::idle, gstatus::runnable);
   m* mp = tls_m;
   p* pp = mp != nullptr ? mp->pp : nullptr;
   if (pp == nullptr) {
+    gp->id = sched.goid_gen.fetch_add(1, std::memory_order_relaxed) + 1;
     sched.created_external.fetch_add(1, std::memory_order_relaxed);
     return ready_external(gp);
   }
+  // Ids come from the P's cache, refilled 16 at a time (Go's goidcache): no shared atomic per
+  // spawn. Ids still increase per P, and are unique.
+  if (pp->goid_next == pp->goid_end) {
+    pp->goid_next = sched.goid_gen.fetch_add(kGoidBatch, std::memory_order_relaxed) + 1;
+    pp->goid_end = pp->goid_next + kGoidBatch;
+  }
+  gp->id = pp->goid_next++;
   ++pp->count.goroutines_created;
-  runqput(pp, gp, true);  // Go's newproc: the new goroutine runs next
+  runqput(pp, gp, true);         // Go's newproc: the new goroutine runs next
   if (sched.procs > 1) wakep();  // with one P, held by the caller, no P can be idle
 }
 
@@ -1163,7 +1182,6 @@ int run_prepare(int procs) {
   sched.procs = n;
   sched.done.store(false);
   sched.goid_gen.store(0);
-  sched.live.store(0);
   sched.start_time = nanotime();
   for (int i = 0; i < n; ++i) {
     p* pp = new p;
@@ -1194,6 +1212,10 @@ static void teardown() {
     }
     sched.allgs.clear();
     sched.allgs.shrink_to_fit();
+    for (void* slab : sched.g_slabs) ::operator delete (slab, std::align_val_t{alignof(g)});
+    sched.g_slabs.clear();
+    sched.g_slab_next = nullptr;
+    sched.g_slab_left = 0;
   }
   totals.goroutines_created += sched.created_external.exchange(0);
   for (p* pp : sched.allp) {
@@ -1205,7 +1227,8 @@ static void teardown() {
   sched.allp.clear();
   for (m* mp : sched.allm) delete mp;
   sched.allm.clear();
-  sched.runq_head = sched.runq_tail = nullptr;
+  sched.runq_ring.clear();
+  sched.runq_first = 0;
   sched.runq_size.store(0);
   sched.pidle = nullptr;
   sched.npidle.store(0);
@@ -1217,7 +1240,6 @@ static void teardown() {
   sched.ngfree.store(0);
   sched.timers.clear();
   sched.ntimers.store(0);
-  sched.live.store(0);
   stack_free_all();
 }
 
@@ -1267,6 +1289,7 @@ int run_main(g* main_g) {
 
 void add_p_counters(runtime_stats& s, p* pp) {
   s.goroutines_created += pp->count.goroutines_created.get();
+  (void)pp->count.goroutines_exited;  // goroutines_live is computed by add_sched_stats
   s.context_switches += pp->count.context_switches.get();
   s.runnext_hits += pp->count.runnext_hits.get();
   s.steals += pp->count.steals.get();
@@ -1281,7 +1304,14 @@ void add_sched_stats(runtime_stats& s) {
   for (g* gp : sched.allgs) add_counters(s, gp->st.count);
   for (p* pp : sched.allp) add_p_counters(s, pp);
   s.goroutines_created += sched.created_external.load(std::memory_order_relaxed);
-  s.goroutines_live += static_cast<std::uint64_t>(sched.live.load(std::memory_order_relaxed));
+  // Started minus finished (each P counts its own; a goroutine may end on another P).
+  std::uint64_t started = sched.created_external.load(std::memory_order_relaxed);
+  std::uint64_t ended = 0;
+  for (p* pp : sched.allp) {
+    started += pp->count.goroutines_created.get();
+    ended += pp->count.goroutines_exited.get();
+  }
+  s.goroutines_live += started - ended;
 }
 
 void clear_goroutine_state(g* gp) noexcept {

@@ -3,8 +3,9 @@
 // Goroutine stacks.
 //
 // Layout. Stacks are carved from arenas: one anonymous mmap (MAP_NORESERVE, so nothing is
-// committed until touched) of kArenaStacks stacks of stack_size() bytes each. A stack's G lives
-// at its top (see allocg in sched.cpp); the goroutine's frames grow down from just below it.
+// committed until touched) of kArenaStacks stacks of stack_size() bytes each. The goroutine's
+// callable sits at the top (lowered by a cache "color", see allocg in sched.cpp) and its frames
+// grow down from just below it.
 // Pages are committed lazily by the kernel on first touch and stay committed while the stack is
 // reused: a dead G keeps its stack on a per-P free list (then a global one), so spawning mostly
 // reuses warm pages instead of faulting fresh ones in (about 12 us each here).
