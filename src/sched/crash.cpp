@@ -25,6 +25,7 @@
 #include <execinfo.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/ucontext.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -211,11 +212,17 @@ void on_terminate() {
 
 void on_fault(int sig, siginfo_t* info, void* uctx) {
   g* gp = current_g();
-  if (gp != nullptr && gp->stack.guarded) {
+  if (gp != nullptr) {
     auto* addr = static_cast<unsigned char*>(info->si_addr);
-    std::size_t page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
-    // The guard page, or a frame that jumped over it by less than a page more.
-    if (addr < gp->stack.lo && addr + 2 * page >= gp->stack.lo) {
+    auto* uc = static_cast<ucontext_t*>(uctx);
+    auto* sp = reinterpret_cast<unsigned char*>(uc->uc_mcontext.gregs[REG_RSP]);
+    constexpr std::size_t kReach = 64 * 1024;  // how far below its stack a frame may land
+    unsigned char* lo = gp->stack.lo;
+    // A fault just below the stack (the guard page, or past an unguarded stack's end), or any
+    // fault while the stack pointer itself is below the stack.
+    bool below = addr < lo && addr + kReach >= lo;
+    bool sp_out = sp < lo && sp + kReach >= lo;
+    if (below || sp_out) {
       char buf[256];
       int n = std::snprintf(buf, sizeof buf,
                             "runtime: goroutine stack exceeds %zu-byte limit\n"
