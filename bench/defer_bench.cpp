@@ -9,6 +9,8 @@
 //
 // Counters: allocs/op counts operator new calls per iteration (Go's -benchmem allocs/op);
 // heap_defers/op and pooled_defers/op come from gort::stats().
+//
+// The scheduler benchmarks (sched_bench.cpp) are linked into the same binary; its main is here.
 
 #include <benchmark/benchmark.h>
 
