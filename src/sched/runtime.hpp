@@ -36,7 +36,7 @@ enum class gstatus : std::uint32_t {
 const char* gstatus_name(gstatus s) noexcept;
 
 // Stack of a goroutine: [lo, hi), with a PROT_NONE guard page just below lo when `guarded`,
-// otherwise a canary word at lo checked at every switch (see stack.cpp).
+// otherwise the saved stack pointer is checked against lo at every switch (see stack.cpp).
 struct stack_span {
   unsigned char* lo = nullptr;
   unsigned char* hi = nullptr;
@@ -185,7 +185,8 @@ extern constinit thread_local m* tls_m;  // the M this thread is, or nullptr
 // Shared by sched.cpp, stack.cpp and crash.cpp.
 stack_span stack_alloc(std::size_t size);
 void stack_free_all() noexcept;
-bool stack_check_canary(const stack_span& s) noexcept;
+bool stack_sp_ok(const stack_span& s, const void* sp) noexcept;
+void prefault_stack_top(const stack_span& s) noexcept;
 
 void install_crash_handlers();
 void install_altstack(m* mp);

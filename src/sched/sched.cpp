@@ -584,9 +584,9 @@ static void execute(m* mp, g* gp, bool inherit) {
   *eh = g0_eh;
   tls_cur = own;
   mp->curg = nullptr;
-  if (!gp->stack.guarded && !stack_check_canary(gp->stack)) {
+  if (!gp->stack.guarded && !stack_sp_ok(gp->stack, gp->ctx.sp)) {
     char buf[128];
-    std::snprintf(buf, sizeof buf, "stack overflow (goroutine %llu overran its unguarded stack)",
+    std::snprintf(buf, sizeof buf, "stack overflow (goroutine %llu ran past its unguarded stack)",
                   static_cast<unsigned long long>(gp->id));
     fatal(buf);
   }
@@ -788,6 +788,7 @@ static g* allocg(std::size_t size) {
   std::size_t offset =
       colors == 0 ? 0 : (color.fetch_add(1, std::memory_order_relaxed) % colors) * kStep;
   s.hi -= offset;
+  prefault_stack_top(s);
   // The Gs themselves sit densely in slabs (run queues and free lists touch them in bursts).
   lock_guard lock(sched.allg_lock);
   if (sched.g_slab_left == 0) {
