@@ -18,6 +18,7 @@ declare -A need=(
   [python3]=/usr/bin/python3
   [clang-format]=/usr/bin/clang-format
   [linux-perf]=/usr/bin/perf
+  [time]=/usr/bin/time
 )
 missing=()
 for pkg in "${!need[@]}"; do

@@ -14,7 +14,22 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from claims import CLAIMS, CONFIRMED, NA, REFUTED, ns  # noqa: E402
 from results import Results  # noqa: E402
 
-COLORS = {"gort": "#2b7bb9", "manual C++": "#7f7f7f", "Go": "#e07b39", "Go direct": "#c9b28f"}
+COLORS = {"gort": "#2b7bb9", "manual C++": "#7f7f7f", "Go": "#e07b39", "Go direct": "#c9b28f",
+          "gort P=1": "#2b7bb9", "gort P=2": "#8cbde3", "Go P=1": "#e07b39", "Go P=2": "#f2b98f",
+          "gort p50": "#2b7bb9", "gort p99": "#8cbde3", "Go p50": "#e07b39", "Go p99": "#f2b98f"}
+
+# Scheduler benchmarks (bench/sched_bench.cpp, bench/go/sched_test.go): table label, chart label,
+# gort case, Go case, figure (None: the time per op; else a counter / metric name), threshold in
+# ns (SPEC.md's performance targets) or None.
+SCHED = [
+    ("spawn+exit+wait, one at a time", "spawn+exit+wait", "BM_GortSpawnWait",
+     "BenchmarkSpawnWait", None, 120),
+    ("spawn+exit+wait in batches of 1000, per goroutine", "spawn, batches of 1000",
+     "BM_GortSpawnBatch", "BenchmarkSpawnBatch", None, 80),
+    ("yield, one goroutine alone", "yield alone", "BM_GortYield", "BenchmarkYield", None, None),
+    ("yield, two runnable goroutines, per yield", "yield pair, per yield", "BM_GortYieldPair",
+     "BenchmarkYieldPair", "ns/yield", 40),
+]
 
 
 def bar_chart(path, title, groups, unit="ns"):
@@ -156,6 +171,142 @@ def classify(frame):
     if frame.startswith("gort::") or "defer_ops" in frame or "gort_" in frame:
         return "gort (frame setup, defer registration and run loop, panic handling)"
     return "other"
+
+
+def dur(x):
+    """A duration in ns, in the unit that suits it."""
+    if x is None:
+        return "-"
+    if x < 1e3:
+        return "%.0f ns" % x
+    if x < 1e6:
+        return "%.*f µs" % (2 if x < 1e4 else 1, x / 1e3)
+    return "%.2f ms" % (x / 1e6)
+
+
+def sched_figures(r, gort_case, go_case, figure, procs):
+    """(gort, Go) figures of one scheduler benchmark at P = procs, in ns."""
+    g = "%s/%d" % (gort_case, procs)
+    go = "%s/P%d" % (go_case, procs)
+    if figure is None:
+        return r.gort(g), r.go(go)
+    return r.counter(g, figure), r.go_metric(go, figure)
+
+
+def scheduler_section(r, out, w):
+    w("## Scheduler (issue 3)\n")
+    w("gort's cases boot `gort::run(main, P)` inside the benchmark and time a loop on the main "
+      "goroutine; the Go twins set `runtime.GOMAXPROCS(P)` inside theirs "
+      "(`bench/sched_bench.cpp`, `bench/go/sched_test.go`). Waiting parks: gort's side waits on "
+      "the runtime's semaphore (the last goroutine of a batch releases it), Go's on a "
+      "`sync.WaitGroup`. The yield pair's figure is the elapsed time over the yields of both "
+      "goroutines: at P=1 the cost of one switch from one to the other; at P=2 the two may run "
+      "side by side on the two Ps. Times are wall-clock medians over the rounds.\n")
+    w("| benchmark | gort P=1 | gort P=2 | Go P=1 | Go P=2 | gort / Go (P=1, P=2) | target | "
+      "met? |\n|---|---|---|---|---|---|---|---|")
+    groups = []
+    for label, short, gc, goc, fig, lim in SCHED:
+        g1, go1 = sched_figures(r, gc, goc, fig, 1)
+        g2, go2 = sched_figures(r, gc, goc, fig, 2)
+        if lim is None:
+            target, met = "-", "n/a"
+        else:
+            target = "<= %d ns" % lim
+            met = "P=1 %s, P=2 %s" % ("yes" if g1 <= lim else "no", "yes" if g2 <= lim else "no")
+        w("| %s | %s | %s | %s | %s | %.2fx, %.2fx | %s | %s |" % (
+            label, ns(g1), ns(g2), ns(go1), ns(go2), g1 / go1, g2 / go2, target, met))
+        groups.append((short, [("gort P=1", g1), ("gort P=2", g2), ("Go P=1", go1),
+                               ("Go P=2", go2)]))
+    bar_chart(os.path.join(out, "sched.svg"), "Scheduler: spawn and yield", groups)
+    w("\n![scheduler](sched.svg)\n")
+    w("What each gort case did per op (gort::stats() over the whole run, and the process's CPU "
+      "time over all threads; Go's testing package reports neither):\n")
+    w("| case | P | switches/op | runnext hits/op | steals/op | CPU time/op (all threads) | "
+      "wall time/op |\n|---|---|---|---|---|---|---|")
+    for _, _, gc, _, _, _ in SCHED:
+        for procs in (1, 2):
+            name = "%s/%d" % (gc, procs)
+            w("| %s | %d | %.3f | %.3f | %.4f | %s | %s |" % (
+                gc[len("BM_Gort"):], procs, r.counter(name, "switches/op"),
+                r.counter(name, "runnext/op"), r.counter(name, "steals/op"),
+                ns(r.counter(name, "cpu_ns/op")), ns(r.gort(name))))
+    w("")
+
+    # --- S3 -------------------------------------------------------------------------------------
+    w("## S3: runnable-to-running latency with defer-heavy goroutines (article 003)\n")
+    try:
+        base = r.s3("gort", 1, "defer")
+    except KeyError:
+        w("The S3 programs did not run.\n")
+        return
+    w("Two goroutines, W (main) and R, measure two latencies per round (`bench/s3_latency.cpp`, "
+      "`bench/go/s3/main.go`): **wake**, from just before W wakes R (gort: semaphore release; "
+      "Go: unbuffered channel send) to R running; and **yield**, from just before W yields "
+      "(gort::yield / runtime.Gosched) to W running again. Background: none, %d goroutines "
+      "looping {%d plain calls; yield} (*plain*), or %d goroutines looping {a function with %d "
+      "deferred calls; yield} (*defer*). Each configuration ran about %.2f s per round (the "
+      "first tenth is warm-up); figures are medians over %d rounds of each round's percentile.\n"
+      % (base["goroutines"], base["calls_per_function"], base["goroutines"],
+         base["calls_per_function"], base["seconds"], base["runs"]))
+    configs = [(p, b) for p in (1, 2) for b in ("none", "plain", "defer")]
+    for kind, title in (("wake_ns", "Wake-up latency (runnext path)"),
+                        ("yield_ns", "Yield latency (back of the run queue)")):
+        w("**%s**\n" % title)
+        w("| P | background | gort p50 | p90 | p99 | max | Go p50 | p90 | p99 | max | "
+          "gort / Go p50 |\n|---|---|---|---|---|---|---|---|---|---|---|")
+        for procs, bg in configs:
+            g, go = r.s3("gort", procs, bg)[kind], r.s3("go", procs, bg)[kind]
+            w("| %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %.2fx |" % (
+                procs, bg, dur(g["p50"]), dur(g["p90"]), dur(g["p99"]), dur(g["max"]),
+                dur(go["p50"]), dur(go["p90"]), dur(go["p99"]), dur(go["max"]),
+                g["p50"] / go["p50"]))
+        w("")
+    w("**Scheduler counters over the recorded rounds** (gort::stats() deltas; Go 1.19 exposes "
+      "no runnext or steal counters, so only the background throughput has a Go column):\n")
+    w("| P | background | rounds | runnext hits per round | runnext share of switches | "
+      "steals | stolen goroutines | global queue gets | background calls/s gort | Go |\n"
+      "|---|---|---|---|---|---|---|---|---|---|")
+    for procs, bg in configs:
+        g, go = r.s3("gort", procs, bg), r.s3("go", procs, bg)
+        w("| %d | %s | %d | %.2f | %.1f%% | %d | %d | %d | %s | %s |" % (
+            procs, bg, g["rounds"], g["runnext_hits"] / g["rounds"],
+            100.0 * g["runnext_hits"] / g["context_switches"], g["steals"],
+            g["stolen_goroutines"], g["global_runq_gets"], rate(g), rate(go)))
+    w("")
+    s3_chart(r, out)
+    w("![S3 wake-up latency](s3.svg)\n")
+
+    # --- idle -----------------------------------------------------------------------------------
+    w("## Idle runtime\n")
+    gi, goi = r.idle("gort"), r.idle("go")
+    if gi is None or goi is None:
+        w("The idle programs did not run.\n")
+        return
+    share = 100.0 * gi["idle_cpu_ns"] / gi["idle_wall_ns"]
+    w("`gort::run` with P=2 whose main goroutine sleeps 1 s (`bench/idle.cpp`; Go twin "
+      "`bench/go/idle`), medians over %d runs. Over the idle second its threads used **%s of CPU "
+      "(%.2f%%)**, Go's %s (%.2f%%); target about 0%%: **%s**. Whole process under "
+      "`/usr/bin/time` (start-up included, hundredths of a second): gort %.2f s elapsed, %.2f s "
+      "user + %.2f s sys; Go %.2f s, %.2f s + %.2f s.\n" % (
+          len(r.idle_gort), dur(gi["idle_cpu_ns"]), share, dur(goi["idle_cpu_ns"]),
+          100.0 * goi["idle_cpu_ns"] / goi["idle_wall_ns"], "met" if share < 1.0 else "not met",
+          gi["elapsed"], gi["user"], gi["sys"], goi["elapsed"], goi["user"], goi["sys"]))
+
+
+def rate(x):
+    return "%.1fM" % (x["background_calls"] / x["seconds"] / 1e6) if x["background_calls"] else "-"
+
+
+def s3_chart(r, out):
+    groups = []
+    for procs in (1, 2):
+        for bg in ("none", "plain", "defer"):
+            bars = []
+            for impl, series in (("gort", "gort"), ("go", "Go")):
+                bars.append(("%s p50" % series, r.s3(impl, procs, bg)["wake_ns"]["p50"]))
+                bars.append(("%s p99" % series, r.s3(impl, procs, bg)["wake_ns"]["p99"]))
+            groups.append(("P=%d, %s" % (procs, bg), bars))
+    bar_chart(os.path.join(out, "s3.svg"), "S3: wake-up latency (runnable to running)", groups)
 
 
 def main():
@@ -319,6 +470,9 @@ def main():
                                  ("Go", r.go("BenchmarkPanicRecover/%d" % d))]) for d in (1, 10)])
     w("\n![panic](panic.svg)\n")
 
+    # --- scheduler ----------------------------------------------------------------------------
+    scheduler_section(r, out, w)
+
     # --- profile ------------------------------------------------------------------------------
     w("## Where the time goes (perf, cpu-clock sampling)\n")
     import glob
@@ -349,7 +503,7 @@ def main():
     w("Claims are quoted in shortened English (the originals are in `shared/articles/`). "
       "*theirs* is the article's figure, *ours* is computed from this run.\n")
     tally = collections.Counter()
-    for article in ("000", "001", "004"):
+    for article in ("000", "001", "003", "004"):
         w("### Article %s\n" % article)
         w("| id | claim | theirs | verdict | ours |\n|---|---|---|---|---|")
         for c in CLAIMS[article]:

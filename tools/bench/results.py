@@ -24,11 +24,18 @@ class Results:
         race = os.path.join(out, "probes-go-race.txt")
         self.go_race = self._read_lines("probes-go-race.txt") if os.path.exists(race) else None
         self.machine = self._read_machine()
+        self.s3_runs = self._read_s3()
+        self.idle_gort = self._read_idle("idle-gort.txt")
+        self.idle_go = self._read_idle("idle-go.txt")
 
     # --- raw files --------------------------------------------------------------------------
 
     def _read_gort(self, out):
-        """Median over the rounds (gort-<round>.json) of each case's time; counters of the last."""
+        """Median over the rounds (gort-<round>.json) of each case's wall-clock time and of each
+        user counter (the keys with a '/': allocs/op, ns/yield, ...). Google Benchmark's
+        /process_time and /real_time name suffixes are dropped (BM_GortYield/1/process_time/
+        real_time is BM_GortYield/1); the process CPU time of such cases is kept as the counter
+        'cpu_ns/op'."""
         import glob
         times, counters = {}, {}
         for path in sorted(glob.glob(os.path.join(out, "gort-*.json"))):
@@ -37,29 +44,41 @@ class Results:
             for b in data["benchmarks"]:
                 if b.get("run_type") == "aggregate":
                     continue
-                name = b["name"]
+                name = re.sub(r"/(process_time|real_time)", "", b["name"])
                 scale = {"ns": 1, "us": 1e3, "ms": 1e6, "s": 1e9}[b.get("time_unit", "ns")]
                 times.setdefault(name, []).append(b["real_time"] * scale)
-                counters[name] = {k: v for k, v in b.items() if "/op" in k}
-        return {k: statistics.median(v) for k, v in times.items()}, counters
+                c = counters.setdefault(name, {})
+                for k, v in b.items():
+                    if "/" in k and isinstance(v, (int, float)):
+                        c.setdefault(k, []).append(v)
+                if "/process_time" in b["name"]:
+                    c.setdefault("cpu_ns/op", []).append(b["cpu_time"] * scale)
+        return ({k: statistics.median(v) for k, v in times.items()},
+                {k: {ck: statistics.median(cv) for ck, cv in c.items()}
+                 for k, c in counters.items()})
 
     def _read_go(self, path):
+        """Medians over the rounds of ns/op, B/op, allocs/op and of every other metric a
+        benchmark reported (b.ReportMetric: ns/yield, ...; kept in self.go_metrics)."""
         runs = {}
-        line_re = re.compile(
-            r"^(Benchmark\S+?)(?:-\d+)?\s+\d+\s+([\d.]+) ns/op(?:\s+(\d+) B/op\s+(\d+) allocs/op)?")
+        line_re = re.compile(r"^(Benchmark\S+?)(?:-\d+)?\s+\d+\s+(.*)$")
         with open(path) as f:
             for line in f:
                 m = line_re.match(line)
                 if not m:
                     continue
-                r = runs.setdefault(m.group(1), ([], [], []))
-                r[0].append(float(m.group(2)))
-                if m.group(3) is not None:
-                    r[1].append(int(m.group(3)))
-                    r[2].append(int(m.group(4)))
-        ns = {k: statistics.median(v[0]) for k, v in runs.items()}
-        by = {k: statistics.median(v[1]) for k, v in runs.items() if v[1]}
-        al = {k: statistics.median(v[2]) for k, v in runs.items() if v[2]}
+                fields = m.group(2).split()
+                metrics = runs.setdefault(m.group(1), {})
+                for value, unit in zip(fields[0::2], fields[1::2]):
+                    try:
+                        metrics.setdefault(unit, []).append(float(value))
+                    except ValueError:
+                        pass
+        self.go_metrics = {k: {u: statistics.median(v) for u, v in m.items()}
+                           for k, m in runs.items()}
+        ns = {k: m["ns/op"] for k, m in self.go_metrics.items() if "ns/op" in m}
+        by = {k: m["B/op"] for k, m in self.go_metrics.items() if "B/op" in m}
+        al = {k: m["allocs/op"] for k, m in self.go_metrics.items() if "allocs/op" in m}
         return ns, by, al
 
     def _read_callgrind(self, path):
@@ -116,6 +135,45 @@ class Results:
                 current = None
         return funcs
 
+    def _read_s3(self):
+        """S3 latency runs: one JSON object per line and configuration, every round, both
+        implementations (s3-gort.jsonl, s3-go.jsonl)."""
+        runs = []
+        for name in ("s3-gort.jsonl", "s3-go.jsonl"):
+            path = os.path.join(self.out, name)
+            if not os.path.exists(path):
+                continue
+            with open(path) as f:
+                runs.extend(json.loads(line) for line in f if line.strip())
+        return runs
+
+    def _read_idle(self, name):
+        """Runs of the idle program: a list of dicts with idle_cpu_ns, idle_wall_ns and
+        /usr/bin/time's elapsed, user and sys seconds."""
+        path = os.path.join(self.out, name)
+        if not os.path.exists(path):
+            return []
+        runs, cur = [], {}
+        with open(path) as f:
+            for line in f:
+                line = line.strip()
+                if line == "--":
+                    if cur:
+                        runs.append(cur)
+                    cur = {}
+                elif line.startswith("time: "):
+                    e, u, s = line[6:].split()
+                    cur.update(elapsed=float(e), user=float(u), sys=float(s))
+                elif ": " in line:
+                    k, v = line.split(": ", 1)
+                    try:
+                        cur[k] = float(v)
+                    except ValueError:
+                        cur[k] = v
+        if cur:
+            runs.append(cur)
+        return runs
+
     def _read_machine(self):
         info = {}
         for line in self._read_lines("machine.txt"):
@@ -157,6 +215,39 @@ class Results:
 
     def asm_calls(self, func, target):
         return sum(1 for line in self.go_asm.get(func, []) if "CALL" in line and target in line)
+
+    def go_metric(self, name, unit):
+        return self.go_metrics[name][unit]
+
+    def s3(self, impl, procs, background):
+        """One S3 configuration, each figure the median over the rounds (percentiles and max of
+        the latencies alike): {"rounds", "wake_ns": {"p50", ...}, "yield_ns": {...},
+        "runnext_hits", ...}; None values (Go's absent counters) stay None."""
+        runs = [x for x in self.s3_runs if x["impl"] == impl and x["procs"] == procs
+                and x["background"] == background]
+        if not runs:
+            raise KeyError("S3 %s P=%d %s" % (impl, procs, background))
+
+        def med(values):
+            values = [v for v in values if v is not None]
+            return statistics.median(values) if values else None
+        out = {"runs": len(runs)}
+        for k, v in runs[0].items():
+            if isinstance(v, dict):
+                out[k] = {q: med([x[k][q] for x in runs if x.get(k)]) for q in v}
+            elif isinstance(v, (int, float)) and not isinstance(v, bool) or v is None:
+                out[k] = med([x.get(k) for x in runs])
+            else:
+                out[k] = v
+        return out
+
+    def idle(self, impl):
+        """The idle program's figures, medians over the rounds; None when it did not run."""
+        runs = self.idle_gort if impl == "gort" else self.idle_go
+        if not runs:
+            return None
+        keys = set().union(*runs)
+        return {k: statistics.median([x[k] for x in runs if k in x]) for k in keys}
 
     def escape_line(self, fragment):
         for line in self.go_escape:

@@ -9,6 +9,8 @@ mkdir -p "$2"
 out=$(cd "$2" && pwd)
 root=$(cd "$(dirname "$0")/../.." && pwd)
 reps=${GORT_BENCH_REPETITIONS:-5}
+s3_ms=${GORT_BENCH_S3_MS:-250}                   # per S3 configuration and round
+s3_goroutines=${GORT_BENCH_S3_GOROUTINES:-1000}  # background goroutines in S3
 export GOFLAGS=-mod=mod GOCACHE="${GOCACHE:-$out/.gocache}" GOPATH="${GOPATH:-$out/.gopath}"
 
 echo "== machine"
@@ -23,15 +25,31 @@ echo "== machine"
 } >"$out/machine.txt"
 cat "$out/machine.txt"
 
+# The Go twins of the S3 latency and idle programs, built once (not timed).
+(cd "$root/bench/go" && go build -o "$out/go-s3" ./s3 && go build -o "$out/go-idle" ./idle)
+
 # gort (with the manual C++ baseline) and the Go twins take turns, one repetition each, so that
 # a slow spell of this shared machine hits both sides alike; medians are taken over the rounds.
-echo "== benchmarks: gort + manual C++ and the Go twins, alternating, $reps rounds"
+# Each round runs the benchmarks (defer and scheduler cases, gort_bench and `go test -bench`),
+# the S3 latency programs (one JSON line per configuration) and the idle programs (under
+# /usr/bin/time; "--" ends each run's lines).
+echo "== benchmarks, S3 latency, idle CPU: gort + manual C++ and the Go twins, alternating, $reps rounds"
 rm -f "$out"/gort-*.json
 : >"$out/go.txt"
+: >"$out/s3-gort.jsonl"
+: >"$out/s3-go.jsonl"
+: >"$out/idle-gort.txt"
+: >"$out/idle-go.txt"
 for round in $(seq 1 "$reps"); do
   "$build/bench/gort_bench" --benchmark_min_time=0.2 --benchmark_format=json \
     --benchmark_out="$out/gort-$round.json" --benchmark_out_format=json >/dev/null
   (cd "$root/bench/go" && go test -run '^$' -bench . -benchmem -count 1 -benchtime 0.2s) >>"$out/go.txt"
+  "$build/bench/gort_s3_latency" "$s3_ms" "$s3_goroutines" >>"$out/s3-gort.jsonl"
+  "$out/go-s3" "$s3_ms" "$s3_goroutines" >>"$out/s3-go.jsonl"
+  /usr/bin/time -a -o "$out/idle-gort.txt" -f "time: %e %U %S" "$build/bench/gort_idle" >>"$out/idle-gort.txt"
+  echo "--" >>"$out/idle-gort.txt"
+  /usr/bin/time -a -o "$out/idle-go.txt" -f "time: %e %U %S" "$out/go-idle" >>"$out/idle-go.txt"
+  echo "--" >>"$out/idle-go.txt"
 done
 
 echo "== callgrind instruction counts"
