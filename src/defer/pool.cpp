@@ -178,6 +178,7 @@ void pool_put(defer_chunk* c) noexcept {
 }
 
 void fatal(const char* message) {
+  std::fflush(stdout);
   std::fprintf(stderr, "fatal error: %s\n", message);
   std::fflush(stderr);
   std::_Exit(2);

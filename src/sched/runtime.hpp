@@ -151,11 +151,12 @@ struct sched_t {
   int nmidle = 0;                       // guarded by lock
   int mcount = 0;                       // guarded by lock
   std::atomic<std::int32_t> nmspinning{0};
-  g* gfree = nullptr;             // guarded by lock
-  std::atomic<int> ngfree{0};     // written under lock; read without it as a hint
-  std::vector<p*> allp;           // fixed while running
-  std::vector<m*> allm;           // guarded by lock
-  std::atomic<bool> done{false};  // main goroutine returned
+  g* gfree = nullptr;                      // guarded by lock
+  std::atomic<int> ngfree{0};              // written under lock; read without it as a hint
+  std::vector<p*> allp;                    // fixed while running
+  std::vector<m*> allm;                    // guarded by lock
+  std::atomic<bool> main_goexited{false};  // the main goroutine ended by goexit
+  std::atomic<bool> done{false};           // main goroutine returned
   std::atomic<bool> running{false};
   int procs = 0;
   std::atomic<std::uint64_t> goid_gen{0};

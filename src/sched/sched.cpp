@@ -457,8 +457,10 @@ static void handoffp(p* pp) {
   pidleput_locked(pp);
 }
 
-[[noreturn]] static void report_deadlock() {
-  std::string out = "fatal error: all goroutines are asleep - deadlock!\n";
+[[noreturn]] static void report_deadlock(bool none_left) {
+  std::string out = none_left && sched.main_goexited.load(std::memory_order_acquire)
+                        ? "fatal error: no goroutines (main called runtime.Goexit) - deadlock!\n"
+                        : "fatal error: all goroutines are asleep - deadlock!\n";
   {
     lock_guard lock(sched.allg_lock);
     for (g* gp : sched.allgs) {
@@ -471,6 +473,7 @@ static void handoffp(p* pp) {
       out += buf;
     }
   }
+  std::fflush(stdout);  // what the program printed comes first, as with Go's unbuffered output
   std::fputs(out.c_str(), stderr);
   std::fflush(stderr);
   std::_Exit(2);
@@ -483,9 +486,14 @@ static void checkdead_locked() {
   if (sched.mcount - sched.nmidle > 0) return;  // an M is running or in a blocking call
   if (sched.runq_size.load(std::memory_order_relaxed) > 0) return;
   if (sched.ntimers.load(std::memory_order_acquire) > 0) return;
-  for (p* pp : sched.allp)
+  std::uint64_t started = sched.created_external.load(std::memory_order_relaxed);
+  std::uint64_t ended = 0;
+  for (p* pp : sched.allp) {
     if (!runq_empty(pp)) return;
-  report_deadlock();
+    started += pp->count.goroutines_created.get();
+    ended += pp->count.goroutines_exited.get();
+  }
+  report_deadlock(started == ended);
 }
 
 // stopm parks mp (holding no P) until startm hands it one, or the runtime shuts down.
@@ -543,6 +551,12 @@ static void g_main(void* arg) {
   try {
     gp->entry(gp->arg);
   } catch (goroutine_exit&) {
+    // Go: goexit on the main goroutine ends it without ending the program; the others go on,
+    // and when none is left the program dies of a deadlock (see checkdead_locked).
+    if (gp->is_main) {
+      gp->is_main = false;
+      sched.main_goexited.store(true, std::memory_order_release);
+    }
   }
   goexit0(gp);
 }
@@ -1183,6 +1197,7 @@ int run_prepare(int procs) {
   sched.procs = n;
   sched.done.store(false);
   sched.goid_gen.store(0);
+  sched.main_goexited.store(false);
   sched.start_time = nanotime();
   for (int i = 0; i < n; ++i) {
     p* pp = new p;
