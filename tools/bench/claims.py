@@ -418,7 +418,7 @@ def a004_22(r):
 # goroutines; P=2 is the closest setting on these 2-core machines.
 
 def us(x):
-    return "%.2f µs" % (x / 1e3)
+    return "%.2f µs" % (x / 1e3) if x < 1e6 else "%.2f ms" % (x / 1e6)
 
 
 def go_wake(r, procs, bg):

@@ -275,6 +275,7 @@ def scheduler_section(r, out, w):
     w("")
     s3_chart(r, out)
     w("![S3 wake-up latency](s3.svg)\n")
+    s3_observations(r, w)
 
     # --- idle -----------------------------------------------------------------------------------
     w("## Idle runtime\n")
@@ -291,6 +292,50 @@ def scheduler_section(r, out, w):
           len(r.idle_gort), dur(gi["idle_cpu_ns"]), share, dur(goi["idle_cpu_ns"]),
           100.0 * goi["idle_cpu_ns"] / goi["idle_wall_ns"], "met" if share < 1.0 else "not met",
           gi["elapsed"], gi["user"], gi["sys"], goi["elapsed"], goi["user"], goi["sys"]))
+
+
+def s3_observations(r, w):
+    """What the S3 tables show, in sentences whose figures come from the run."""
+    w("What the S3 figures say:\n")
+    g = {(p, b): r.s3("gort", p, b) for p in (1, 2) for b in ("none", "plain", "defer")}
+    go = {(p, b): r.s3("go", p, b) for p in (1, 2) for b in ("none", "plain", "defer")}
+    hits = [x["runnext_hits"] / x["rounds"] for x in g.values()]
+    took = ("gort ran at least %.2f%% of the wake-ups from runnext in every configuration "
+            "(runnext hits per round of two wake-ups: %.4f to %.4f), so wake-ups did not queue "
+            "behind the background" % (50.0 * min(hits), min(hits), max(hits)))
+    w("- Wake-ups: %s. With the defer background instead of the plain one, gort's wake-up p50 "
+      "moved %.2fx at P=1 and %.2fx at P=2; Go's %.2fx and %.2fx." % (
+          took,
+          g[1, "defer"]["wake_ns"]["p50"] / g[1, "plain"]["wake_ns"]["p50"],
+          g[2, "defer"]["wake_ns"]["p50"] / g[2, "plain"]["wake_ns"]["p50"],
+          go[1, "defer"]["wake_ns"]["p50"] / go[1, "plain"]["wake_ns"]["p50"],
+          go[2, "defer"]["wake_ns"]["p50"] / go[2, "plain"]["wake_ns"]["p50"]))
+    gy, goy = g[1, "defer"]["yield_ns"], go[1, "defer"]["yield_ns"]
+    tail_g, tail_go = gy["p99"] / gy["p50"], goy["p99"] / goy["p50"]
+    line = ("- Yields (fairness): at P=1 behind the defer background, gort's yield p50 is %s and "
+            "its p99 %s (%.0fx the p50); Go's are %s and %s (%.1fx)." % (
+                dur(gy["p50"]), dur(gy["p99"]), tail_g, dur(goy["p50"]), dur(goy["p99"]),
+                tail_go))
+    if tail_g > 10 * tail_go:
+        line += (" gort's yield requeues the goroutine on its P's local queue (256 slots; "
+                 "`src/sched/sched.cpp`, deviations from Go): with more runnable goroutines "
+                 "than that, the overflow waits on the global queue, which a busy P serves one "
+                 "goroutine per 61 schedule ticks, so a goroutine pushed there waits many passes "
+                 "of the local queue. Go's Gosched puts every yielder on the global queue, one "
+                 "FIFO, hence a higher median and a short tail.")
+    w(line)
+    bg1, bg2 = g[1, "plain"], g[2, "plain"]
+    gb1, gb2 = go[1, "plain"], go[2, "plain"]
+    w("- Throughput of the plain background: gort %s calls/s at P=1, %s at P=2 (%.2fx); Go %s "
+      "and %s (%.2fx). Steals with a background: %d (gort, P=2, plain) and %d (defer); the "
+      "Ps took work from the global queue %d and %d times instead.\n" % (
+          rate(bg1), rate(bg2), per_s(bg2) / per_s(bg1), rate(gb1), rate(gb2),
+          per_s(gb2) / per_s(gb1), g[2, "plain"]["steals"], g[2, "defer"]["steals"],
+          g[2, "plain"]["global_runq_gets"], g[2, "defer"]["global_runq_gets"]))
+
+
+def per_s(x):
+    return x["background_calls"] / x["seconds"]
 
 
 def rate(x):
