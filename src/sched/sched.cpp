@@ -38,9 +38,9 @@
 //
 // Deviations from Go: no preemption (C++ code cannot be interrupted at safe points), so sysmon
 // only takes Ps from long blocking calls; yield() puts the goroutine at the tail of its P's
-// queue rather than on the global queue (cheaper, and the 61-tick rule keeps the global queue
-// served); sleeping goroutines live on one heap served by a timer thread (per-P timer heaps come
-// with the timer package).
+// queue rather than on the global queue (no lock), unless the global queue holds goroutines
+// (then it joins them, so that overflowed goroutines are served in FIFO order); sleeping goroutines
+// live on one heap served by a timer thread (per-P timer heaps come with the timer package).
 //
 // Rejected: direct goroutine-to-goroutine switches (one switch instead of two). They need the
 // outgoing G's requeue to happen after its registers are saved, which means a handshake per
@@ -610,7 +610,15 @@ static void execute(m* mp, g* gp, bool inherit) {
   switch (act) {
     case m::action::yield:
       casgstatus(gp, gstatus::running, gstatus::runnable);
-      runqput(mp->pp, gp, false);
+      if (sched.runq_size.load(std::memory_order_relaxed) > 0) {
+        // Runnable goroutines overflowed to the global queue: join them there (Go's Gosched
+        // always does), or the ones cycling through the local queue would keep them waiting
+        // 61 ticks per goroutine.
+        lock_guard lock(sched.lock);
+        globrunqput_locked(gp);
+      } else {
+        runqput(mp->pp, gp, false);  // the common case: no lock
+      }
       break;
     case m::action::park: {
       casgstatus(gp, gstatus::running, gstatus::waiting);
