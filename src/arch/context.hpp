@@ -2,8 +2,10 @@
 //
 // The platform seam for context switching: one suspended context is a saved stack pointer.
 //
-//   context_switch(&from.sp, to.sp)   suspend the caller into `from`, resume `to`
-//   make_context(stack_hi, entry, arg) prepare a fresh context that calls entry(arg)
+//   context_switch(&from, &to)               suspend the caller into `from`, resume `to`
+//   context_start(&from, top, entry, arg)    suspend the caller, run entry(arg) on a new stack
+//   make_context(stack_hi, entry, arg)       prepare a new context that calls entry(arg) when
+//                                            first switched to (writes its frame to the stack)
 //
 // Only x86-64 is implemented (switch_x86_64.S); other targets stop at the #error below. The
 // sanitizer annotations live with the scheduler (src/sched/switch.hpp), not here.
@@ -21,7 +23,9 @@
 
 extern "C" {
 void gort_switch(void** save_sp, void* load_sp);
+void gort_switch_fresh(void** save_sp, void* stack_top, void (*fn)(void*), void* arg);
 void gort_start();
+void gort_start_fresh();
 }
 
 namespace gort::internal {
@@ -52,6 +56,13 @@ static_assert(sizeof(switch_frame) == GORT_SF_SIZE);
 
 inline void context_switch(context* from, const context* to) {
   gort_switch(&from->sp, to->sp);
+}
+
+// context_start suspends the caller into `from` and runs fn(arg) on a new stack whose top is
+// stack_top (aligned down to 16 bytes here). fn must never return; it leaves by switching away.
+inline void context_start(context* from, void* stack_top, void (*fn)(void*), void* arg) {
+  auto top = reinterpret_cast<std::uintptr_t>(stack_top) & ~std::uintptr_t{15};
+  gort_switch_fresh(&from->sp, reinterpret_cast<void*>(top), fn, arg);
 }
 
 // make_context lays out, just below stack_hi, a switch_frame whose return address is gort_start

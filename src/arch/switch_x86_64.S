@@ -8,6 +8,15 @@
  *   rax and rcx are scratch (caller-saved).
  *   Caller-saved registers need no saving: gort_switch is an ordinary call for the compiler.
  *
+ * void gort_switch_fresh(void** save_sp, void* stack_top, void (*fn)(void*), void* arg)
+ *   Like gort_switch, but instead of resuming a saved context it starts a new one: the stack
+ *   pointer becomes stack_top (16-byte aligned) and gort_start_fresh calls fn(arg) there. Nothing
+ *   is written to the new stack before it runs, so a goroutine's stack is first touched by the
+ *   CPU that runs it. The new context inherits the caller's MXCSR and x87 control word.
+ *
+ * gort_start_fresh
+ *   The bottom frame of such a context. Like gort_start, its CFI ends the stack for unwinders.
+ *
  * gort_start
  *   First return target of a new context (see make_context in context.hpp): calls the entry
  *   function held in rbx with the argument held in r12. The entry never returns (a goroutine
@@ -57,6 +66,39 @@ gort_switch:
         jmp     4b
         .cfi_endproc
         .size   gort_switch, .-gort_switch
+
+        .globl  gort_switch_fresh
+        .type   gort_switch_fresh, @function
+        .p2align 4
+gort_switch_fresh:
+        .cfi_startproc
+        pushq   %rbp
+        pushq   %rbx
+        pushq   %r12
+        pushq   %r13
+        pushq   %r14
+        pushq   %r15
+        subq    $8, %rsp
+        stmxcsr GORT_SF_MXCSR(%rsp)
+        fnstcw  GORT_SF_FPUCW(%rsp)
+        movq    %rsp, (%rdi)
+        movq    %rsi, %rsp
+        movq    %rcx, %rdi
+        jmp     gort_start_fresh
+        .cfi_endproc
+        .size   gort_switch_fresh, .-gort_switch_fresh
+
+        .globl  gort_start_fresh
+        .type   gort_start_fresh, @function
+        .p2align 4
+gort_start_fresh:
+        .cfi_startproc
+        .cfi_undefined rip
+        xorl    %ebp, %ebp
+        callq   *%rdx
+        ud2
+        .cfi_endproc
+        .size   gort_start_fresh, .-gort_start_fresh
 
         .globl  gort_start
         .type   gort_start, @function

@@ -156,7 +156,7 @@ void append_traceback(std::string& out, int skip) {
     if (frames[i].fn == "__cxa_throw" || frames[i].fn == "__cxa_rethrow") first = i + 1;
   for (std::size_t i = first; i < frames.size(); ++i) {
     const frame_info& f = frames[i];
-    if (f.fn == "gort_start") break;
+    if (f.fn.rfind("gort_start", 0) == 0) break;  // gort_start, gort_start_fresh
     bool runtime_frame =
         f.fn.rfind("gort::frame::", 0) == 0 ||
         (f.fn.rfind("gort::internal::", 0) == 0 && f.fn.find(" gort::func<") == std::string::npos);

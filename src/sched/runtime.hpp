@@ -43,6 +43,8 @@ struct stack_span {
   bool guarded = false;
 };
 
+inline constexpr std::size_t kGFnBuf = 64;  // bytes of a goroutine's callable kept in its G
+
 struct alignas(64) g {
   context ctx;  // saved registers while not running
   std::atomic<gstatus> status{gstatus::idle};
@@ -50,12 +52,14 @@ struct alignas(64) g {
   g* schedlink = nullptr;  // link in the G free lists
   m* mp = nullptr;         // M running it (running or syscall)
   stack_span stack;
-  void (*entry)(void*) = nullptr;  // goroutine function, and its callable on the stack
-  void* arg = nullptr;
-  const char* wait_reason = "";  // why it is parked (crash reports, traces)
-  std::int64_t when = 0;         // sleep deadline (nanotime), while on the timer heap
-  thread_state st;               // frame core state: defer chain, panics, counters
-  void* eh_caught = nullptr;     // C++ exception globals saved while switched out
+  void (*entry)(void*) = nullptr;  // goroutine function, and its callable (in fn_buf or on
+  void* arg = nullptr;             // the stack)
+  bool fresh = false;              // not started yet: ctx is empty, start with context_start
+  alignas(16) unsigned char fn_buf[kGFnBuf];  // small callables live here, not on the stack
+  const char* wait_reason = "";               // why it is parked (crash reports, traces)
+  std::int64_t when = 0;                      // sleep deadline (nanotime), while on the timer heap
+  thread_state st;                            // frame core state: defer chain, panics, counters
+  void* eh_caught = nullptr;                  // C++ exception globals saved while switched out
   unsigned int eh_uncaught = 0;
   void* asan_fake_stack = nullptr;  // ASan's fake-stack handle while switched out
   void* tsan_fiber = nullptr;       // TSan fiber

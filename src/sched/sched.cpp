@@ -107,18 +107,6 @@ std::vector<std::thread>& m_threads() {  // guarded by sched.lock
 std::thread sysmon_thread;
 std::thread timer_thread;
 
-const char* pstatus_name(pstatus s) {
-  switch (s) {
-    case pstatus::idle:
-      return "idle";
-    case pstatus::running:
-      return "running";
-    case pstatus::syscall:
-      return "syscall";
-  }
-  return "?";
-}
-
 std::uint32_t fastrand(m* mp) {
   // xorshift32; per M, no synchronization needed.
   std::uint32_t x = mp->rand;
@@ -589,7 +577,12 @@ static void execute(m* mp, g* gp, bool inherit) {
 #if GORT_TSAN
   __tsan_switch_to_fiber(gp->tsan_fiber, 0);
 #endif
-  context_switch(&mp->g0, &gp->ctx);
+  if (gp->fresh) [[unlikely]] {
+    gp->fresh = false;
+    context_start(&mp->g0, gp->ctx.sp, &g_main, gp);
+  } else {
+    context_switch(&mp->g0, &gp->ctx);
+  }
 #if GORT_ASAN
   __sanitizer_finish_switch_fiber(mp->g0_fake_stack, nullptr, nullptr);
 #endif
@@ -888,10 +881,18 @@ g* new_goroutine(void (*entry)(void*), std::size_t size, std::size_t align, void
   __asan_unpoison_memory_region(gp->stack.lo,
                                 static_cast<std::size_t>(gp->stack.hi - gp->stack.lo));
 #endif
-  auto top = reinterpret_cast<std::uintptr_t>(gp->stack.hi) - size;
-  top &= ~(static_cast<std::uintptr_t>(std::max<std::size_t>(align, 16)) - 1);
-  *storage = reinterpret_cast<void*>(top);
-  gp->ctx = make_context(reinterpret_cast<void*>(top), &g_main, gp);
+  // The callable goes in the G when it fits, else at the top of the stack; either way the stack
+  // itself is first touched when the goroutine starts, on the CPU that runs it.
+  if (size <= kGFnBuf && align <= 16) {
+    *storage = gp->fn_buf;
+    gp->ctx.sp = gp->stack.hi;
+  } else {
+    auto top = reinterpret_cast<std::uintptr_t>(gp->stack.hi) - size;
+    top &= ~(static_cast<std::uintptr_t>(std::max<std::size_t>(align, 16)) - 1);
+    *storage = reinterpret_cast<void*>(top);
+    gp->ctx.sp = *storage;
+  }
+  gp->fresh = true;  // ctx.sp holds the top of the stack to start on (see execute)
   gp->entry = entry;
   gp->arg = *storage;
   gp->schedlink = nullptr;
