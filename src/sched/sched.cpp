@@ -47,8 +47,10 @@
 // switch; the g0 hop costs about 5 ns and keeps every state change on a stack nobody else runs.
 
 #include <cxxabi.h>
+#include <dirent.h>
 #include <pthread.h>
 #include <sched.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -467,6 +469,36 @@ static void handoffp(p* pp) {
   std::_Exit(2);
 }
 
+// foreign_threads_exist tells whether the process has threads other than the runtime's (Ms,
+// named "gort-..." or the thread that called run, plus sysmon and the timer thread). Such a thread
+// can wake a parked goroutine (a plain thread may release a semaphore or send on a channel), so
+// while one exists a deadlock cannot be proven and none is reported: the program waits, as a
+// C++ program would. (Go, built as a C library, turns its deadlock check off for the same reason.)
+// TSan runs one background thread of its own, which is not counted.
+static bool foreign_threads_exist() {
+  int foreign = 0;
+  DIR* dir = opendir("/proc/self/task");
+  if (dir == nullptr) return false;
+  while (struct dirent* e = readdir(dir)) {
+    if (e->d_name[0] == '.') continue;
+    long tid = std::strtol(e->d_name, nullptr, 10);
+    if (tid == sched.m0_tid) continue;
+    char path[64];
+    std::snprintf(path, sizeof path, "/proc/self/task/%ld/comm", tid);
+    char name[32] = {};
+    if (FILE* f = std::fopen(path, "r")) {
+      if (std::fgets(name, sizeof name, f) == nullptr) name[0] = '\0';
+      std::fclose(f);
+    }
+    if (std::strncmp(name, "gort-", 5) != 0) ++foreign;
+  }
+  closedir(dir);
+#if GORT_TSAN
+  foreign -= 1;
+#endif
+  return foreign > 0;
+}
+
 // checkdead reports a deadlock when no M is left to run anything and nothing can wake one.
 // REQUIRES: sched.lock, with the calling M already on the idle list.
 static void checkdead_locked() {
@@ -481,6 +513,7 @@ static void checkdead_locked() {
     started += pp->count.goroutines_created.get();
     ended += pp->count.goroutines_exited.get();
   }
+  if (foreign_threads_exist()) return;  // a thread outside the runtime may still wake one
   report_deadlock(started == ended);
 }
 
@@ -780,7 +813,14 @@ static void init_m_thread(m* mp) {
   install_altstack(mp);
 }
 
+static void name_thread(const char* name) {
+  pthread_setname_np(pthread_self(), name);  // also marks it as the runtime's (checkdead)
+}
+
 static void mstart(m* mp) {
+  char name[16];
+  std::snprintf(name, sizeof name, "gort-m%d", mp->id);
+  name_thread(name);
   init_m_thread(mp);
   m_loop(mp);
   free_altstack(mp);
@@ -991,6 +1031,7 @@ static bool add_timer(g* gp, void*) {
 }
 
 static void timer_loop() {
+  name_thread("gort-timer");
   std::vector<g*> due;
   while (!sched.done.load(std::memory_order_acquire)) {
     sched.timer_note.clear();
@@ -1070,6 +1111,7 @@ static bool retake(std::int64_t now) {
 }
 
 static void sysmon_loop() {
+  name_thread("gort-sysmon");
   std::int64_t delay_us = 20;
   int idle = 0;
   std::int64_t next_trace =
@@ -1271,6 +1313,7 @@ static void teardown() {
 int run_main(g* main_g) {
   if (tls_m != nullptr) fatal("gort::run called from inside a goroutine");
   main_g->is_main = true;
+  sched.m0_tid = static_cast<long>(syscall(SYS_gettid));
   m* m0 = new m;
   m0->is_m0 = true;
   m0->rand = 0x2545f491u;
