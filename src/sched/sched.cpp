@@ -365,6 +365,14 @@ static m* mget_locked() {
   return mp;
 }
 
+// name_runtime_thread names a thread the runtime just created, which marks it as the runtime's
+// for foreign_threads_exist. Done by the creator while holding sched.lock (which checkdead
+// holds too), so that no deadlock check can see the thread before its name: a thread that had
+// to name itself might not have run yet.
+static void name_runtime_thread(std::thread& t, const char* name) {
+  pthread_setname_np(t.native_handle(), name);
+}
+
 static void mstart(m* mp);
 
 // newm starts an OS thread for a new M that will take pp. REQUIRES: not holding sched.lock.
@@ -378,6 +386,9 @@ static void newm(p* pp, bool spinning) {
   sched.allm.push_back(mp);
   ++sched.mcount;
   m_threads().emplace_back(mstart, mp);
+  char name[16];
+  std::snprintf(name, sizeof name, "gort-m%d", mp->id);
+  name_runtime_thread(m_threads().back(), name);
 }
 
 // startm runs pp (or an idle P when null) on an idle M, or a new one. With spinning, the caller
@@ -813,14 +824,7 @@ static void init_m_thread(m* mp) {
   install_altstack(mp);
 }
 
-static void name_thread(const char* name) {
-  pthread_setname_np(pthread_self(), name);  // also marks it as the runtime's (checkdead)
-}
-
 static void mstart(m* mp) {
-  char name[16];
-  std::snprintf(name, sizeof name, "gort-m%d", mp->id);
-  name_thread(name);
   init_m_thread(mp);
   m_loop(mp);
   free_altstack(mp);
@@ -1031,7 +1035,6 @@ static bool add_timer(g* gp, void*) {
 }
 
 static void timer_loop() {
-  name_thread("gort-timer");
   std::vector<g*> due;
   while (!sched.done.load(std::memory_order_acquire)) {
     sched.timer_note.clear();
@@ -1051,6 +1054,12 @@ static void timer_loop() {
       ready_external(gp);
       // Counted down only once the G is queued, so checkdead never sees neither.
       sched.ntimers.fetch_sub(1, std::memory_order_release);
+    }
+    if (!due.empty()) {
+      // The woken goroutines may already have run and parked for good, and the last M gone
+      // idle while these timers still counted: look again now that they don't.
+      lock_guard lock(sched.lock);
+      checkdead_locked();
     }
     due.clear();
     if (next > 0)
@@ -1111,7 +1120,6 @@ static bool retake(std::int64_t now) {
 }
 
 static void sysmon_loop() {
-  name_thread("gort-sysmon");
   std::int64_t delay_us = 20;
   int idle = 0;
   std::int64_t next_trace =
@@ -1325,8 +1333,13 @@ int run_main(g* main_g) {
   }
   init_m_thread(m0);
   start_goroutine(main_g);
-  sysmon_thread = std::thread(sysmon_loop);
-  timer_thread = std::thread(timer_loop);
+  {
+    lock_guard lock(sched.lock);  // see name_runtime_thread
+    sysmon_thread = std::thread(sysmon_loop);
+    name_runtime_thread(sysmon_thread, "gort-sysmon");
+    timer_thread = std::thread(timer_loop);
+    name_runtime_thread(timer_thread, "gort-timer");
+  }
   m_loop(m0);
 
   // Shutdown: wake whoever still sleeps; Ms finish the goroutine they are running (there is no
