@@ -172,8 +172,8 @@ TEST_P(SchedDeathTest, CppExceptionEscapingAGoroutineIsAPanic) {
               "\\[running\\]:\n");
 }
 
-// let_runtime_threads_start gives sysmon and the timer thread time to start (and name
-// themselves "gort-..."), in a blocking call, so that the M counts as busy meanwhile.
+// let_runtime_threads_start spends 20 ms in a blocking call (the M counts as busy meanwhile,
+// so no deadlock can be declared): the deadlock is then found when main parks after it.
 void let_runtime_threads_start() {
   gort::blocking([] { std::this_thread::sleep_for(20ms); });
 }
@@ -208,9 +208,6 @@ TEST_P(SchedDeathTest, AllGoroutinesAsleepIsADeadlock) {
 
 TEST_P(SchedDeathTest, DeadlockAtOnceIsReported) {
   // Main parks before the runtime's own threads have run at all.
-  GTEST_SKIP() << "runtime bug: checkdead counts threads not named gort-* as foreign and then "
-                  "never reports; sysmon and the timer thread name themselves only once they "
-                  "run, so a deadlock right at the start hangs (17 runs in 20 at P=1)";
   EXPECT_EXIT(gort::run([] { park_forever("at once"); }, procs()), testing::ExitedWithCode(2),
               "fatal error: all goroutines are asleep - deadlock!\n\n"
               "goroutine 1 \\[at once\\]:\n");
@@ -219,10 +216,6 @@ TEST_P(SchedDeathTest, DeadlockAtOnceIsReported) {
 TEST_P(SchedDeathTest, DeadlockAfterTheLastTimerFired) {
   // A goroutine asleep on a timer keeps the program alive; once the timer fired and that
   // goroutine parked for good, nothing can wake anyone.
-  GTEST_SKIP() << "runtime bug: the deadlock is sometimes never reported (the process hangs): "
-                  "the timer thread decrements sched.ntimers only after ready_external, so the M "
-                  "that runs the woken goroutine can go idle, run checkdead while ntimers is "
-                  "still 1, and nobody checks again (about 1 run in 10 at P=2)";
   EXPECT_EXIT(gort::run(
                   [] {
                     gort::go([] {
