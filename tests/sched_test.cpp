@@ -98,12 +98,15 @@ class Sched : public testing::TestWithParam<int> {
 
   // wait_for_other_goroutines yields until main is the only live goroutine: a goroutine that
   // signalled the test it was done may still be finishing (running its destructors, switching to
-  // the scheduler). Bounded by yields, generously; a goroutine still alive then is a leak.
+  // the scheduler). Bounded generously (1,000 yields, then 50,000 sleeps of 100 us, which let
+  // other Ms' threads get the CPU); a goroutine still alive then is a leak.
   static void wait_for_other_goroutines() {
-    for (long i = 0; i < 10'000'000; ++i) {
+    for (long i = 0; i < 51'000; ++i) {
       if (gort::stats().goroutines_live == 1) return;
-      if (i > 1000) std::this_thread::sleep_for(100us);  // let other Ms' threads get the CPU
-      gort::yield();
+      if (i < 1000)
+        gort::yield();
+      else
+        gort::sleep(100us);
     }
     ADD_FAILURE() << "goroutines still live when main ended: " << gort::stats().goroutines_live - 1;
   }
