@@ -99,8 +99,10 @@ TEST(ContextSwitch, ContextStartRunsOnTheNewStackWithoutPreparingIt) {
     auto* pc = static_cast<pair_of_contexts*>(arg);
     alignas(16) volatile char probe[16];
     auto* at = const_cast<char*>(&probe[0]);
-    on_new_stack =
-        reinterpret_cast<unsigned char*>(at) >= lo && reinterpret_cast<unsigned char*>(at) < hi;
+    // The frame address, not a local's: under ASan (detect_stack_use_after_return) locals live on
+    // a heap "fake stack".
+    auto* frame = static_cast<unsigned char*>(__builtin_frame_address(0));
+    on_new_stack = frame >= lo && frame < hi;
     pc->entry_sp_mod16 = reinterpret_cast<std::uintptr_t>(at) % 16;
     for (int i = 0;; ++i) {
       pc->trace.push_back(100 + i);
