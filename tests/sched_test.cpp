@@ -171,9 +171,6 @@ TEST_P(Sched, RunReturnsEveryTimeWhenCalledInALoop) {
   // Checks: many short runs in a row, each with a goroutine and a blocking call (which wakes
   // sysmon); each run must return, and return 0 (a run that never returns ends in ctest's
   // timeout).
-  GTEST_SKIP() << "runtime bug: gort::run sometimes never returns: at shutdown sysmon (and the "
-                  "timer thread) clear their wakeup note after run_main's wakeup, then sleep "
-                  "forever, and run_main waits in sysmon_thread.join() (about 1 run in 3,000)";
   const int kRuns = scaled(2000, 20);
   int failed = 0;
   for (int i = 0; i < kRuns; ++i) {
@@ -480,7 +477,7 @@ TEST_P(Sched, YieldLoopDoesNotStarveOtherGoroutines) {
     while (finished.load() < 2 * kWorkers) gort::yield();
   });
   EXPECT_EQ(finished.load(), 2 * kWorkers);
-  EXPECT_GT(spins, 0);
+  // spins may be 0: at P >= 2 the other P can finish every worker before the spinner first runs.
 }
 
 TEST_P(Sched, YieldLoopDoesNotStarveGoroutinesWokenByTimers) {
@@ -672,8 +669,6 @@ TEST_P(Sched, GoroutineWokenByAThreadAGoroutineStartedIsNotADeadlock) {
   // Checks: as above, but the std::thread is started by a goroutine that runs on another M than
   // run's thread: main first sits in a blocking call, so at P=1 its P is handed to a new M,
   // where the goroutine starts the thread. Main then parks until the thread releases it.
-  GTEST_SKIP() << "runtime bug: a thread started from an M inherits the M's name (gort-m1), so "
-                  "checkdead does not count it as foreign and reports a false deadlock (exit 2)";
   bool woken = false;
   sema s;
   std::thread t;

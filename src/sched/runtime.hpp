@@ -163,7 +163,9 @@ struct sched_t {
   std::atomic<bool> done{false};           // main goroutine returned
   std::atomic<bool> running{false};
   int procs = 0;
-  long m0_tid = 0;  // thread id of the thread that called run
+  long m0_tid = 0;                 // thread id of the thread that called run
+  std::vector<long> runtime_tids;  // thread ids of Ms, sysmon and the timer thread; under lock
+  std::atomic<std::uint32_t> helpers_started{0};  // sysmon and timer thread registered (futex)
   std::atomic<std::uint64_t> goid_gen{0};
   std::atomic<std::uint64_t> created_external{0};  // goroutines started from threads with no P
   std::int64_t start_time = 0;

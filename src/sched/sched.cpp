@@ -365,10 +365,9 @@ static m* mget_locked() {
   return mp;
 }
 
-// name_runtime_thread names a thread the runtime just created, which marks it as the runtime's
-// for foreign_threads_exist. Done by the creator while holding sched.lock (which checkdead
-// holds too), so that no deadlock check can see the thread before its name: a thread that had
-// to name itself might not have run yet.
+// name_runtime_thread names a thread the runtime created ("gort-m3", "gort-sysmon"), for
+// debuggers and top. (Names are not how the runtime recognises its threads: a thread a goroutine
+// starts inherits its M's name.)
 static void name_runtime_thread(std::thread& t, const char* name) {
   pthread_setname_np(t.native_handle(), name);
 }
@@ -481,7 +480,8 @@ static void handoffp(p* pp) {
 }
 
 // foreign_threads_exist tells whether the process has threads other than the runtime's (Ms,
-// named "gort-..." or the thread that called run, plus sysmon and the timer thread). Such a thread
+// sysmon and the timer thread, each registered in sched.runtime_tids, and the thread that called
+// run). REQUIRES: sched.lock. Such a thread
 // can wake a parked goroutine (a plain thread may release a semaphore or send on a channel), so
 // while one exists a deadlock cannot be proven and none is reported: the program waits, as a
 // C++ program would. (Go, built as a C library, turns its deadlock check off for the same reason.)
@@ -494,14 +494,10 @@ static bool foreign_threads_exist() {
     if (e->d_name[0] == '.') continue;
     long tid = std::strtol(e->d_name, nullptr, 10);
     if (tid == sched.m0_tid) continue;
-    char path[64];
-    std::snprintf(path, sizeof path, "/proc/self/task/%ld/comm", tid);
-    char name[32] = {};
-    if (FILE* f = std::fopen(path, "r")) {
-      if (std::fgets(name, sizeof name, f) == nullptr) name[0] = '\0';
-      std::fclose(f);
-    }
-    if (std::strncmp(name, "gort-", 5) != 0) ++foreign;
+    if (std::find(sched.runtime_tids.begin(), sched.runtime_tids.end(), tid) !=
+        sched.runtime_tids.end())
+      continue;
+    ++foreign;
   }
   closedir(dir);
 #if GORT_TSAN
@@ -824,7 +820,17 @@ static void init_m_thread(m* mp) {
   install_altstack(mp);
 }
 
+// register_runtime_thread records the calling thread as the runtime's. An M registers before it
+// can ever be idle, so checkdead (which needs every M idle) never sees an M unregistered; run
+// waits for sysmon and the timer thread to register before it schedules anything.
+static void register_runtime_thread() {
+  long tid = static_cast<long>(syscall(SYS_gettid));
+  lock_guard lock(sched.lock);
+  sched.runtime_tids.push_back(tid);
+}
+
 static void mstart(m* mp) {
+  register_runtime_thread();
   init_m_thread(mp);
   m_loop(mp);
   free_altstack(mp);
@@ -1035,9 +1041,15 @@ static bool add_timer(g* gp, void*) {
 }
 
 static void timer_loop() {
+  register_runtime_thread();
+  sched.helpers_started.fetch_add(1, std::memory_order_release);
+  futex_wake(&sched.helpers_started, 1);
   std::vector<g*> due;
   while (!sched.done.load(std::memory_order_acquire)) {
     sched.timer_note.clear();
+    // `done` again after the clear: the shutdown's wakeup may have come between the loop's
+    // check and the clear, and would otherwise be lost.
+    if (sched.done.load(std::memory_order_acquire)) break;
     std::int64_t next = 0;
     {
       lock_guard lock(sched.timer_lock);
@@ -1120,6 +1132,9 @@ static bool retake(std::int64_t now) {
 }
 
 static void sysmon_loop() {
+  register_runtime_thread();
+  sched.helpers_started.fetch_add(1, std::memory_order_release);
+  futex_wake(&sched.helpers_started, 1);
   std::int64_t delay_us = 20;
   int idle = 0;
   std::int64_t next_trace =
@@ -1138,6 +1153,7 @@ static void sysmon_loop() {
     std::int64_t sleep_ns = delay_us * 1000;
     // Deep sleep while every P is idle: nothing to retake until a goroutine runs again.
     sched.sysmon_note.clear();
+    if (sched.done.load(std::memory_order_acquire)) break;  // as in timer_loop
     sched.sysmon_idle.store(true, std::memory_order_seq_cst);
     if (sched.npidle.load(std::memory_order_seq_cst) == sched.procs) {
       if (next_trace == INT64_MAX)
@@ -1210,7 +1226,8 @@ static int parse_positive(const char* s, long max) {
 static int resolve_procs(int procs) {
   if (procs < 0) fatal("gort::run: procs must be >= 0");
   if (procs > 0) return std::min(procs, 1024);
-  if (const char* env = std::getenv("GORT_MAXPROCS")) {
+  if (const char* env = std::getenv("GORT_MAXPROCS");
+      env != nullptr && *env != '\0') {  // empty: unset, as Go
     int v = parse_positive(env, 1024);
     if (v < 0) {
       std::string msg =
@@ -1304,6 +1321,7 @@ static void teardown() {
   sched.allm.clear();
   sched.runq_ring.clear();
   sched.runq_first = 0;
+  sched.runtime_tids.clear();
   sched.runq_size.store(0);
   sched.pidle = nullptr;
   sched.npidle.store(0);
@@ -1333,13 +1351,14 @@ int run_main(g* main_g) {
   }
   init_m_thread(m0);
   start_goroutine(main_g);
-  {
-    lock_guard lock(sched.lock);  // see name_runtime_thread
-    sysmon_thread = std::thread(sysmon_loop);
-    name_runtime_thread(sysmon_thread, "gort-sysmon");
-    timer_thread = std::thread(timer_loop);
-    name_runtime_thread(timer_thread, "gort-timer");
-  }
+  sched.helpers_started.store(0);
+  sysmon_thread = std::thread(sysmon_loop);
+  name_runtime_thread(sysmon_thread, "gort-sysmon");
+  timer_thread = std::thread(timer_loop);
+  name_runtime_thread(timer_thread, "gort-timer");
+  // Wait until both registered as the runtime's (see register_runtime_thread).
+  for (std::uint32_t n; (n = sched.helpers_started.load(std::memory_order_acquire)) < 2;)
+    futex_wait(&sched.helpers_started, n, nullptr);
   m_loop(m0);
 
   // Shutdown: wake whoever still sleeps; Ms finish the goroutine they are running (there is no
