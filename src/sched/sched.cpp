@@ -38,8 +38,8 @@
 //
 // Deviations from Go: no preemption (C++ code cannot be interrupted at safe points), so sysmon
 // only takes Ps from long blocking calls; yield() puts the goroutine at the tail of its P's
-// queue rather than on the global queue (no lock), unless the global queue holds goroutines
-// (then it joins them, so that overflowed goroutines are served in FIFO order); sleeping goroutines
+// queue rather than on the global queue (no lock; with more than 256 runnable goroutines the
+// overflowed ones wait longer, see docs/scheduler.md); sleeping goroutines
 // live on one heap served by a timer thread (per-P timer heaps come with the timer package).
 //
 // Rejected: direct goroutine-to-goroutine switches (one switch instead of two). They need the
@@ -642,16 +642,11 @@ static void execute(m* mp, g* gp, bool inherit) {
   mp->act = m::action::none;
   switch (act) {
     case m::action::yield:
+      // Tail of the local queue, no lock (Go's Gosched uses the global queue; measured in S3,
+      // that gives a shorter latency tail when more than 256 goroutines are runnable, but costs
+      // a lock per yield and collapsed throughput at P=2 to Go's level).
       casgstatus(gp, gstatus::running, gstatus::runnable);
-      if (sched.runq_size.load(std::memory_order_relaxed) > 0) {
-        // Runnable goroutines overflowed to the global queue: join them there (Go's Gosched
-        // always does), or the ones cycling through the local queue would keep them waiting
-        // 61 ticks per goroutine.
-        lock_guard lock(sched.lock);
-        globrunqput_locked(gp);
-      } else {
-        runqput(mp->pp, gp, false);  // the common case: no lock
-      }
+      runqput(mp->pp, gp, false);
       break;
     case m::action::park: {
       casgstatus(gp, gstatus::running, gstatus::waiting);
