@@ -25,12 +25,9 @@
  */
 #include "switch_x86_64_layout.h"
 
-        .text
-        .globl  gort_switch
-        .type   gort_switch, @function
-        .p2align 4
-gort_switch:
-        .cfi_startproc
+/* Pushes the callee-saved registers and the FP control words (the frame described in
+   switch_x86_64_layout.h) and stores the stack pointer in *%rdi. */
+.macro SAVE_CONTEXT
         pushq   %rbp
         pushq   %rbx
         pushq   %r12
@@ -41,6 +38,15 @@ gort_switch:
         stmxcsr GORT_SF_MXCSR(%rsp)
         fnstcw  GORT_SF_FPUCW(%rsp)
         movq    %rsp, (%rdi)
+.endm
+
+        .text
+        .globl  gort_switch
+        .type   gort_switch, @function
+        .p2align 4
+gort_switch:
+        .cfi_startproc
+        SAVE_CONTEXT
         movq    %rsi, %rsp
         /* Reloading MXCSR and the x87 control word costs more than the rest of the switch;
            they almost never differ between contexts, so load them only when they do. The
@@ -72,16 +78,7 @@ gort_switch:
         .p2align 4
 gort_switch_fresh:
         .cfi_startproc
-        pushq   %rbp
-        pushq   %rbx
-        pushq   %r12
-        pushq   %r13
-        pushq   %r14
-        pushq   %r15
-        subq    $8, %rsp
-        stmxcsr GORT_SF_MXCSR(%rsp)
-        fnstcw  GORT_SF_FPUCW(%rsp)
-        movq    %rsp, (%rdi)
+        SAVE_CONTEXT
         movq    %rsi, %rsp
         movq    %rcx, %rdi
         jmp     gort_start_fresh

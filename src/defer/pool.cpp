@@ -70,8 +70,7 @@ void add_counters(runtime_stats& s, const counters& c) {
 void retire_counters(const runtime_stats& s) {
   std::lock_guard<std::mutex> lock(registry_mu);
   runtime_stats& t = exited_totals();
-  runtime_stats zero;
-  t = t - (zero - s);
+  t = t - (runtime_stats{} - s);  // t + s, field by field (unsigned wrap-around), via operator-
 }
 
 void pool_give_back(defer_pool& pl) noexcept {

@@ -64,7 +64,6 @@ struct alignas(64) g {
   void* asan_fake_stack = nullptr;  // ASan's fake-stack handle while switched out
   void* tsan_fiber = nullptr;       // TSan fiber
   bool is_main = false;
-  bool in_allgs = false;
 };
 
 // P states.
@@ -124,7 +123,6 @@ struct m {
   p* oldp = nullptr;       // P released by entersyscall, retried first at exitsyscall
   m* link = nullptr;       // idle list, guarded by sched.lock
   bool spinning = false;   // looking for work with a P (counted in sched.nmspinning)
-  bool is_m0 = false;      // the thread that called gort::run
   note park;               // idle Ms sleep here
   std::uint32_t rand = 0;  // fastrand state
   // What curg asked for when it switched to g0 (done on g0, after its stack is off-CPU).
@@ -137,7 +135,6 @@ struct m {
   std::size_t g0_stack_size = 0;
   void* g0_tsan_fiber = nullptr;
   void* altstack = nullptr;  // signal stack (stack overflow reports)
-  std::uint64_t thread = 0;  // pthread_t (0 for M0)
 };
 
 // The global scheduler state. Lock order: sched.lock, then allg_lock; timer_lock alone.

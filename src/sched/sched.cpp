@@ -506,6 +506,18 @@ static bool foreign_threads_exist() {
   return foreign > 0;
 }
 
+// live_goroutines counts goroutines started and not finished: each P counts the ones it started
+// and the ones that ended on it (a goroutine may end on another P than its creator's).
+static std::uint64_t live_goroutines() {
+  std::uint64_t started = sched.created_external.load(std::memory_order_relaxed);
+  std::uint64_t ended = 0;
+  for (p* pp : sched.allp) {
+    started += pp->count.goroutines_created.get();
+    ended += pp->count.goroutines_exited.get();
+  }
+  return started - ended;
+}
+
 // checkdead reports a deadlock when no M is left to run anything and nothing can wake one.
 // REQUIRES: sched.lock, with the calling M already on the idle list.
 static void checkdead_locked() {
@@ -513,15 +525,10 @@ static void checkdead_locked() {
   if (sched.mcount - sched.nmidle > 0) return;  // an M is running or in a blocking call
   if (sched.runq_size.load(std::memory_order_relaxed) > 0) return;
   if (sched.ntimers.load(std::memory_order_acquire) > 0) return;
-  std::uint64_t started = sched.created_external.load(std::memory_order_relaxed);
-  std::uint64_t ended = 0;
-  for (p* pp : sched.allp) {
+  for (p* pp : sched.allp)
     if (!runq_empty(pp)) return;
-    started += pp->count.goroutines_created.get();
-    ended += pp->count.goroutines_exited.get();
-  }
   if (foreign_threads_exist()) return;  // a thread outside the runtime may still wake one
-  report_deadlock(started == ended);
+  report_deadlock(live_goroutines() == 0);
 }
 
 // stopm parks mp (holding no P) until startm hands it one, or the runtime shuts down.
@@ -863,7 +870,6 @@ static g* allocg(std::size_t size) {
   gp->stack = s;
   gp->st.is_goroutine = true;
   sched.allgs.push_back(gp);
-  gp->in_allgs = true;
   return gp;
 }
 
@@ -1336,7 +1342,6 @@ int run_main(g* main_g) {
   main_g->is_main = true;
   sched.m0_tid = static_cast<long>(syscall(SYS_gettid));
   m* m0 = new m;
-  m0->is_m0 = true;
   m0->rand = 0x2545f491u;
   {
     lock_guard lock(sched.lock);
@@ -1384,7 +1389,6 @@ int run_main(g* main_g) {
 
 void add_p_counters(runtime_stats& s, p* pp) {
   s.goroutines_created += pp->count.goroutines_created.get();
-  (void)pp->count.goroutines_exited;  // goroutines_live is computed by add_sched_stats
   s.context_switches += pp->count.context_switches.get();
   s.runnext_hits += pp->count.runnext_hits.get();
   s.steals += pp->count.steals.get();
@@ -1399,14 +1403,7 @@ void add_sched_stats(runtime_stats& s) {
   for (g* gp : sched.allgs) add_counters(s, gp->st.count);
   for (p* pp : sched.allp) add_p_counters(s, pp);
   s.goroutines_created += sched.created_external.load(std::memory_order_relaxed);
-  // Started minus finished (each P counts its own; a goroutine may end on another P).
-  std::uint64_t started = sched.created_external.load(std::memory_order_relaxed);
-  std::uint64_t ended = 0;
-  for (p* pp : sched.allp) {
-    started += pp->count.goroutines_created.get();
-    ended += pp->count.goroutines_exited.get();
-  }
-  s.goroutines_live += started - ended;
+  s.goroutines_live += live_goroutines();
 }
 
 void clear_goroutine_state(g* gp) noexcept {
