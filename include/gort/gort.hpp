@@ -5,7 +5,11 @@
 
 #pragma once
 
+#include <gort/chan.hpp>
 #include <gort/frame.hpp>
 #include <gort/go.hpp>
 #include <gort/panic.hpp>
+#include <gort/select.hpp>
 #include <gort/stats.hpp>
+#include <gort/sync.hpp>
+#include <gort/time.hpp>

@@ -17,6 +17,7 @@
 
 #include "arch/context.hpp"
 #include "sched/lock.hpp"
+#include "time/timer.hpp"
 
 namespace gort::internal {
 
@@ -57,7 +58,7 @@ struct alignas(64) g {
   bool fresh = false;              // not started yet: ctx is empty, start with context_start
   alignas(16) unsigned char fn_buf[kGFnBuf];  // small callables live here, not on the stack
   const char* wait_reason = "";               // why it is parked (crash reports, traces)
-  std::int64_t when = 0;                      // sleep deadline (nanotime), while on the timer heap
+  timer_rec sleep_timer;                      // gort::sleep's timer (embedded: never freed)
   thread_state st;                            // frame core state: defer chain, panics, counters
   void* eh_caught = nullptr;                  // C++ exception globals saved while switched out
   unsigned int eh_uncaught = 0;
@@ -111,6 +112,7 @@ struct p {
   g* gfree = nullptr;  // dead Gs with their stacks; owner only
   int gfree_n = 0;
   defer_pool deferpool;  // Go's p.deferpool; owner only
+  timer_heap timers;     // timers armed by goroutines running on this P (own lock)
   sched_counters count;  // written by the owner only
 };
 
@@ -137,7 +139,8 @@ struct m {
   void* altstack = nullptr;  // signal stack (stack overflow reports)
 };
 
-// The global scheduler state. Lock order: sched.lock, then allg_lock; timer_lock alone.
+// The global scheduler state. Lock order: channel and semaphore locks, then a timer heap's lock,
+// then sched.lock, then allg_lock.
 struct sched_t {
   runtime_lock lock;
   // Global run queue (FIFO): a growable ring of G pointers, guarded by lock (a ring rather than
@@ -161,8 +164,8 @@ struct sched_t {
   std::atomic<bool> running{false};
   int procs = 0;
   long m0_tid = 0;                 // thread id of the thread that called run
-  std::vector<long> runtime_tids;  // thread ids of Ms, sysmon and the timer thread; under lock
-  std::atomic<std::uint32_t> helpers_started{0};  // sysmon and timer thread registered (futex)
+  std::vector<long> runtime_tids;  // thread ids of Ms and sysmon; under lock
+  std::atomic<std::uint32_t> helpers_started{0};  // sysmon registered (futex)
   std::atomic<std::uint64_t> goid_gen{0};
   std::atomic<std::uint64_t> created_external{0};  // goroutines started from threads with no P
   std::int64_t start_time = 0;
@@ -173,11 +176,12 @@ struct sched_t {
   g* g_slab_next = nullptr;    // unused Gs in the newest slab, guarded by allg_lock
   int g_slab_left = 0;
 
-  // Sleeping goroutines: a min-heap on g::when, served by the timer thread.
-  runtime_lock timer_lock;
-  std::vector<g*> timers;                // guarded by timer_lock
-  std::atomic<std::int64_t> ntimers{0};  // size of timers, for the deadlock check
-  note timer_note;                       // wakes the timer thread
+  // The timer sleeper: at most one idle M sleeps until the earliest timer of all Ps (Go's M
+  // blocked in netpoll). timer_sleeping says one does; poll_until is its deadline (INT64_MAX while
+  // it is computing it); timer_note wakes it (an earlier timer was armed, or shutdown).
+  std::atomic<bool> timer_sleeping{false};
+  std::atomic<std::int64_t> poll_until{0};
+  note timer_note;
 
   note sysmon_note;  // wakes sysmon from its idle sleep
   std::atomic<bool> sysmon_idle{false};

@@ -30,17 +30,22 @@
 //     still come back for it; sysmon may take it away with a CAS on its status).
 //
 // Locks: sched.lock guards the global queue, the idle P and M lists and the G free list; then
-// allg_lock (the list of every G, for stats and crash reports). timer_lock is taken alone. None
+// allg_lock (the list of every G, for stats and crash reports). Channel, semaphore and timer-heap
+// locks are taken before sched.lock (ready may take it), never while holding it. None
 // is held across a context switch. Run queues are lock-free (acquire/release on head and tail).
 //
 // Deadlock: when the last M goes idle with no timer pending, nothing queued and no M in a
-// blocking call, no goroutine can ever run again: Go's checkdead reports it.
+// blocking call (the timer sleeper counts as busy), no goroutine can ever run again: Go's
+// checkdead reports it.
 //
 // Deviations from Go: no preemption (C++ code cannot be interrupted at safe points), so sysmon
 // only takes Ps from long blocking calls; yield() puts the goroutine at the tail of its P's
 // queue rather than on the global queue (no lock; with more than 256 runnable goroutines the
-// overflowed ones wait longer, see docs/scheduler.md); sleeping goroutines
-// live on one heap served by a timer thread (per-P timer heaps come with the timer package).
+// overflowed ones wait longer, see docs/scheduler.md).
+//
+// Timers (src/time/timers.cpp): each P has a timer heap. find_runnable runs its P's due timers
+// first, every P's due timers before stealing, and an M that finds nothing sleeps until the
+// earliest deadline (one such timer sleeper at a time; others park as usual).
 //
 // Rejected: direct goroutine-to-goroutine switches (one switch instead of two). They need the
 // outgoing G's requeue to happen after its registers are saved, which means a handshake per
@@ -107,7 +112,6 @@ std::vector<std::thread>& m_threads() {  // guarded by sched.lock
   return *v;
 }
 std::thread sysmon_thread;
-std::thread timer_thread;
 
 std::uint32_t fastrand(m* mp) {
   // xorshift32; per M, no synchronization needed.
@@ -480,8 +484,8 @@ static void handoffp(p* pp) {
 }
 
 // foreign_threads_exist tells whether the process has threads other than the runtime's (Ms,
-// sysmon and the timer thread, each registered in sched.runtime_tids, and the thread that called
-// run). REQUIRES: sched.lock. Such a thread
+// sysmon, each registered in sched.runtime_tids, the thread that called run, and the outside
+// timer thread). REQUIRES: sched.lock. Such a thread
 // can wake a parked goroutine (a plain thread may release a semaphore or send on a channel), so
 // while one exists a deadlock cannot be proven and none is reported: the program waits, as a
 // C++ program would. (Go, built as a C library, turns its deadlock check off for the same reason.)
@@ -493,7 +497,7 @@ static bool foreign_threads_exist() {
   while (struct dirent* e = readdir(dir)) {
     if (e->d_name[0] == '.') continue;
     long tid = std::strtol(e->d_name, nullptr, 10);
-    if (tid == sched.m0_tid) continue;
+    if (tid == sched.m0_tid || tid == outside_timer_tid()) continue;
     if (std::find(sched.runtime_tids.begin(), sched.runtime_tids.end(), tid) !=
         sched.runtime_tids.end())
       continue;
@@ -524,7 +528,7 @@ static void checkdead_locked() {
   if (sched.done.load(std::memory_order_acquire)) return;
   if (sched.mcount - sched.nmidle > 0) return;  // an M is running or in a blocking call
   if (sched.runq_size.load(std::memory_order_relaxed) > 0) return;
-  if (sched.ntimers.load(std::memory_order_acquire) > 0) return;
+  if (earliest_timer() != 0 || outside_timers_pending()) return;  // a timer may wake someone
   for (p* pp : sched.allp)
     if (!runq_empty(pp)) return;
   if (foreign_threads_exist()) return;  // a thread outside the runtime may still wake one
@@ -729,6 +733,10 @@ static g* steal_work(m* mp) {
   return nullptr;
 }
 
+static void check_timers(p* pp);
+static bool run_all_due_timers();
+static bool timer_sleep(m* mp);
+
 // find_runnable returns the next G for mp (which holds a P), parking mp while there is none.
 // Returns nullptr when the runtime is shutting down, or when mp lost its P while parked.
 static g* find_runnable(m* mp, bool* inherit) {
@@ -736,6 +744,7 @@ static g* find_runnable(m* mp, bool* inherit) {
     if (sched.done.load(std::memory_order_acquire)) return nullptr;
     p* pp = mp->pp;
     *inherit = false;
+    check_timers(pp);
     if (pp->schedtick % 61 == 0 && sched.runq_size.load(std::memory_order_relaxed) > 0) {
       lock_guard lock(sched.lock);
       if (g* gp = globrunqget_locked(pp, 1)) return gp;
@@ -745,6 +754,7 @@ static g* find_runnable(m* mp, bool* inherit) {
       lock_guard lock(sched.lock);
       if (g* gp = globrunqget_locked(pp, 0)) return gp;
     }
+    if (run_all_due_timers()) continue;
     // Steal, if not too many Ms are at it already (at most half the busy Ps).
     int busy = sched.procs - sched.npidle.load(std::memory_order_seq_cst);
     if (mp->spinning || 2 * sched.nmspinning.load(std::memory_order_seq_cst) < busy) {
@@ -784,6 +794,7 @@ static g* find_runnable(m* mp, bool* inherit) {
       }
       if (mp->pp != nullptr) continue;
     }
+    if (timer_sleep(mp)) continue;
     stopm(mp);
     if (mp->pp == nullptr) return nullptr;
   }
@@ -824,7 +835,7 @@ static void init_m_thread(m* mp) {
 
 // register_runtime_thread records the calling thread as the runtime's. An M registers before it
 // can ever be idle, so checkdead (which needs every M idle) never sees an M unregistered; run
-// waits for sysmon and the timer thread to register before it schedules anything.
+// waits for sysmon to register before it schedules anything.
 static void register_runtime_thread() {
   long tid = static_cast<long>(syscall(SYS_gettid));
   lock_guard lock(sched.lock);
@@ -1022,64 +1033,69 @@ void park(bool (*unlockf)(g*, void*), void* arg, const char* reason) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Sleeping goroutines: a min-heap on `when`, served by the timer thread.
+// Timers (the heaps are in src/time/timers.cpp).
 
-static bool timer_before(const g* a, const g* b) {
-  return a->when > b->when;  // std heap functions build a max-heap: invert for earliest first
-}
-
-static bool add_timer(g* gp, void*) {
-  bool earliest;
-  {
-    lock_guard lock(sched.timer_lock);
-    sched.timers.push_back(gp);
-    std::push_heap(sched.timers.begin(), sched.timers.end(), timer_before);
-    sched.ntimers.fetch_add(1, std::memory_order_release);
-    earliest = sched.timers.front() == gp;
+void wake_for_timer(std::int64_t when) {
+  if (sched.timer_sleeping.load(std::memory_order_seq_cst)) {
+    if (when < sched.poll_until.load(std::memory_order_seq_cst)) sched.timer_note.wakeup();
+    return;
   }
-  if (earliest) sched.timer_note.wakeup();
-  return true;
+  wakep();  // an idle P's M will find the timer and become the sleeper
 }
 
-static void timer_loop() {
-  register_runtime_thread();
-  sched.helpers_started.fetch_add(1, std::memory_order_release);
-  futex_wake(&sched.helpers_started, 1);
-  std::vector<g*> due;
+// check_timers runs pp's due timers (Go's checkTimers): one relaxed load when it has none.
+static void check_timers(p* pp) {
+  std::int64_t w = pp->timers.when0.load(std::memory_order_relaxed);
+  if (w == 0) return;
+  std::int64_t now = nanotime();
+  if (now >= w) run_timers(&pp->timers, now);
+}
+
+// run_all_due_timers runs the due timers of every P (an idle P's, or a busy one's whose M is
+// deep in a goroutine). Returns whether any fired.
+static bool run_all_due_timers() {
+  std::int64_t now = 0;
+  int fired = 0;
+  for (p* pp : sched.allp) {
+    std::int64_t w = pp->timers.when0.load(std::memory_order_relaxed);
+    if (w == 0) continue;
+    if (now == 0) now = nanotime();
+    if (now >= w) fired += run_timers(&pp->timers, now);
+  }
+  return fired > 0;
+}
+
+// timer_sleep: mp (holding no P, with nothing to run) sleeps until the earliest timer, unless
+// another M already does. Returns true with a P acquired when mp should look for work again.
+static bool timer_sleep(m* mp) {
+  std::int64_t next = earliest_timer();
+  if (next == 0) return false;
+  if (sched.timer_sleeping.exchange(true, std::memory_order_seq_cst)) {
+    // Another M sleeps for the timers: make it look again if ours comes first.
+    if (next < sched.poll_until.load(std::memory_order_seq_cst)) sched.timer_note.wakeup();
+    return false;
+  }
+  sched.poll_until.store(INT64_MAX, std::memory_order_seq_cst);
+  sched.timer_note.clear();
   while (!sched.done.load(std::memory_order_acquire)) {
+    // Recomputed after every wakeup: whoever woke us armed its timer before waking us.
+    next = earliest_timer();
+    if (next == 0) break;
+    sched.poll_until.store(next, std::memory_order_seq_cst);
+    std::int64_t now = nanotime();
+    if (next <= now || !sched.timer_note.sleep_for(next - now)) break;
     sched.timer_note.clear();
-    // `done` again after the clear: the shutdown's wakeup may have come between the loop's
-    // check and the clear, and would otherwise be lost.
-    if (sched.done.load(std::memory_order_acquire)) break;
-    std::int64_t next = 0;
-    {
-      lock_guard lock(sched.timer_lock);
-      std::int64_t now = nanotime();
-      while (!sched.timers.empty() && sched.timers.front()->when <= now) {
-        std::pop_heap(sched.timers.begin(), sched.timers.end(), timer_before);
-        due.push_back(sched.timers.back());
-        sched.timers.pop_back();
-      }
-      if (!sched.timers.empty()) next = sched.timers.front()->when - now;
-    }
-    for (g* gp : due) {
-      casgstatus(gp, gstatus::waiting, gstatus::runnable);
-      ready_external(gp);
-      // Counted down only once the G is queued, so checkdead never sees neither.
-      sched.ntimers.fetch_sub(1, std::memory_order_release);
-    }
-    if (!due.empty()) {
-      // The woken goroutines may already have run and parked for good, and the last M gone
-      // idle while these timers still counted: look again now that they don't.
-      lock_guard lock(sched.lock);
-      checkdead_locked();
-    }
-    due.clear();
-    if (next > 0)
-      sched.timer_note.sleep_for(next);
-    else if (sched.ntimers.load(std::memory_order_acquire) == 0)
-      sched.timer_note.sleep();
   }
+  sched.timer_sleeping.store(false, std::memory_order_seq_cst);
+  if (sched.done.load(std::memory_order_acquire)) return false;
+  p* got;
+  {
+    lock_guard lock(sched.lock);
+    got = pidleget_locked();
+  }
+  if (got == nullptr) return false;  // every P is busy: each runs its own timers when it schedules
+  acquirep(mp, got);
+  return true;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1154,7 +1170,7 @@ static void sysmon_loop() {
     std::int64_t sleep_ns = delay_us * 1000;
     // Deep sleep while every P is idle: nothing to retake until a goroutine runs again.
     sched.sysmon_note.clear();
-    if (sched.done.load(std::memory_order_acquire)) break;  // as in timer_loop
+    if (sched.done.load(std::memory_order_acquire)) break;  // the shutdown's wakeup may have come before the clear
     sched.sysmon_idle.store(true, std::memory_order_seq_cst);
     if (sched.npidle.load(std::memory_order_seq_cst) == sched.procs) {
       if (next_trace == INT64_MAX)
@@ -1290,7 +1306,9 @@ int run_prepare(int procs) {
 }
 
 static void teardown() {
-  // Every M has left its loop; sysmon and the timer thread have stopped.
+  // Every M has left its loop and sysmon has stopped. Pending timers die with the run (first: the
+  // sleep timers among them live in the Gs).
+  for (p* pp : sched.allp) clear_timers(&pp->timers);
   runtime_stats totals;
   {
     lock_guard lock(sched.allg_lock);
@@ -1332,8 +1350,8 @@ static void teardown() {
   sched.nmspinning.store(0);
   sched.gfree = nullptr;
   sched.ngfree.store(0);
-  sched.timers.clear();
-  sched.ntimers.store(0);
+  sched.timer_sleeping.store(false);
+  sched.poll_until.store(0);
   stack_free_all();
 }
 
@@ -1354,10 +1372,8 @@ int run_main(g* main_g) {
   sched.helpers_started.store(0);
   sysmon_thread = std::thread(sysmon_loop);
   name_runtime_thread(sysmon_thread, "gort-sysmon");
-  timer_thread = std::thread(timer_loop);
-  name_runtime_thread(timer_thread, "gort-timer");
-  // Wait until both registered as the runtime's (see register_runtime_thread).
-  for (std::uint32_t n; (n = sched.helpers_started.load(std::memory_order_acquire)) < 2;)
+  // Wait until it registered as the runtime's (see register_runtime_thread).
+  for (std::uint32_t n; (n = sched.helpers_started.load(std::memory_order_acquire)) < 1;)
     futex_wait(&sched.helpers_started, n, nullptr);
   m_loop(m0);
 
@@ -1366,7 +1382,6 @@ int run_main(g* main_g) {
   sched.timer_note.wakeup();
   sched.sysmon_note.wakeup();
   sysmon_thread.join();
-  timer_thread.join();
   for (;;) {
     std::vector<std::thread> threads;
     {
@@ -1437,8 +1452,16 @@ void sleep(std::chrono::nanoseconds d) {
   if (d.count() <= 0) return;
   internal::g* gp = internal::current_g();
   if (gp == nullptr) return std::this_thread::sleep_for(d);
-  gp->when = internal::nanotime() + d.count();
-  internal::park(&internal::add_timer, nullptr, "sleep");
+  internal::timer_rec* t = &gp->sleep_timer;
+  t->embedded = true;
+  t->arg = gp;
+  t->fn = [](internal::timer_rec* t, std::int64_t) { internal::ready(static_cast<internal::g*>(t->arg)); };
+  t->when = internal::nanotime() + d.count();
+  // Armed on g0 once the goroutine is parked, so the timer cannot fire before it is.
+  internal::park([](internal::g* gp, void*) {
+    internal::timer_add(&gp->sleep_timer, gp->sleep_timer.when, true);
+    return true;
+  }, nullptr, "sleep");
 }
 
 }  // namespace gort

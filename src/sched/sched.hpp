@@ -22,6 +22,9 @@ void ready(g* gp);
 void casgstatus(g* gp, gstatus from, gstatus to);
 void runqput(p* pp, g* gp, bool next);
 void wakep();
+// wake_for_timer makes sure some M will run a timer armed for `when`: the timer sleeper if it
+// sleeps past it, else an idle P's M.
+void wake_for_timer(std::int64_t when);
 void add_p_counters(runtime_stats& s, p* pp);
 void clear_goroutine_state(g* gp) noexcept;
 

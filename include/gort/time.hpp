@@ -1,0 +1,138 @@
+// Copyright 2026 The gort Authors.
+//
+// Timers (Go's time.After, time.Timer, time.Ticker, time.AfterFunc). Inside gort::run, timers
+// live in per-P heaps that the scheduler runs when it looks for work and sleeps on when idle
+// (src/time/timers.cpp); a program waiting on a timer is not deadlocked. Outside gort::run a
+// timer thread started on first use serves them. Channels carry std::chrono::steady_clock time
+// points, have a buffer of one, and a tick that finds the buffer full is dropped (Go 1.19's
+// semantics: a slow ticker reader skips ticks).
+//
+// Example:
+//
+//   gort::timer t(std::chrono::milliseconds(50));
+//   gort::select(
+//       gort::recv(results, [&](int v) { use(v); }),
+//       gort::recv(t.c(), [] { std::puts("timed out"); }));
+//
+// Timer callbacks never run user code on the scheduler: after_func starts a goroutine.
+
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <type_traits>
+#include <utility>
+
+#include <gort/chan.hpp>
+#include <gort/detail/defer_core.hpp>
+
+namespace gort {
+
+using time_point = std::chrono::steady_clock::time_point;
+
+namespace internal {
+struct timer_rec;
+// A timer that sends the time on c (cap 1, dropping the value if full) every `period` ns (0: once).
+timer_rec* timer_make_chan(hchan* c, std::int64_t period);
+// A timer that starts a goroutine running run(arg) when it fires; free(arg) when the timer dies.
+timer_rec* timer_make_func(void (*run)(void*), void* arg, void (*free)(void*));
+void timer_start(timer_rec* t, std::int64_t delay_ns);
+bool timer_stop(timer_rec* t) noexcept;
+bool timer_reset(timer_rec* t, std::int64_t delay_ns, std::int64_t period);
+void timer_release(timer_rec* t) noexcept;  // stop and drop the owner's reference
+void timer_bad_ticker_interval();
+}  // namespace internal
+
+// after returns a channel that receives the current time once d has passed (Go's time.After).
+chan<time_point> after(std::chrono::nanoseconds d);
+
+// timer fires once after d, sending the time on c() (Go's time.NewTimer). Move-only; destroying
+// it stops it.
+class timer {
+ public:
+  explicit timer(std::chrono::nanoseconds d) : c_(make_chan<time_point>(1)) {
+    t_ = internal::timer_make_chan(internal::chan_handle(c_), 0);
+    internal::timer_start(t_, d.count());
+  }
+  timer(timer&& o) noexcept : t_(std::exchange(o.t_, nullptr)), c_(std::move(o.c_)) {}
+  timer& operator=(timer&& o) noexcept {
+    if (this != &o) {
+      if (t_ != nullptr) internal::timer_release(t_);
+      t_ = std::exchange(o.t_, nullptr);
+      c_ = std::move(o.c_);
+    }
+    return *this;
+  }
+  ~timer() {
+    if (t_ != nullptr) internal::timer_release(t_);
+  }
+
+  // c is the channel the timer sends on (nil for an after_func timer).
+  const chan<time_point>& c() const noexcept { return c_; }
+  // stop prevents the timer from firing: true if it was pending, false if it had already fired
+  // or been stopped. As in Go, it does not drain c().
+  bool stop() noexcept { return internal::timer_stop(t_); }
+  // reset makes the timer fire after d from now; returns whether it was pending. As in Go, call
+  // it on a stopped or fired timer whose channel has been drained.
+  bool reset(std::chrono::nanoseconds d) { return internal::timer_reset(t_, d.count(), 0); }
+
+ private:
+  template <class F>
+  friend timer after_func(std::chrono::nanoseconds d, F&& f);
+  timer(internal::timer_rec* t, std::chrono::nanoseconds d) : t_(t) {
+    internal::timer_start(t_, d.count());
+  }
+  internal::timer_rec* t_ = nullptr;
+  chan<time_point> c_;
+};
+
+// after_func starts a goroutine running f() once d has passed (Go's time.AfterFunc); stop()
+// on the returned timer cancels it if it has not fired.
+template <class F>
+timer after_func(std::chrono::nanoseconds d, F&& f) {
+  using C = std::decay_t<F>;
+  static_assert(std::is_invocable_v<C&>, "gort::after_func: f must be callable as f()");
+  auto* fn = new C(std::forward<F>(f));
+  internal::timer_rec* t = internal::timer_make_func(
+      [](void* p) { (*static_cast<C*>(p))(); }, fn, [](void* p) { delete static_cast<C*>(p); });
+  return timer(t, d);
+}
+
+// ticker sends the time on c() every d (Go's time.NewTicker); ticks a slow reader misses are
+// dropped. d <= 0 panics ("non-positive interval for NewTicker"). Destroying it stops it.
+class ticker {
+ public:
+  explicit ticker(std::chrono::nanoseconds d) : c_(make_chan<time_point>(1)) {
+    if (d.count() <= 0) internal::timer_bad_ticker_interval();
+    t_ = internal::timer_make_chan(internal::chan_handle(c_), d.count());
+    internal::timer_start(t_, d.count());
+  }
+  ticker(ticker&& o) noexcept : t_(std::exchange(o.t_, nullptr)), c_(std::move(o.c_)) {}
+  ticker& operator=(ticker&& o) noexcept {
+    if (this != &o) {
+      if (t_ != nullptr) internal::timer_release(t_);
+      t_ = std::exchange(o.t_, nullptr);
+      c_ = std::move(o.c_);
+    }
+    return *this;
+  }
+  ~ticker() {
+    if (t_ != nullptr) internal::timer_release(t_);
+  }
+
+  const chan<time_point>& c() const noexcept { return c_; }
+  // stop turns the ticker off; no tick is sent after it returns, except one already being sent.
+  void stop() noexcept { internal::timer_stop(t_); }
+  // reset stops the ticker and restarts it with period d. d <= 0 panics.
+  void reset(std::chrono::nanoseconds d) {
+    if (d.count() <= 0) internal::timer_bad_ticker_interval();
+    internal::timer_reset(t_, d.count(), d.count());
+  }
+
+ private:
+  internal::timer_rec* t_ = nullptr;
+  chan<time_point> c_;
+};
+
+}  // namespace gort
