@@ -9,6 +9,7 @@
 #pragma once
 
 #include <linux/futex.h>
+#include <sched.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -50,6 +51,46 @@ class runtime_lock {
   }
 
  private:
+  std::atomic<std::uint32_t> state_{0};
+};
+
+// spin_lock is a test-and-test-and-set lock whose unlock is a plain release store: one atomic
+// read-modify-write per critical section instead of runtime_lock's two (an atomic RMW costs about
+// 6 ns on the machines we measure on, a release store nothing). For short critical sections that
+// never block: the channel locks. The price is that a waiter cannot sleep on the lock (unlock would
+// have to look for sleepers, a StoreLoad), so it spins with pause, then yields its thread, then
+// naps in microseconds while the holder is off the CPU.
+class spin_lock {
+ public:
+  void lock() noexcept {
+    if (state_.exchange(1, std::memory_order_acquire) == 0) return;
+    lock_slow();
+  }
+  bool try_lock() noexcept {
+    return state_.load(std::memory_order_relaxed) == 0 &&
+           state_.exchange(1, std::memory_order_acquire) == 0;
+  }
+  void unlock() noexcept { state_.store(0, std::memory_order_release); }
+
+ private:
+  [[gnu::noinline]] void lock_slow() noexcept {
+    for (int round = 0;; ++round) {
+      while (state_.load(std::memory_order_relaxed) != 0) {
+        if (round < 64) {
+          __builtin_ia32_pause();
+        } else if (round < 128) {
+          sched_yield();
+        } else {
+          struct timespec ts {
+            0, 20000
+          };
+          nanosleep(&ts, nullptr);
+        }
+        ++round;
+      }
+      if (state_.exchange(1, std::memory_order_acquire) == 0) return;
+    }
+  }
   std::atomic<std::uint32_t> state_{0};
 };
 

@@ -779,7 +779,12 @@ static g* find_runnable(m* mp, bool* inherit) {
       sched.nmspinning.fetch_sub(1, std::memory_order_seq_cst);
       bool global = sched.runq_size.load(std::memory_order_seq_cst) > 0;
       for (p* other : sched.allp) {
-        if (!global && runq_empty(other)) continue;
+        // runnext alone does not count: its P's M runs it next (it is a goroutine just readied
+        // by the running one), and counting it kept an M spinning against a ping-pong pair,
+        // pulling the pair's cache lines across cores on every exchange.
+        if (!global && other->runq_head.load(std::memory_order_seq_cst) ==
+                           other->runq_tail.load(std::memory_order_seq_cst))
+          continue;
         p* got;
         {
           lock_guard lock(sched.lock);
