@@ -71,6 +71,7 @@ struct alignas(64) g {
 enum class pstatus : std::uint32_t { idle, running, syscall };
 
 inline constexpr std::uint32_t kRunqSize = 256;
+inline constexpr int kStackCache = 32;
 inline constexpr std::uint64_t kGoidBatch = 16;
 
 struct sched_counters {
@@ -109,8 +110,10 @@ struct p {
 
   std::uint64_t goid_next = 0;  // cached goroutine ids [goid_next, goid_end); owner only
   std::uint64_t goid_end = 0;
-  g* gfree = nullptr;  // dead Gs with their stacks; owner only
+  g* gfree = nullptr;  // dead Gs (without stacks); owner only
   int gfree_n = 0;
+  stack_span stack_cache[kStackCache];  // free stacks, most recently used last; owner only
+  int nstack = 0;
   defer_pool deferpool;  // Go's p.deferpool; owner only
   timer_heap timers;     // timers armed by goroutines running on this P (own lock)
   sched_counters count;  // written by the owner only
@@ -156,6 +159,7 @@ struct sched_t {
   int mcount = 0;                       // guarded by lock
   std::atomic<std::int32_t> nmspinning{0};
   g* gfree = nullptr;                      // guarded by lock
+  std::vector<stack_span> free_stacks;     // guarded by lock
   std::atomic<int> ngfree{0};              // written under lock; read without it as a hint
   std::vector<p*> allp;                    // fixed while running
   std::vector<m*> allm;                    // guarded by lock

@@ -606,10 +606,15 @@ static void g_main(void* arg) {
 }
 
 static void gfput(p* pp, g* gp);
+static void attach_stack(p* pp, g* gp);
 
 // execute runs gp on mp until gp switches back, then does what gp asked for. On g0.
 static void execute(m* mp, g* gp, bool inherit) {
   p* pp = mp->pp;
+  if (gp->ctx.sp == nullptr) [[unlikely]] {  // first run of a goroutine created without a stack
+    attach_stack(pp, gp);
+    gp->ctx.sp = gp->stack.hi;
+  }
   if (!inherit) ++pp->schedtick;
   ++pp->count.context_switches;
   casgstatus(gp, gstatus::runnable, gstatus::running);
@@ -860,7 +865,8 @@ static void mstart(m* mp) {
 // ---------------------------------------------------------------------------------------------
 // Goroutines.
 
-static g* allocg(std::size_t size) {
+// stack_new maps a new stack for a goroutine.
+static stack_span stack_new(std::size_t size) {
   stack_span s = stack_alloc(size);
   // Stacks are a power-of-two size apart, so their tops would all map to the same cache sets and
   // evict each other when many goroutines start at once: each stack's top is lowered by a
@@ -872,7 +878,60 @@ static g* allocg(std::size_t size) {
       colors == 0 ? 0 : (color.fetch_add(1, std::memory_order_relaxed) % colors) * kStep;
   s.hi -= offset;
   prefault_stack_top(s);
-  // The Gs themselves sit densely in slabs (run queues and free lists touch them in bursts).
+  return s;
+}
+
+// Free stacks: a LIFO cache per P (the most recently used stack, still in cache and committed,
+// goes to the next goroutine that starts), overflowing to a global list.
+static void stack_put(p* pp, stack_span s) {
+  if (pp != nullptr) {
+    if (pp->nstack == kStackCache) {
+      lock_guard lock(sched.lock);
+      for (int i = 0; i < kStackCache / 2; ++i) sched.free_stacks.push_back(pp->stack_cache[i]);
+      std::copy(pp->stack_cache + kStackCache / 2, pp->stack_cache + kStackCache, pp->stack_cache);
+      pp->nstack = kStackCache - kStackCache / 2;
+    }
+    pp->stack_cache[pp->nstack++] = s;
+    return;
+  }
+  lock_guard lock(sched.lock);
+  sched.free_stacks.push_back(s);
+}
+
+static stack_span stack_get(p* pp) {
+  if (pp != nullptr) {
+    if (pp->nstack == 0 && !sched.free_stacks.empty()) {
+      lock_guard lock(sched.lock);
+      while (pp->nstack < kStackCache / 2 && !sched.free_stacks.empty()) {
+        pp->stack_cache[pp->nstack++] = sched.free_stacks.back();
+        sched.free_stacks.pop_back();
+      }
+    }
+    if (pp->nstack > 0) return pp->stack_cache[--pp->nstack];
+  } else {
+    lock_guard lock(sched.lock);
+    if (!sched.free_stacks.empty()) {
+      stack_span s = sched.free_stacks.back();
+      sched.free_stacks.pop_back();
+      return s;
+    }
+  }
+  return stack_new(stack_size());
+}
+
+// attach_stack gives gp a stack (it has none until it first runs, see new_goroutine).
+static void attach_stack(p* pp, g* gp) {
+  gp->stack = stack_get(pp);
+#if GORT_ASAN
+  // Frames of the previous goroutine on this stack never returned (it switched away for good):
+  // clear their poisoned redzones.
+  __asan_unpoison_memory_region(gp->stack.lo,
+                                static_cast<std::size_t>(gp->stack.hi - gp->stack.lo));
+#endif
+}
+
+static g* allocg() {
+  // The Gs sit densely in slabs (run queues and free lists touch them in bursts).
   lock_guard lock(sched.allg_lock);
   if (sched.g_slab_left == 0) {
     constexpr int kSlab = 64;
@@ -883,13 +942,15 @@ static g* allocg(std::size_t size) {
   }
   g* gp = ::new (static_cast<void*>(sched.g_slab_next++)) g;
   --sched.g_slab_left;
-  gp->stack = s;
   gp->st.is_goroutine = true;
   sched.allgs.push_back(gp);
   return gp;
 }
 
+// gfput frees a dead G: its stack to the stack cache, the G to the P's free list.
 static void gfput(p* pp, g* gp) {
+  stack_put(pp, gp->stack);
+  gp->stack = stack_span{};
   gp->schedlink = pp->gfree;
   pp->gfree = gp;
   if (++pp->gfree_n < 64) return;
@@ -941,19 +1002,17 @@ g* new_goroutine(void (*entry)(void*), std::size_t size, std::size_t align, void
   std::size_t ssize = stack_size();
   if (size > ssize / 4) fatal("gort::go: the goroutine's function and arguments are too large");
   g* gp = gfget(pp);
-  if (gp == nullptr) gp = allocg(ssize);
-#if GORT_ASAN
-  // Frames of the previous goroutine on this stack never returned (it switched away for good):
-  // clear their poisoned redzones.
-  __asan_unpoison_memory_region(gp->stack.lo,
-                                static_cast<std::size_t>(gp->stack.hi - gp->stack.lo));
-#endif
-  // The callable goes in the G when it fits, else at the top of the stack; either way the stack
-  // itself is first touched when the goroutine starts, on the CPU that runs it.
+  if (gp == nullptr) gp = allocg();
+  // The callable goes in the G when it fits, and the goroutine gets its stack only when it first
+  // runs (execute): a goroutine waiting in a run queue holds no stack, which bounds memory by
+  // the goroutines started rather than the goroutines created (skynet queues tens of thousands).
+  // A larger callable lives at the top of a stack taken now. Either way the stack itself is first
+  // touched when the goroutine starts, on the CPU that runs it.
   if (size <= kGFnBuf && align <= 16) {
     *storage = gp->fn_buf;
-    gp->ctx.sp = gp->stack.hi;
+    gp->ctx.sp = nullptr;
   } else {
+    attach_stack(pp, gp);
     auto top = reinterpret_cast<std::uintptr_t>(gp->stack.hi) - size;
     top &= ~(static_cast<std::uintptr_t>(std::max<std::size_t>(align, 16)) - 1);
     *storage = reinterpret_cast<void*>(top);
@@ -982,6 +1041,8 @@ g* new_goroutine(void (*entry)(void*), std::size_t size, std::size_t align, void
 void discard_goroutine(g* gp) noexcept {
   casgstatus(gp, gstatus::idle, gstatus::dead);
   lock_guard lock(sched.lock);
+  if (gp->stack.lo != nullptr) sched.free_stacks.push_back(gp->stack);
+  gp->stack = stack_span{};
   gp->schedlink = sched.gfree;
   sched.gfree = gp;
   ++sched.ngfree;
@@ -1355,6 +1416,7 @@ static void teardown() {
   sched.nmspinning.store(0);
   sched.gfree = nullptr;
   sched.ngfree.store(0);
+  sched.free_stacks.clear();
   sched.timer_sleeping.store(false);
   sched.poll_until.store(0);
   stack_free_all();
