@@ -27,6 +27,7 @@
 #include <gtest/gtest.h>
 #include <gort/gort.hpp>
 
+#include "sched/sched.hpp"
 #include "sched/sema.hpp"
 
 namespace {

@@ -205,7 +205,12 @@ void install_crash_handlers();
 void install_altstack(m* mp);
 void free_altstack(m* mp) noexcept;
 
-g* current_g() noexcept;
+// current_g returns the goroutine running on this thread, or nullptr (g0, or a plain thread).
+// Read it again after anything that may switch: the goroutine may have moved to another thread.
+inline g* current_g() noexcept {
+  m* mp = tls_m;
+  return mp != nullptr ? mp->curg : nullptr;
+}
 
 // Stats plumbing (pool.cpp keeps the registry of threads and the totals of finished ones).
 void add_counters(runtime_stats& s, const counters& c);

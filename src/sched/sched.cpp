@@ -161,11 +161,6 @@ void casgstatus(g* gp, gstatus from, gstatus to) {
 #endif
 }
 
-g* current_g() noexcept {
-  m* mp = tls_m;
-  return mp != nullptr ? mp->curg : nullptr;
-}
-
 bool on_goroutine() noexcept {
   m* mp = tls_m;
   return mp != nullptr && mp->curg != nullptr;
