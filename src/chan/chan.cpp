@@ -189,38 +189,40 @@ struct hchan {
   std::uint32_t sendx = 0;               // next slot to fill
   std::uint32_t recvx = 0;               // next slot to drain
   std::atomic<bool> closed{false};       // written under lock
+  // How to move an element, decided once from ops: a fixed-size copy for the common trivially
+  // copyable sizes, memcpy for other trivial types, else ops->move_to / ops->destroy.
+  enum : std::uint8_t { kTrivial8, kTrivial4, kTrivial, kMove } kind = kMove;
+  std::uint32_t elem_size = 0;
   const elem_ops* ops = nullptr;
-  unsigned char* buf = nullptr;  // dataqsiz slots of ops->size bytes, after this struct
+  unsigned char* buf = nullptr;  // dataqsiz slots of elem_size bytes, after this struct
   waitq recvq;
   waitq sendq;
 
-  void* slot(std::uint32_t i) const { return buf + static_cast<std::size_t>(i) * ops->size; }
+  void* slot(std::uint32_t i) const { return buf + static_cast<std::size_t>(i) * elem_size; }
 };
 
 namespace {
 
 // move_elem constructs the value at src into dst and leaves src moved from (not destroyed).
-inline void move_elem(const elem_ops* ops, void* dst, void* src) {
-  if (ops->trivial) {
-    switch (ops->size) {
-      case 0:
-        return;
-      case 4:
-        std::memcpy(dst, src, 4);
-        return;
-      case 8:
-        std::memcpy(dst, src, 8);
-        return;
-      default:
-        std::memcpy(dst, src, ops->size);
-        return;
-    }
+inline void move_elem(const hchan* c, void* dst, void* src) {
+  switch (c->kind) {
+    case hchan::kTrivial8:
+      std::memcpy(dst, src, 8);
+      return;
+    case hchan::kTrivial4:
+      std::memcpy(dst, src, 4);
+      return;
+    case hchan::kTrivial:
+      std::memcpy(dst, src, c->elem_size);
+      return;
+    case hchan::kMove:
+      c->ops->move_to(dst, src);
+      return;
   }
-  ops->move_to(dst, src);
 }
 
-inline void destroy_elem(const elem_ops* ops, void* obj) {
-  if (!ops->trivial) ops->destroy(obj);
+inline void destroy_elem(const hchan* c, void* obj) {
+  if (c->kind == hchan::kMove) c->ops->destroy(obj);
 }
 
 // A parked waiter's value moved: mark it done and remember it as its parker's winner.
@@ -241,7 +243,7 @@ inline bool empty(const hchan* c) {
 
 // send_to hands elem to the receiver w (a parked receive). REQUIRES: c->lock; releases it.
 void send_to(hchan* c, waiter* w, void* elem) {
-  move_elem(c->ops, w->elem, elem);
+  move_elem(c, w->elem, elem);
   complete(w, true);
   c->lock.unlock();
   wake(w);
@@ -252,12 +254,12 @@ void send_to(hchan* c, waiter* w, void* elem) {
 // REQUIRES: c->lock; releases it.
 void recv_from(hchan* c, waiter* w, void* dst) {
   if (c->dataqsiz == 0) {
-    move_elem(c->ops, dst, w->elem);
+    move_elem(c, dst, w->elem);
   } else {
     void* head = c->slot(c->recvx);
-    move_elem(c->ops, dst, head);
-    destroy_elem(c->ops, head);
-    move_elem(c->ops, head, w->elem);
+    move_elem(c, dst, head);
+    destroy_elem(c, head);
+    move_elem(c, head, w->elem);
     if (++c->recvx == c->dataqsiz) c->recvx = 0;
     c->sendx = c->recvx;
   }
@@ -268,15 +270,15 @@ void recv_from(hchan* c, waiter* w, void* dst) {
 
 // buf_put / buf_take move an element into or out of the ring. REQUIRES: c->lock.
 inline void buf_put(hchan* c, void* elem) {
-  move_elem(c->ops, c->slot(c->sendx), elem);
+  move_elem(c, c->slot(c->sendx), elem);
   if (++c->sendx == c->dataqsiz) c->sendx = 0;
   c->qcount.store(c->qcount.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
 }
 
 inline void buf_take(hchan* c, void* dst) {
   void* s = c->slot(c->recvx);
-  move_elem(c->ops, dst, s);
-  destroy_elem(c->ops, s);
+  move_elem(c, dst, s);
+  destroy_elem(c, s);
   if (++c->recvx == c->dataqsiz) c->recvx = 0;
   c->qcount.store(c->qcount.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed);
 }
@@ -315,6 +317,15 @@ hchan* chan_make(const elem_ops* ops, std::size_t cap) {
   void* mem = ::operator new(bytes, std::align_val_t{align});
   auto* c = ::new (mem) hchan;
   c->ops = ops;
+  c->elem_size = static_cast<std::uint32_t>(ops->size);
+  if (!ops->trivial)
+    c->kind = hchan::kMove;
+  else if (ops->size == 8)
+    c->kind = hchan::kTrivial8;
+  else if (ops->size == 4)
+    c->kind = hchan::kTrivial4;
+  else
+    c->kind = hchan::kTrivial;
   c->dataqsiz = static_cast<std::uint32_t>(cap);
   c->buf = static_cast<unsigned char*>(mem) + head;
   return c;
@@ -325,7 +336,7 @@ void chan_retain(hchan* c) noexcept { c->refs.fetch_add(1, std::memory_order_rel
 void chan_release(hchan* c) noexcept {
   if (c->refs.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
   for (std::uint32_t i = 0, n = c->qcount.load(std::memory_order_relaxed); i < n; ++i)
-    destroy_elem(c->ops, c->slot((c->recvx + i) % c->dataqsiz));
+    destroy_elem(c, c->slot((c->recvx + i) % c->dataqsiz));
   std::size_t align = std::max(alignof(hchan), c->ops->align);
   c->~hchan();
   ::operator delete(c, std::align_val_t{align});
@@ -502,7 +513,7 @@ int select_go(select_case* cases, int n, bool block, bool* recv_ok) {
         chan_panic("send on closed channel");
       }
       if (waiter* w = c->recvq.dequeue()) {
-        move_elem(c->ops, w->elem, sc.elem);
+        move_elem(c, w->elem, sc.elem);
         complete(w, true);
         unlock_all(locks);
         wake(w);
@@ -516,12 +527,12 @@ int select_go(select_case* cases, int n, bool block, bool* recv_ok) {
     } else {
       if (waiter* w = c->sendq.dequeue()) {
         if (c->dataqsiz == 0) {
-          move_elem(c->ops, sc.elem, w->elem);
+          move_elem(c, sc.elem, w->elem);
         } else {
           void* head = c->slot(c->recvx);
-          move_elem(c->ops, sc.elem, head);
-          destroy_elem(c->ops, head);
-          move_elem(c->ops, head, w->elem);
+          move_elem(c, sc.elem, head);
+          destroy_elem(c, head);
+          move_elem(c, head, w->elem);
           if (++c->recvx == c->dataqsiz) c->recvx = 0;
           c->sendx = c->recvx;
         }
