@@ -255,6 +255,35 @@ static g* runqget(p* pp, bool* inherit) {
   }
 }
 
+// runnext_steal takes victim's runnext G into batch[batch_head] when the victim is not getting to
+// it. A G in runnext was readied by the running G, which usually blocks soon and lets its P run it
+// (a channel ping-pong readies one G per operation, and stealing it would split the pair across
+// Ps): give the victim a moment, as Go does (3 us asked; the kernel's timer slack makes it more),
+// and steal only if the victim switched to no goroutine meanwhile. If it did switch, it is
+// scheduling its own work: watch a little longer (napping, so its cache lines are read rarely)
+// rather than parking and being woken again by its next ready(), then give up.
+static std::uint32_t runnext_steal(p* victim, std::atomic<g*>* batch, std::uint32_t batch_head) {
+  for (int naps = 0;;) {
+    g* next = victim->runnext.load(std::memory_order_acquire);
+    if (next == nullptr) return 0;
+    if (victim->status.load(std::memory_order_relaxed) == pstatus::running) {
+      std::uint64_t switches = victim->count.context_switches.get();
+      struct timespec ts {
+        0, 3000
+      };
+      nanosleep(&ts, nullptr);
+      if (victim->count.context_switches.get() != switches) {
+        if (++naps < 16 && !sched.done.load(std::memory_order_relaxed)) continue;
+        return 0;
+      }
+    }
+    if (victim->runnext.compare_exchange_strong(next, nullptr, std::memory_order_acq_rel)) {
+      batch[batch_head % kRunqSize].store(next, std::memory_order_relaxed);
+      return 1;
+    }
+  }
+}
+
 // runqgrab copies half of victim's queue into batch[batch_head...] (a ring of kRunqSize) and
 // returns how many; with steal_runnext, an otherwise empty victim gives up its runnext.
 static std::uint32_t runqgrab(p* victim, std::atomic<g*>* batch, std::uint32_t batch_head,
@@ -265,23 +294,7 @@ static std::uint32_t runqgrab(p* victim, std::atomic<g*>* batch, std::uint32_t b
     std::uint32_t n = tail - head;
     n = n - n / 2;
     if (n == 0) {
-      if (steal_runnext) {
-        g* next = victim->runnext.load(std::memory_order_acquire);
-        if (next != nullptr) {
-          // The victim is probably about to run it (a G that just readied another and will
-          // park): give it a moment, as Go does, rather than bouncing the G between Ps.
-          if (victim->status.load(std::memory_order_relaxed) == pstatus::running) {
-            struct timespec ts {
-              0, 3000
-            };
-            nanosleep(&ts, nullptr);
-          }
-          if (!victim->runnext.compare_exchange_strong(next, nullptr, std::memory_order_acq_rel))
-            continue;
-          batch[batch_head % kRunqSize].store(next, std::memory_order_relaxed);
-          return 1;
-        }
-      }
+      if (steal_runnext) return runnext_steal(victim, batch, batch_head);
       return 0;
     }
     if (n > kRunqSize / 2) continue;  // head and tail read at different times
