@@ -1117,6 +1117,12 @@ void wake_for_timer(std::int64_t when) {
   wakep();  // an idle P's M will find the timer and become the sleeper
 }
 
+void wake_for_removed_timer(std::int64_t when) {
+  if (sched.timer_sleeping.load(std::memory_order_seq_cst) &&
+      when <= sched.poll_until.load(std::memory_order_seq_cst))
+    sched.timer_note.wakeup();
+}
+
 // check_timers runs pp's due timers (Go's checkTimers): one relaxed load when it has none.
 static void check_timers(p* pp) {
   std::int64_t w = pp->timers.when0.load(std::memory_order_relaxed);

@@ -25,6 +25,8 @@ void wakep();
 // wake_for_timer makes sure some M will run a timer armed for `when`: the timer sleeper if it
 // sleeps past it, else an idle P's M.
 void wake_for_timer(std::int64_t when);
+// wake_for_removed_timer wakes the timer sleeper if it sleeps for a timer at `when` just removed.
+void wake_for_removed_timer(std::int64_t when);
 void add_p_counters(runtime_stats& s, p* pp);
 void clear_goroutine_state(g* gp) noexcept;
 

@@ -217,8 +217,13 @@ bool timer_del(timer_rec* t) noexcept {
       h->lock.unlock();
       continue;
     }
+    bool was_first = t->idx == 0;
+    std::int64_t when = t->when;
     remove_at(h, static_cast<std::size_t>(t->idx));
     h->lock.unlock();
+    // The timer sleeper may be sleeping for this very timer: let it recompute, so that an M does
+    // not sleep an hour for a stopped timer while the deadlock check waits for it to go idle.
+    if (was_first && h != &outside().heap) wake_for_removed_timer(when);
     release(t);  // the heap's reference (the caller holds another)
     return true;
   }
