@@ -27,6 +27,8 @@ class Results:
         self.s3_runs = self._read_s3()
         self.idle_gort = self._read_idle("idle-gort.txt")
         self.idle_go = self._read_idle("idle-go.txt")
+        self.skynet_runs = self._read_jsonl("skynet-gort.jsonl") + self._read_jsonl(
+            "skynet-go.jsonl")
 
     # --- raw files --------------------------------------------------------------------------
 
@@ -147,6 +149,14 @@ class Results:
                 runs.extend(json.loads(line) for line in f if line.strip())
         return runs
 
+    def _read_jsonl(self, name):
+        """One JSON object per line; an empty list when the file is absent."""
+        path = os.path.join(self.out, name)
+        if not os.path.exists(path):
+            return []
+        with open(path) as f:
+            return [json.loads(line) for line in f if line.strip().startswith("{")]
+
     def _read_idle(self, name):
         """Runs of the idle program: a list of dicts with idle_cpu_ns, idle_wall_ns and
         /usr/bin/time's elapsed, user and sys seconds."""
@@ -248,6 +258,34 @@ class Results:
             return None
         keys = set().union(*runs)
         return {k: statistics.median([x[k] for x in runs if k in x]) for k in keys}
+
+    def gort_or_none(self, name, figure=None):
+        """A gort case's time per op (or one of its counters), None when it did not run."""
+        if name not in self.gort_ns:
+            return None
+        return self.gort_ns[name] if figure is None else self.gort_counters[name].get(figure)
+
+    def go_or_none(self, name, figure="ns/op"):
+        return self.go_metrics.get(name, {}).get(figure)
+
+    def skynet(self, impl, procs):
+        """Skynet runs of one implementation at P = procs: {"runs", "ok_runs", "ns",
+        "maxrss_kb", "leaves", "sums",
+        "stack_bytes" (gort's)}, ns and maxrss_kb the medians over the runs whose sum was
+        right; None when no run was recorded."""
+        runs = [x for x in self.skynet_runs if x["impl"] == impl and x["procs"] == procs]
+        if not runs:
+            return None
+        good = [x for x in runs if x["ok"] and x["sum"] == x["leaves"] * (x["leaves"] - 1) // 2]
+        return {
+            "runs": len(runs),
+            "ok_runs": len(good),
+            "leaves": runs[0]["leaves"],
+            "sums": sorted(set(x["sum"] for x in runs)),
+            "stack_bytes": runs[0].get("stack_bytes"),
+            "ns": statistics.median([x["ns"] for x in good]) if good else None,
+            "maxrss_kb": statistics.median([x["maxrss_kb"] for x in good]) if good else None,
+        }
 
     def escape_line(self, fragment):
         for line in self.go_escape:

@@ -11,6 +11,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 reps=${GORT_BENCH_REPETITIONS:-5}
 s3_ms=${GORT_BENCH_S3_MS:-250}                   # per S3 configuration and round
 s3_goroutines=${GORT_BENCH_S3_GOROUTINES:-1000}  # background goroutines in S3
+skynet_leaves=${GORT_BENCH_SKYNET_LEAVES:-1000000}  # skynet's leaves (a power of 10)
 export GOFLAGS=-mod=mod GOCACHE="${GOCACHE:-$out/.gocache}" GOPATH="${GOPATH:-$out/.gopath}"
 
 echo "== machine"
@@ -25,21 +26,36 @@ echo "== machine"
 } >"$out/machine.txt"
 cat "$out/machine.txt"
 
-# The Go twins of the S3 latency and idle programs, built once (not timed).
-(cd "$root/bench/go" && go build -o "$out/go-s3" ./s3 && go build -o "$out/go-idle" ./idle)
+# The Go twins of the S3 latency, idle and skynet programs, built once (not timed).
+(cd "$root/bench/go" && go build -o "$out/go-s3" ./s3 && go build -o "$out/go-idle" ./idle &&
+  go build -o "$out/go-skynet" ./skynet)
+
+# One skynet run: appends its JSON line to $1; a failure or a hang (killed after 120 s) is said
+# on stderr and leaves no line, so the report shows fewer runs instead of the whole run stopping.
+skynet() {
+  local log=$1
+  shift
+  local status=0
+  timeout 120 "$@" >>"$log" || status=$?
+  if [ "$status" -ne 0 ]; then
+    echo "skynet run failed (exit status $status): ${*}" >&2
+  fi
+}
 
 # gort (with the manual C++ baseline) and the Go twins take turns, one repetition each, so that
 # a slow spell of this shared machine hits both sides alike; medians are taken over the rounds.
 # Each round runs the benchmarks (defer and scheduler cases, gort_bench and `go test -bench`),
 # the S3 latency programs (one JSON line per configuration) and the idle programs (under
-# /usr/bin/time; "--" ends each run's lines).
-echo "== benchmarks, S3 latency, idle CPU: gort + manual C++ and the Go twins, alternating, $reps rounds"
+# /usr/bin/time; "--" ends each run's lines) and skynet at P=1 and P=2 (one JSON line per run).
+echo "== benchmarks, S3 latency, idle CPU, skynet: gort + manual C++ and the Go twins, alternating, $reps rounds"
 rm -f "$out"/gort-*.json
 : >"$out/go.txt"
 : >"$out/s3-gort.jsonl"
 : >"$out/s3-go.jsonl"
 : >"$out/idle-gort.txt"
 : >"$out/idle-go.txt"
+: >"$out/skynet-gort.jsonl"
+: >"$out/skynet-go.jsonl"
 for round in $(seq 1 "$reps"); do
   "$build/bench/gort_bench" --benchmark_min_time=0.2 --benchmark_format=json \
     --benchmark_out="$out/gort-$round.json" --benchmark_out_format=json >/dev/null
@@ -50,6 +66,10 @@ for round in $(seq 1 "$reps"); do
   echo "--" >>"$out/idle-gort.txt"
   /usr/bin/time -a -o "$out/idle-go.txt" -f "time: %e %U %S" "$out/go-idle" >>"$out/idle-go.txt"
   echo "--" >>"$out/idle-go.txt"
+  for p in 1 2; do
+    skynet "$out/skynet-gort.jsonl" "$build/bench/gort_skynet" "$p" "$skynet_leaves"
+    skynet "$out/skynet-go.jsonl" env GOMAXPROCS="$p" "$out/go-skynet" "$skynet_leaves"
+  done
 done
 
 echo "== callgrind instruction counts"
