@@ -81,9 +81,7 @@ class chan {
   // send sends v, blocking until a receiver takes it or the buffer has room. Blocks forever on
   // a nil channel; panics with "send on closed channel" on a closed one (also when the channel
   // is closed while the sender waits).
-  void send(const T& v) const
-    requires std::is_copy_constructible_v<T>
-  {
+  void send(const T& v) const requires std::is_copy_constructible_v<T> {
     T copy(v);
     internal::chan_send(c_, &copy, true);
   }
@@ -92,9 +90,7 @@ class chan {
   // try_send sends v only if that needs no waiting (Go: select with a default case). Returns
   // whether it did; v is moved from only then.
   bool try_send(T&& v) const { return internal::chan_send(c_, &v, false); }
-  bool try_send(const T& v) const
-    requires std::is_copy_constructible_v<T>
-  {
+  bool try_send(const T& v) const requires std::is_copy_constructible_v<T> {
     T copy(v);
     return internal::chan_send(c_, &copy, false);
   }

@@ -39,9 +39,9 @@ void semrelease(std::atomic<std::uint32_t>* addr, bool handoff);
 [[noreturn]] void sync_panic(const char* message);
 // Go's notifyList: a ticket-based wait list for cond.
 struct notify_list {
-  std::atomic<std::uint32_t> wait{0};  // next ticket to hand out
+  std::atomic<std::uint32_t> wait{0};    // next ticket to hand out
   std::atomic<std::uint32_t> notify{0};  // next ticket to wake; written under the bucket lock
-  void* head = nullptr;                // waiters, guarded by the same lock
+  void* head = nullptr;                  // waiters, guarded by the same lock
   void* tail = nullptr;
 };
 std::uint32_t notify_list_add(notify_list* l) noexcept;

@@ -48,7 +48,7 @@ void timer_bad_ticker_interval();
 chan<time_point> after(std::chrono::nanoseconds d);
 
 // timer fires once after d, sending the time on c() (Go's time.NewTimer). Move-only; destroying
-// it stops it.
+// it stops it (nobody could receive from its channel any more), except after_func's.
 class timer {
  public:
   explicit timer(std::chrono::nanoseconds d) : c_(make_chan<time_point>(1)) {
@@ -88,14 +88,15 @@ class timer {
 };
 
 // after_func starts a goroutine running f() once d has passed (Go's time.AfterFunc); stop()
-// on the returned timer cancels it if it has not fired.
+// on the returned timer cancels it if it has not fired. Unlike a channel timer, destroying the
+// returned timer does not cancel it (Go's AfterFunc fires even if its *Timer is dropped).
 template <class F>
 timer after_func(std::chrono::nanoseconds d, F&& f) {
   using C = std::decay_t<F>;
   static_assert(std::is_invocable_v<C&>, "gort::after_func: f must be callable as f()");
   auto* fn = new C(std::forward<F>(f));
-  internal::timer_rec* t = internal::timer_make_func(
-      [](void* p) { (*static_cast<C*>(p))(); }, fn, [](void* p) { delete static_cast<C*>(p); });
+  internal::timer_rec* t = internal::timer_make_func([](void* p) { (*static_cast<C*>(p))(); }, fn,
+                                                     [](void* p) { delete static_cast<C*>(p); });
   return timer(t, d);
 }
 

@@ -26,11 +26,11 @@
 //
 // Locking. One lock per channel, a spin_lock (its unlock is a plain store: the buffered path
 // costs one atomic read-modify-write per operation, not two; critical sections are a few dozen
-// instructions plus T's move constructor and never block). A goroutine that blocks parks with an unlock
-// function, so the lock is released only after its stack is off the CPU: a waker that finds the
-// waiter can ready it at once. select locks all its channels in address order (each once), which
-// makes any two selects agree on the order and cannot deadlock; it waits on all of them at once
-// and, after waking, locks them all again to take its other waiters off the queues. Channel
+// instructions plus T's move constructor and never block). A goroutine that blocks parks with an
+// unlock function, so the lock is released only after its stack is off the CPU: a waker that finds
+// the waiter can ready it at once. select locks all its channels in address order (each once),
+// which makes any two selects agree on the order and cannot deadlock; it waits on all of them at
+// once and, after waking, locks them all again to take its other waiters off the queues. Channel
 // locks come before sched.lock (ready may take it).
 //
 // Memory order. `closed` and `qcount` are atomics only for the lock-free fast paths of
@@ -77,9 +77,14 @@ struct waiter {
 };
 
 // A FIFO of waiters (Go's waitq), doubly linked so a select can take its waiter out of the middle.
+// Changed only under the channel's lock; `first` is atomic (relaxed) because the fast path of a
+// failing non-blocking operation peeks at it without the lock, as Go's does.
 struct waitq {
-  waiter* first = nullptr;
+  std::atomic<waiter*> first{nullptr};
   waiter* last = nullptr;
+
+  waiter* head() const { return first.load(std::memory_order_relaxed); }
+  void set_head(waiter* w) { first.store(w, std::memory_order_relaxed); }
 
   void enqueue(waiter* w) {
     w->next = nullptr;
@@ -87,7 +92,7 @@ struct waitq {
     if (last != nullptr)
       last->next = w;
     else
-      first = w;
+      set_head(w);
     last = w;
   }
 
@@ -95,11 +100,12 @@ struct waitq {
   // already fired elsewhere is dropped.
   waiter* dequeue() {
     for (;;) {
-      waiter* w = first;
+      waiter* w = head();
       if (w == nullptr) return nullptr;
-      first = w->next;
-      if (first != nullptr)
-        first->prev = nullptr;
+      waiter* next = w->next;
+      set_head(next);
+      if (next != nullptr)
+        next->prev = nullptr;
       else
         last = nullptr;
       w->next = w->prev = nullptr;
@@ -124,14 +130,15 @@ struct waitq {
         last = x;
     } else if (y != nullptr) {
       y->prev = nullptr;
-      first = y;
-    } else if (first == w) {
-      first = last = nullptr;
+      set_head(y);
+    } else if (head() == w) {
+      set_head(nullptr);
+      last = nullptr;
     }
     w->next = w->prev = nullptr;
   }
 
-  bool empty() const { return first == nullptr; }
+  bool empty() const { return head() == nullptr; }
 };
 
 // A thread-local xorshift for select's case order; goroutines read and update it between two
@@ -150,7 +157,9 @@ bool unlock_one(g*, void* lock) {
   return true;
 }
 
-[[noreturn]] void chan_panic(const char* message) { gort::panic(runtime_error(message)); }
+[[noreturn]] void chan_panic(const char* message) {
+  gort::panic(runtime_error(message));
+}
 
 // block_forever is a send or receive on a nil channel, or an empty select.
 [[noreturn]] void block_forever(const char* reason) {
@@ -310,11 +319,12 @@ inline void buf_take(hchan* c, void* dst) {
 }  // namespace
 
 hchan* chan_make(const elem_ops* ops, std::size_t cap) {
-  if (cap > 0xffffffffu / (ops->size == 0 ? 1 : ops->size)) chan_panic("makechan: size out of range");
+  if (cap > 0xffffffffu / (ops->size == 0 ? 1 : ops->size))
+    chan_panic("makechan: size out of range");
   std::size_t align = std::max(alignof(hchan), ops->align);
   std::size_t head = (sizeof(hchan) + ops->align - 1) / ops->align * ops->align;
   std::size_t bytes = head + cap * ops->size;
-  void* mem = ::operator new(bytes, std::align_val_t{align});
+  void* mem = ::operator new (bytes, std::align_val_t{align});
   auto* c = ::new (mem) hchan;
   c->ops = ops;
   c->elem_size = static_cast<std::uint32_t>(ops->size);
@@ -331,7 +341,9 @@ hchan* chan_make(const elem_ops* ops, std::size_t cap) {
   return c;
 }
 
-void chan_retain(hchan* c) noexcept { c->refs.fetch_add(1, std::memory_order_relaxed); }
+void chan_retain(hchan* c) noexcept {
+  c->refs.fetch_add(1, std::memory_order_relaxed);
+}
 
 void chan_release(hchan* c) noexcept {
   if (c->refs.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
@@ -339,11 +351,15 @@ void chan_release(hchan* c) noexcept {
     destroy_elem(c, c->slot((c->recvx + i) % c->dataqsiz));
   std::size_t align = std::max(alignof(hchan), c->ops->align);
   c->~hchan();
-  ::operator delete(c, std::align_val_t{align});
+  ::operator delete (c, std::align_val_t{align});
 }
 
-std::size_t chan_len(const hchan* c) noexcept { return c->qcount.load(std::memory_order_relaxed); }
-std::size_t chan_cap(const hchan* c) noexcept { return c->dataqsiz; }
+std::size_t chan_len(const hchan* c) noexcept {
+  return c->qcount.load(std::memory_order_relaxed);
+}
+std::size_t chan_cap(const hchan* c) noexcept {
+  return c->dataqsiz;
+}
 
 bool chan_send(hchan* c, void* elem, bool block) {
   if (c == nullptr) {

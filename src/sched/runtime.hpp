@@ -160,6 +160,7 @@ struct sched_t {
   std::atomic<std::int32_t> nmspinning{0};
   g* gfree = nullptr;                      // guarded by lock
   std::vector<stack_span> free_stacks;     // guarded by lock
+  std::atomic<int> nfree_stacks{0};        // its size, written under lock; a hint without it
   std::atomic<int> ngfree{0};              // written under lock; read without it as a hint
   std::vector<p*> allp;                    // fixed while running
   std::vector<m*> allm;                    // guarded by lock
@@ -167,8 +168,8 @@ struct sched_t {
   std::atomic<bool> done{false};           // main goroutine returned
   std::atomic<bool> running{false};
   int procs = 0;
-  long m0_tid = 0;                 // thread id of the thread that called run
-  std::vector<long> runtime_tids;  // thread ids of Ms and sysmon; under lock
+  long m0_tid = 0;                                // thread id of the thread that called run
+  std::vector<long> runtime_tids;                 // thread ids of Ms and sysmon; under lock
   std::atomic<std::uint32_t> helpers_started{0};  // sysmon registered (futex)
   std::atomic<std::uint64_t> goid_gen{0};
   std::atomic<std::uint64_t> created_external{0};  // goroutines started from threads with no P

@@ -248,9 +248,9 @@ void runqput(p* pp, g* gp, bool next) {
 static g* runqget(p* pp, bool* inherit) {
   g* next = pp->runnext.load(std::memory_order_relaxed);
   if (next != nullptr &&
-      (sched.procs == 1 ? (pp->runnext.store(nullptr, std::memory_order_relaxed), true)
-                        : pp->runnext.compare_exchange_strong(next, nullptr,
-                                                              std::memory_order_acq_rel))) {
+      (sched.procs == 1
+           ? (pp->runnext.store(nullptr, std::memory_order_relaxed), true)
+           : pp->runnext.compare_exchange_strong(next, nullptr, std::memory_order_acq_rel))) {
     *inherit = true;
     ++pp->count.runnext_hits;
     return next;
@@ -901,11 +901,24 @@ static stack_span stack_new(std::size_t size) {
 
 // Free stacks: a LIFO cache per P (the most recently used stack, still in cache and committed,
 // goes to the next goroutine that starts), overflowing to a global list.
+static void free_stacks_push_locked(stack_span s) {
+  sched.free_stacks.push_back(s);
+  sched.nfree_stacks.store(static_cast<int>(sched.free_stacks.size()), std::memory_order_relaxed);
+}
+
+static bool free_stacks_pop_locked(stack_span* s) {
+  if (sched.free_stacks.empty()) return false;
+  *s = sched.free_stacks.back();
+  sched.free_stacks.pop_back();
+  sched.nfree_stacks.store(static_cast<int>(sched.free_stacks.size()), std::memory_order_relaxed);
+  return true;
+}
+
 static void stack_put(p* pp, stack_span s) {
   if (pp != nullptr) {
     if (pp->nstack == kStackCache) {
       lock_guard lock(sched.lock);
-      for (int i = 0; i < kStackCache / 2; ++i) sched.free_stacks.push_back(pp->stack_cache[i]);
+      for (int i = 0; i < kStackCache / 2; ++i) free_stacks_push_locked(pp->stack_cache[i]);
       std::copy(pp->stack_cache + kStackCache / 2, pp->stack_cache + kStackCache, pp->stack_cache);
       pp->nstack = kStackCache - kStackCache / 2;
     }
@@ -913,26 +926,21 @@ static void stack_put(p* pp, stack_span s) {
     return;
   }
   lock_guard lock(sched.lock);
-  sched.free_stacks.push_back(s);
+  free_stacks_push_locked(s);
 }
 
 static stack_span stack_get(p* pp) {
+  stack_span s;
   if (pp != nullptr) {
-    if (pp->nstack == 0 && !sched.free_stacks.empty()) {
+    if (pp->nstack == 0 && sched.nfree_stacks.load(std::memory_order_relaxed) > 0) {
       lock_guard lock(sched.lock);
-      while (pp->nstack < kStackCache / 2 && !sched.free_stacks.empty()) {
-        pp->stack_cache[pp->nstack++] = sched.free_stacks.back();
-        sched.free_stacks.pop_back();
-      }
+      while (pp->nstack < kStackCache / 2 && free_stacks_pop_locked(&s))
+        pp->stack_cache[pp->nstack++] = s;
     }
     if (pp->nstack > 0) return pp->stack_cache[--pp->nstack];
   } else {
     lock_guard lock(sched.lock);
-    if (!sched.free_stacks.empty()) {
-      stack_span s = sched.free_stacks.back();
-      sched.free_stacks.pop_back();
-      return s;
-    }
+    if (free_stacks_pop_locked(&s)) return s;
   }
   return stack_new(stack_size());
 }
@@ -1059,7 +1067,7 @@ g* new_goroutine(void (*entry)(void*), std::size_t size, std::size_t align, void
 void discard_goroutine(g* gp) noexcept {
   casgstatus(gp, gstatus::idle, gstatus::dead);
   lock_guard lock(sched.lock);
-  if (gp->stack.lo != nullptr) sched.free_stacks.push_back(gp->stack);
+  if (gp->stack.lo != nullptr) free_stacks_push_locked(gp->stack);
   gp->stack = stack_span{};
   gp->schedlink = sched.gfree;
   sched.gfree = gp;
@@ -1260,7 +1268,8 @@ static void sysmon_loop() {
     std::int64_t sleep_ns = delay_us * 1000;
     // Deep sleep while every P is idle: nothing to retake until a goroutine runs again.
     sched.sysmon_note.clear();
-    if (sched.done.load(std::memory_order_acquire)) break;  // the shutdown's wakeup may have come before the clear
+    if (sched.done.load(std::memory_order_acquire))
+      break;  // the shutdown's wakeup may have come before the clear
     sched.sysmon_idle.store(true, std::memory_order_seq_cst);
     if (sched.npidle.load(std::memory_order_seq_cst) == sched.procs) {
       if (next_trace == INT64_MAX)
@@ -1441,6 +1450,7 @@ static void teardown() {
   sched.gfree = nullptr;
   sched.ngfree.store(0);
   sched.free_stacks.clear();
+  sched.nfree_stacks.store(0);
   sched.timer_sleeping.store(false);
   sched.poll_until.store(0);
   stack_free_all();
@@ -1546,13 +1556,17 @@ void sleep(std::chrono::nanoseconds d) {
   internal::timer_rec* t = &gp->sleep_timer;
   t->embedded = true;
   t->arg = gp;
-  t->fn = [](internal::timer_rec* t, std::int64_t) { internal::ready(static_cast<internal::g*>(t->arg)); };
+  t->fn = [](internal::timer_rec* t, std::int64_t) {
+    internal::ready(static_cast<internal::g*>(t->arg));
+  };
   t->when = internal::nanotime() + d.count();
   // Armed on g0 once the goroutine is parked, so the timer cannot fire before it is.
-  internal::park([](internal::g* gp, void*) {
-    internal::timer_add(&gp->sleep_timer, gp->sleep_timer.when, true);
-    return true;
-  }, nullptr, "sleep");
+  internal::park(
+      [](internal::g* gp, void*) {
+        internal::timer_add(&gp->sleep_timer, gp->sleep_timer.when, true);
+        return true;
+      },
+      nullptr, "sleep");
 }
 
 }  // namespace gort

@@ -135,8 +135,7 @@ bool cansemacquire(std::atomic<std::uint32_t>* addr) {
 // can_spin: Go's sync_runtime_canSpin. Spin briefly only on a multi-P runtime where another P is
 // running (the holder may release soon), and only a few times.
 bool can_spin(int iter) {
-  if (iter >= 4 || !sched.running.load(std::memory_order_relaxed) || sched.procs <= 1)
-    return false;
+  if (iter >= 4 || !sched.running.load(std::memory_order_relaxed) || sched.procs <= 1) return false;
   return sched.procs > sched.npidle.load(std::memory_order_relaxed) +
                            sched.nmspinning.load(std::memory_order_relaxed) + 1;
 }
@@ -192,8 +191,12 @@ void semrelease(std::atomic<std::uint32_t>* addr, bool handoff) {
   if (handed && goroutine_waiter && current_g() != nullptr) gort::yield();
 }
 
-void sync_fatal(const char* message) { fatal(message); }
-void sync_panic(const char* message) { gort::panic(runtime_error(message)); }
+void sync_fatal(const char* message) {
+  fatal(message);
+}
+void sync_panic(const char* message) {
+  gort::panic(runtime_error(message));
+}
 
 // ---------------------------------------------------------------------------------------------
 // notify lists (Go's notifyList), behind gort::cond.
@@ -356,7 +359,8 @@ bool rwmutex::try_lock_shared() noexcept {
 }
 
 void rwmutex::unlock_shared_slow(std::int32_t r) {
-  if (r + 1 == 0 || r + 1 == -kMaxReaders) internal::sync_fatal("sync: RUnlock of unlocked RWMutex");
+  if (r + 1 == 0 || r + 1 == -kMaxReaders)
+    internal::sync_fatal("sync: RUnlock of unlocked RWMutex");
   // A writer is waiting: the last departing reader wakes it.
   if (reader_wait_.fetch_sub(1, std::memory_order_acq_rel) - 1 == 0)
     internal::semrelease(&writer_sem_, false);
@@ -391,10 +395,10 @@ void rwmutex::unlock() {
 // waitgroup
 
 void waitgroup::add(int n) {
-  std::uint64_t state = state_.fetch_add(static_cast<std::uint64_t>(static_cast<std::int64_t>(n))
-                                             << 32,
-                                         std::memory_order_acq_rel) +
-                        (static_cast<std::uint64_t>(static_cast<std::int64_t>(n)) << 32);
+  std::uint64_t state =
+      state_.fetch_add(static_cast<std::uint64_t>(static_cast<std::int64_t>(n)) << 32,
+                       std::memory_order_acq_rel) +
+      (static_cast<std::uint64_t>(static_cast<std::int64_t>(n)) << 32);
   auto v = static_cast<std::int32_t>(state >> 32);
   auto w = static_cast<std::uint32_t>(state);
   if (v < 0) internal::sync_panic("sync: negative WaitGroup counter");

@@ -30,9 +30,9 @@ struct timer_rec {
   // The heap it is queued on, or nullptr. Written under that heap's lock; read first without it
   // (acquire) to know which lock to take, then checked again under it.
   std::atomic<timer_heap*> heap{nullptr};
-  std::int32_t idx = -1;        // position in heap->v; guarded by the heap's lock
-  std::atomic<int> refs{1};     // see above
-  bool embedded = false;        // lives in a G: not counted, never freed
+  std::int32_t idx = -1;     // position in heap->v; guarded by the heap's lock
+  std::atomic<int> refs{1};  // see above
+  bool embedded = false;     // lives in a G: not counted, never freed
 };
 
 // A min-heap of timers on `when`, one per P (and one for threads outside the runtime).

@@ -282,7 +282,9 @@ bool outside_timers_pending() noexcept {
   return outside().heap.when0.load(std::memory_order_acquire) != 0;
 }
 
-long outside_timer_tid() noexcept { return outside().tid.load(std::memory_order_acquire); }
+long outside_timer_tid() noexcept {
+  return outside().tid.load(std::memory_order_acquire);
+}
 
 // ---------------------------------------------------------------------------------------------
 // The public side (time.hpp).
@@ -309,7 +311,9 @@ void timer_start(timer_rec* t, std::int64_t delay_ns) {
   timer_add(t, nanotime() + std::max<std::int64_t>(delay_ns, 0));
 }
 
-bool timer_stop(timer_rec* t) noexcept { return t != nullptr && timer_del(t); }
+bool timer_stop(timer_rec* t) noexcept {
+  return t != nullptr && timer_del(t);
+}
 
 bool timer_reset(timer_rec* t, std::int64_t delay_ns, std::int64_t period) {
   bool pending = timer_del(t);
@@ -319,7 +323,9 @@ bool timer_reset(timer_rec* t, std::int64_t delay_ns, std::int64_t period) {
 }
 
 void timer_release(timer_rec* t) noexcept {
-  timer_del(t);
+  // A dropped timer or ticker stops (nobody can read its channel any more); a dropped after_func
+  // timer still fires, as Go's AfterFunc does when its *Timer is dropped.
+  if (t->run == nullptr) timer_del(t);
   release(t);
 }
 

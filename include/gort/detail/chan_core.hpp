@@ -26,7 +26,7 @@ template <class T>
 inline constexpr elem_ops elem_ops_for = {
     sizeof(T),
     alignof(T),
-    std::is_trivially_copyable_v<T> && std::is_trivially_destructible_v<T>,
+    std::is_trivially_copyable_v<T>&& std::is_trivially_destructible_v<T>,
     [](void* dst, void* src) noexcept { ::new (dst) T(std::move(*static_cast<T*>(src))); },
     [](void* obj) noexcept { static_cast<T*>(obj)->~T(); },
 };
