@@ -1074,7 +1074,7 @@ void discard_goroutine(g* gp) noexcept {
   ++sched.ngfree;
 }
 
-// ready_external makes gp runnable from a thread that holds no P (the timer thread, a plain
+// ready_external makes gp runnable from a thread that holds no P (the outside timer thread, a plain
 // thread): global queue, then wake an M for it if a P is idle.
 static void ready_external(g* gp) {
   {
