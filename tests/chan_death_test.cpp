@@ -13,6 +13,8 @@
 #include <gtest/gtest.h>
 #include <gort/gort.hpp>
 
+#include "test_support.hpp"
+
 namespace {
 
 using namespace std::chrono_literals;
@@ -26,10 +28,7 @@ class ChanDeathTest : public testing::TestWithParam<int> {
   int procs() const { return GetParam(); }
 };
 
-INSTANTIATE_TEST_SUITE_P(Procs, ChanDeathTest, testing::Values(1, 2, 4, 8),
-                         [](const testing::TestParamInfo<int>& info) {
-                           return "P" + std::to_string(info.param);
-                         });
+INSTANTIATE_TEST_SUITE_P(Procs, ChanDeathTest, testing::Values(1, 2, 4, 8), gort_test::procs_name);
 
 TEST_P(ChanDeathTest, RecvWithNoSenderIsADeadlock) {
   EXPECT_EXIT(gort::run([] { gort::make_chan<int>().recv(); }, procs()), testing::ExitedWithCode(2),

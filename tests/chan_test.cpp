@@ -37,18 +37,7 @@ using gort_test::scaled;
 class Chan : public gort_test::Runtime {};
 GORT_INSTANTIATE_PROCS(Chan);
 
-// Tracked counts its live instances, to check that channels destroy the values they hold.
-struct Tracked {
-  static inline std::atomic<int> live{0};
-  int v = 0;
-  Tracked() noexcept { ++live; }
-  explicit Tracked(int x) noexcept : v(x) { ++live; }
-  Tracked(const Tracked& o) noexcept : v(o.v) { ++live; }
-  Tracked(Tracked&& o) noexcept : v(o.v) { ++live; }
-  Tracked& operator=(const Tracked&) = default;
-  Tracked& operator=(Tracked&&) = default;
-  ~Tracked() { --live; }
-};
+using gort_test::Tracked;
 
 std::vector<int> primes_up_to(int n) {
   std::vector<int> out;

@@ -17,6 +17,8 @@
 #include <gtest/gtest.h>
 #include <gort/gort.hpp>
 
+#include "test_support.hpp"
+
 #include "sched/sema.hpp"
 
 namespace {
@@ -55,10 +57,7 @@ class SchedDeathTest : public testing::TestWithParam<int> {
   int procs() const { return GetParam(); }
 };
 
-INSTANTIATE_TEST_SUITE_P(Procs, SchedDeathTest, testing::Values(1, 2, 4, 8),
-                         [](const testing::TestParamInfo<int>& info) {
-                           return "P" + std::to_string(info.param);
-                         });
+INSTANTIATE_TEST_SUITE_P(Procs, SchedDeathTest, testing::Values(1, 2, 4, 8), gort_test::procs_name);
 
 TEST_P(SchedDeathTest, UnrecoveredPanicInAGoroutineRunsItsDefersThenReports) {
   EXPECT_EXIT(gort::run(

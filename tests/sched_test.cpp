@@ -15,6 +15,7 @@
 // goroutines and sleeps plain threads) or with atomics and yield().
 
 #include <atomic>
+#include <cfenv>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -29,6 +30,7 @@
 
 #include "sched/sched.hpp"
 #include "sched/sema.hpp"
+#include "test_support.hpp"
 
 namespace {
 
@@ -37,23 +39,9 @@ using gort::internal::sema;
 using Clock = std::chrono::steady_clock;
 using Log = std::vector<std::string>;
 
-#if defined(__SANITIZE_THREAD__)
-// TSan keeps one fiber per live goroutine and caps live fibers (threads) near 8k; it is also
-// 5-15x slower. Tests scale their loops down.
-constexpr bool kTsan = true;
-#else
-constexpr bool kTsan = false;
-#endif
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool kAsan = true;
-#else
-constexpr bool kAsan = false;
-#endif
-
-// scaled returns n, or n / div under a sanitizer.
-constexpr int scaled(int n, int div = 10) {
-  return kTsan || kAsan ? n / div : n;
-}
+using gort_test::kAsan;
+using gort_test::kTsan;
+using gort_test::scaled;
 
 // countdown is a one-shot wait for n events (a waitgroup stand-in): done() from any goroutine or
 // thread, wait() parks the caller (or sleeps a plain thread) until n done() calls happened.
@@ -79,44 +67,10 @@ std::uint64_t spin_work(int n) {
   return x;
 }
 
-class Sched : public testing::TestWithParam<int> {
- protected:
-  int procs() const { return GetParam(); }
-
-  // run runs body as gort::run's main goroutine with procs() Ps; then (still on main) waits until
-  // every other goroutine has ended, and checks run's result and the live count after it.
-  template <class Body>
-  void run(Body&& body) {
-    int rc = gort::run(
-        [&] {
-          body();
-          wait_for_other_goroutines();
-        },
-        procs());
-    EXPECT_EQ(rc, 0);
-    EXPECT_EQ(gort::stats().goroutines_live, 0u);
-  }
-
-  // wait_for_other_goroutines yields until main is the only live goroutine: a goroutine that
-  // signalled the test it was done may still be finishing (running its destructors, switching to
-  // the scheduler). Bounded generously (1,000 yields, then 50,000 sleeps of 100 us, which let
-  // other Ms' threads get the CPU); a goroutine still alive then is a leak.
-  static void wait_for_other_goroutines() {
-    for (long i = 0; i < 51'000; ++i) {
-      if (gort::stats().goroutines_live == 1) return;
-      if (i < 1000)
-        gort::yield();
-      else
-        gort::sleep(100us);
-    }
-    ADD_FAILURE() << "goroutines still live when main ended: " << gort::stats().goroutines_live - 1;
-  }
-};
-
-INSTANTIATE_TEST_SUITE_P(Procs, Sched, testing::Values(1, 2, 4, 8),
-                         [](const testing::TestParamInfo<int>& info) {
-                           return "P" + std::to_string(info.param);
-                         });
+// The fixture (tests/test_support.hpp): each body runs as main under P = 1, 2, 4 and 8, and
+// run checks that no goroutine outlives it.
+class Sched : public gort_test::Runtime {};
+GORT_INSTANTIATE_PROCS(Sched);
 
 // ---------------------------------------------------------------------------------------------
 // run
@@ -141,6 +95,43 @@ TEST_P(Sched, RunReturnsZeroAndRunsMainAsGoroutineOne) {
   EXPECT_EQ(procs_inside, procs());
   EXPECT_EQ(gort::goid(), 0u);
   EXPECT_EQ(gort::stats().goroutines_live, 0u);
+}
+
+TEST_P(Sched, FloatingPointRoundingModeIsPerGoroutine) {
+  // Checks: four goroutines each set their own rounding mode, then yield 200 times (moving
+  // between threads when P > 1) and read it back after every yield; any mode seen that is not
+  // the goroutine's own is counted as a mismatch. Then goroutines started after all of them ended
+  // (on threads whose last goroutine left a non-default mode) must start in FE_TONEAREST.
+  std::atomic<int> mismatches{0};
+  std::atomic<int> fresh_not_default{0};
+  run([&] {
+    const int modes[] = {FE_UPWARD, FE_DOWNWARD, FE_TOWARDZERO, FE_TONEAREST};
+    gort::waitgroup wg;
+    for (int mode : modes) {
+      wg.add(1);
+      gort::go([&, mode] {
+        std::fesetround(mode);
+        for (int i = 0; i < 200; ++i) {
+          gort::yield();
+          if (std::fegetround() != mode) ++mismatches;
+        }
+        wg.done();  // ends with its mode still set
+      });
+    }
+    wg.wait();
+    std::fesetround(FE_TONEAREST);
+    gort::waitgroup fresh;
+    for (int i = 0; i < 8; ++i) {
+      fresh.add(1);
+      gort::go([&] {
+        if (std::fegetround() != FE_TONEAREST) ++fresh_not_default;
+        fresh.done();
+      });
+    }
+    fresh.wait();
+  });
+  EXPECT_EQ(mismatches.load(), 0);
+  EXPECT_EQ(fresh_not_default.load(), 0);
 }
 
 TEST_P(Sched, RunCanBeCalledAgainAfterItReturned) {

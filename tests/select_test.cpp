@@ -31,19 +31,7 @@ using gort_test::scaled;
 class Select : public gort_test::Runtime {};
 GORT_INSTANTIATE_PROCS(Select);
 
-// Tracked counts its live instances, to check that a send case's value is destroyed (not leaked
-// and not left in a channel) when the case is not chosen.
-struct Tracked {
-  static inline std::atomic<int> live{0};
-  int v = 0;
-  Tracked() noexcept { ++live; }
-  explicit Tracked(int x) noexcept : v(x) { ++live; }
-  Tracked(const Tracked& o) noexcept : v(o.v) { ++live; }
-  Tracked(Tracked&& o) noexcept : v(o.v) { ++live; }
-  Tracked& operator=(const Tracked&) = default;
-  Tracked& operator=(Tracked&&) = default;
-  ~Tracked() { --live; }
-};
+using gort_test::Tracked;
 
 // ---------------------------------------------------------------------------------------------
 // Which case runs

@@ -11,6 +11,8 @@
 #include <gtest/gtest.h>
 #include <gort/gort.hpp>
 
+#include "test_support.hpp"
+
 namespace {
 
 #define DEADLOCK "fatal error: all goroutines are asleep - deadlock!\n\n"
@@ -20,10 +22,7 @@ class SyncDeathTest : public testing::TestWithParam<int> {
   int procs() const { return GetParam(); }
 };
 
-INSTANTIATE_TEST_SUITE_P(Procs, SyncDeathTest, testing::Values(1, 2, 4, 8),
-                         [](const testing::TestParamInfo<int>& info) {
-                           return "P" + std::to_string(info.param);
-                         });
+INSTANTIATE_TEST_SUITE_P(Procs, SyncDeathTest, testing::Values(1, 2, 4, 8), gort_test::procs_name);
 
 TEST_P(SyncDeathTest, UnlockOfUnlockedMutexIsFatal) {
   EXPECT_EXIT(gort::run(

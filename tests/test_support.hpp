@@ -1,6 +1,7 @@
 // Copyright 2026 The gort Authors.
 //
-// Shared pieces of the channel, select, sync and time suites: sanitizer detection and scaling,
+// Shared pieces of the scheduler, channel, select, sync and time suites: sanitizer detection and
+// scaling, Tracked (counts live values),
 // the Runtime fixture (each test body runs as gort::run's main goroutine under P = 1, 2, 4 and
 // 8, with a leak check at the end), and panic_message, which runs a callable inside a gort::func
 // and reports what a deferred recover() caught.
@@ -12,6 +13,7 @@
 #pragma once
 
 #include <any>
+#include <atomic>
 #include <chrono>
 #include <string>
 #include <utility>
@@ -40,6 +42,20 @@ inline constexpr bool kAsan = false;
 constexpr int scaled(int n, int div = 10) {
   return kTsan || kAsan ? n / div : n;
 }
+
+// Tracked counts its live instances, to check that channels and selects destroy the values they
+// hold or did not send (no leak, no double destruction).
+struct Tracked {
+  static inline std::atomic<int> live{0};
+  int v = 0;
+  Tracked() noexcept { ++live; }
+  explicit Tracked(int x) noexcept : v(x) { ++live; }
+  Tracked(const Tracked& o) noexcept : v(o.v) { ++live; }
+  Tracked(Tracked&& o) noexcept : v(o.v) { ++live; }
+  Tracked& operator=(const Tracked&) = default;
+  Tracked& operator=(Tracked&&) = default;
+  ~Tracked() { --live; }
+};
 
 // describe names what recover() returned: "no panic" (empty), the message of a
 // gort::runtime_error, "string: <s>" for a string value, or "other value".
@@ -96,7 +112,7 @@ class Runtime : public testing::TestWithParam<int> {
 };
 
 inline std::string procs_name(const testing::TestParamInfo<int>& info) {
-  return "P" + std::to_string(info.param);
+  return std::string("P").append(std::to_string(info.param));
 }
 
 }  // namespace gort_test

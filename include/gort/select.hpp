@@ -127,7 +127,7 @@ int select(Cases&&... cases) {
   constexpr std::size_t kChan = kN - kDefaults;
   auto all = std::forward_as_tuple(cases...);
   internal::select_case sc[kChan == 0 ? 1 : kChan];
-  int map[kChan == 0 ? 1 : kChan];  // select_case index -> argument index
+  int map[kChan == 0 ? 1 : kChan] = {};  // select_case index -> argument index
   int default_index = -1;
   {
     std::size_t k = 0;

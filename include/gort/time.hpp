@@ -47,29 +47,46 @@ void timer_bad_ticker_interval();
 // after returns a channel that receives the current time once d has passed (Go's time.After).
 chan<time_point> after(std::chrono::nanoseconds d);
 
-// timer fires once after d, sending the time on c() (Go's time.NewTimer). Move-only; destroying
-// it stops it (nobody could receive from its channel any more), except after_func's.
-class timer {
+namespace internal {
+// The owning part of timer and ticker: the timer record (one reference) and its channel.
+// Move-only; destroying it releases the record (see timer_release).
+class timer_handle {
  public:
-  explicit timer(std::chrono::nanoseconds d) : c_(make_chan<time_point>(1)) {
-    t_ = internal::timer_make_chan(internal::chan_handle(c_), 0);
-    internal::timer_start(t_, d.count());
-  }
-  timer(timer&& o) noexcept : t_(std::exchange(o.t_, nullptr)), c_(std::move(o.c_)) {}
-  timer& operator=(timer&& o) noexcept {
+  timer_handle(timer_handle&& o) noexcept : t_(std::exchange(o.t_, nullptr)), c_(std::move(o.c_)) {}
+  timer_handle& operator=(timer_handle&& o) noexcept {
     if (this != &o) {
-      if (t_ != nullptr) internal::timer_release(t_);
+      if (t_ != nullptr) timer_release(t_);
       t_ = std::exchange(o.t_, nullptr);
       c_ = std::move(o.c_);
     }
     return *this;
   }
-  ~timer() {
-    if (t_ != nullptr) internal::timer_release(t_);
+  ~timer_handle() {
+    if (t_ != nullptr) timer_release(t_);
   }
 
   // c is the channel the timer sends on (nil for an after_func timer).
   const chan<time_point>& c() const noexcept { return c_; }
+
+ protected:
+  // A channel timer firing every `period` ns (0: once), started after `delay` ns.
+  timer_handle(std::int64_t delay, std::int64_t period) : c_(make_chan<time_point>(1)) {
+    t_ = timer_make_chan(chan_handle(c_), period);
+    timer_start(t_, delay);
+  }
+  timer_handle(timer_rec* t, std::int64_t delay) : t_(t) { timer_start(t_, delay); }
+
+  timer_rec* t_ = nullptr;
+  chan<time_point> c_;
+};
+}  // namespace internal
+
+// timer fires once after d, sending the time on c() (Go's time.NewTimer). Move-only; destroying
+// it stops it (nobody could receive from its channel any more), except after_func's.
+class timer : public internal::timer_handle {
+ public:
+  explicit timer(std::chrono::nanoseconds d) : timer_handle(d.count(), 0) {}
+
   // stop prevents the timer from firing: true if it was pending, false if it had already fired
   // or been stopped. As in Go, it does not drain c().
   bool stop() noexcept { return internal::timer_stop(t_); }
@@ -80,11 +97,7 @@ class timer {
  private:
   template <class F>
   friend timer after_func(std::chrono::nanoseconds d, F&& f);
-  timer(internal::timer_rec* t, std::chrono::nanoseconds d) : t_(t) {
-    internal::timer_start(t_, d.count());
-  }
-  internal::timer_rec* t_ = nullptr;
-  chan<time_point> c_;
+  timer(internal::timer_rec* t, std::chrono::nanoseconds d) : timer_handle(t, d.count()) {}
 };
 
 // after_func starts a goroutine running f() once d has passed (Go's time.AfterFunc); stop()
@@ -102,38 +115,20 @@ timer after_func(std::chrono::nanoseconds d, F&& f) {
 
 // ticker sends the time on c() every d (Go's time.NewTicker); ticks a slow reader misses are
 // dropped. d <= 0 panics ("non-positive interval for NewTicker"). Destroying it stops it.
-class ticker {
+class ticker : public internal::timer_handle {
  public:
-  explicit ticker(std::chrono::nanoseconds d) : c_(make_chan<time_point>(1)) {
-    if (d.count() <= 0) internal::timer_bad_ticker_interval();
-    t_ = internal::timer_make_chan(internal::chan_handle(c_), d.count());
-    internal::timer_start(t_, d.count());
-  }
-  ticker(ticker&& o) noexcept : t_(std::exchange(o.t_, nullptr)), c_(std::move(o.c_)) {}
-  ticker& operator=(ticker&& o) noexcept {
-    if (this != &o) {
-      if (t_ != nullptr) internal::timer_release(t_);
-      t_ = std::exchange(o.t_, nullptr);
-      c_ = std::move(o.c_);
-    }
-    return *this;
-  }
-  ~ticker() {
-    if (t_ != nullptr) internal::timer_release(t_);
-  }
+  explicit ticker(std::chrono::nanoseconds d) : timer_handle(checked(d), checked(d)) {}
 
-  const chan<time_point>& c() const noexcept { return c_; }
   // stop turns the ticker off; no tick is sent after it returns, except one already being sent.
   void stop() noexcept { internal::timer_stop(t_); }
   // reset stops the ticker and restarts it with period d. d <= 0 panics.
-  void reset(std::chrono::nanoseconds d) {
-    if (d.count() <= 0) internal::timer_bad_ticker_interval();
-    internal::timer_reset(t_, d.count(), d.count());
-  }
+  void reset(std::chrono::nanoseconds d) { internal::timer_reset(t_, checked(d), checked(d)); }
 
  private:
-  internal::timer_rec* t_ = nullptr;
-  chan<time_point> c_;
+  static std::int64_t checked(std::chrono::nanoseconds d) {
+    if (d.count() <= 0) internal::timer_bad_ticker_interval();
+    return d.count();
+  }
 };
 
 }  // namespace gort

@@ -23,6 +23,8 @@
 
 extern "C" {
 void gort_switch(void** save_sp, void* load_sp);
+void gort_switch_to_g0(void** save_sp, void* g0_sp);
+void gort_switch_from_g0(void** save_sp, void* load_sp);
 void gort_switch_fresh(void** save_sp, void* stack_top, void (*fn)(void*), void* arg);
 void gort_start();
 void gort_start_fresh();
@@ -56,6 +58,40 @@ static_assert(sizeof(switch_frame) == GORT_SF_SIZE);
 
 inline void context_switch(context* from, const context* to) {
   gort_switch(&from->sp, to->sp);
+}
+
+// The scheduler's pair (see switch_x86_64.S): a goroutine switching to its M's g0 saves its FP
+// control words and leaves them loaded; g0 switching to a goroutine saves and restores no FP
+// state (the caller loads the goroutine's words first when the hardware holds others, with
+// load_fp_control, comparing against what it knows the hardware holds).
+inline void context_switch_to_g0(context* from, const context* g0) {
+  gort_switch_to_g0(&from->sp, g0->sp);
+}
+inline void context_switch_from_g0(context* g0, const context* to) {
+  gort_switch_from_g0(&g0->sp, to->sp);
+}
+
+// fp_control is a context's MXCSR and x87 control word.
+struct fp_control {
+  std::uint32_t mxcsr = 0;
+  std::uint16_t fpucw = 0;
+  bool operator==(const fp_control&) const = default;
+};
+
+// saved_fp_control returns the FP control words saved in a suspended context's frame.
+inline fp_control saved_fp_control(const context& c) {
+  const auto* f = static_cast<const switch_frame*>(c.sp);
+  return {f->mxcsr, f->fpucw};
+}
+
+// read_fp_control / load_fp_control read and set the hardware's FP control words.
+inline fp_control read_fp_control() {
+  fp_control v;
+  asm volatile("stmxcsr %0\n\tfnstcw %1" : "=m"(v.mxcsr), "=m"(v.fpucw));
+  return v;
+}
+inline void load_fp_control(const fp_control& v) {
+  asm volatile("ldmxcsr %0\n\tfldcw %1" : : "m"(v.mxcsr), "m"(v.fpucw));
 }
 
 // context_start suspends the caller into `from` and runs fn(arg) on a new stack whose top is

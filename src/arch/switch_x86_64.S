@@ -73,6 +73,58 @@ gort_switch:
         .cfi_endproc
         .size   gort_switch, .-gort_switch
 
+/* gort_switch_to_g0(void** save_sp, void* g0_sp): gort_switch for a goroutine handing the CPU to
+   its M's scheduler context (g0). The goroutine's context is saved in full, FP control words
+   included; g0's registers are restored but not its FP control words: the scheduler does not
+   depend on them, so the goroutine's stay loaded (the M records them, see execute()). */
+        .globl  gort_switch_to_g0
+        .type   gort_switch_to_g0, @function
+        .p2align 4
+gort_switch_to_g0:
+        .cfi_startproc
+        SAVE_CONTEXT
+        movq    %rsi, %rsp
+        addq    $8, %rsp
+        popq    %r15
+        popq    %r14
+        popq    %r13
+        popq    %r12
+        popq    %rbx
+        popq    %rbp
+        ret
+        .cfi_endproc
+        .size   gort_switch_to_g0, .-gort_switch_to_g0
+
+/* gort_switch_from_g0(void** save_sp, void* load_sp): the way back. g0's callee-saved registers
+   are saved (its FP control word slots are left unwritten: nothing reads them) and the
+   goroutine's are restored, FP control words excepted: execute() has loaded the goroutine's
+   own already if the hardware held others. Skipping stmxcsr (about 4 ns here) in both
+   directions of a g0 switch is the point of these two entry points. */
+        .globl  gort_switch_from_g0
+        .type   gort_switch_from_g0, @function
+        .p2align 4
+gort_switch_from_g0:
+        .cfi_startproc
+        pushq   %rbp
+        pushq   %rbx
+        pushq   %r12
+        pushq   %r13
+        pushq   %r14
+        pushq   %r15
+        subq    $8, %rsp
+        movq    %rsp, (%rdi)
+        movq    %rsi, %rsp
+        addq    $8, %rsp
+        popq    %r15
+        popq    %r14
+        popq    %r13
+        popq    %r12
+        popq    %rbx
+        popq    %rbp
+        ret
+        .cfi_endproc
+        .size   gort_switch_from_g0, .-gort_switch_from_g0
+
         .globl  gort_switch_fresh
         .type   gort_switch_fresh, @function
         .p2align 4

@@ -292,28 +292,18 @@ inline void buf_take(hchan* c, void* dst) {
   c->qcount.store(c->qcount.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed);
 }
 
-// send_wait / recv_wait queue the caller and park it until a partner (or close) completes the
-// operation. Kept out of line so the fast paths save fewer registers. REQUIRES: c->lock; released.
-[[gnu::noinline]] void send_wait(hchan* c, void* elem) {
+// block_on queues the caller on q (c's sendq or recvq) with its element and parks it until a
+// partner or close completes the operation; returns whether it communicated (false: closed).
+// Kept out of line so the fast paths save fewer registers. REQUIRES: c->lock; released here.
+[[gnu::noinline]] bool block_on(hchan* c, waitq& q, void* elem, const char* reason) {
   parker pk;
   pk.gp = current_g();
   waiter w;
   w.pk = &pk;
   w.elem = elem;
-  c->sendq.enqueue(&w);
-  wait(&pk, &unlock_one, &c->lock, "chan send");
-  if (!w.success) chan_panic("send on closed channel");
-}
-
-[[gnu::noinline]] int recv_wait(hchan* c, void* dst) {
-  parker pk;
-  pk.gp = current_g();
-  waiter w;
-  w.pk = &pk;
-  w.elem = dst;
-  c->recvq.enqueue(&w);
-  wait(&pk, &unlock_one, &c->lock, "chan receive");
-  return w.success ? 1 : 0;
+  q.enqueue(&w);
+  wait(&pk, &unlock_one, &c->lock, reason);
+  return w.success;
 }
 
 }  // namespace
@@ -388,7 +378,7 @@ bool chan_send(hchan* c, void* elem, bool block) {
     c->lock.unlock();
     return false;
   }
-  send_wait(c, elem);
+  if (!block_on(c, c->sendq, elem, "chan send")) chan_panic("send on closed channel");
   return true;
 }
 
@@ -422,7 +412,7 @@ int chan_recv(hchan* c, void* dst, bool block) {
     c->lock.unlock();
     return -1;
   }
-  return recv_wait(c, dst);
+  return block_on(c, c->recvq, dst, "chan receive") ? 1 : 0;
 }
 
 void chan_close(hchan* c) {

@@ -135,6 +135,11 @@ struct m {
   bool (*unlockf)(g*, void*) = nullptr;
   void* unlock_arg = nullptr;
   void* eh_globals = nullptr;  // this thread's __cxa_eh_globals
+  // FP control words: what the hardware holds now (a goroutine's stay loaded when it switches to
+  // g0; execute() reloads only when the next goroutine saved others) and what this thread
+  // started with (a new goroutine starts with those). g0 only.
+  fp_control fp_hw;
+  fp_control fp_init;
   void* g0_fake_stack = nullptr;
   const void* g0_stack_bottom = nullptr;
   std::size_t g0_stack_size = 0;

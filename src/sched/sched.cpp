@@ -587,7 +587,7 @@ static void stopm(m* mp) {
 #if GORT_TSAN
   __tsan_switch_to_fiber(mp->g0_tsan_fiber, 0);
 #endif
-  context_switch(&gp->ctx, &mp->g0);
+  context_switch_to_g0(&gp->ctx, &mp->g0);
 #if GORT_ASAN
   m* now = gp->mp;
   __sanitizer_finish_switch_fiber(gp->asan_fake_stack, &now->g0_stack_bottom, &now->g0_stack_size);
@@ -651,12 +651,25 @@ static void execute(m* mp, g* gp, bool inherit) {
 #if GORT_TSAN
   __tsan_switch_to_fiber(gp->tsan_fiber, 0);
 #endif
+  // FP control words are per goroutine: load gp's (or, for a new goroutine, the thread's initial
+  // ones) only when the hardware holds others, which is almost never.
   if (gp->fresh) [[unlikely]] {
     gp->fresh = false;
+    if (!(mp->fp_hw == mp->fp_init)) {
+      load_fp_control(mp->fp_init);
+      mp->fp_hw = mp->fp_init;
+    }
     context_start(&mp->g0, gp->ctx.sp, &g_main, gp);
   } else {
-    context_switch(&mp->g0, &gp->ctx);
+    fp_control want = saved_fp_control(gp->ctx);
+    if (!(want == mp->fp_hw)) [[unlikely]] {
+      load_fp_control(want);
+      mp->fp_hw = want;
+    }
+    context_switch_from_g0(&mp->g0, &gp->ctx);
   }
+  // gp saved its FP control words in its frame when it switched back, and left them loaded.
+  mp->fp_hw = saved_fp_control(gp->ctx);
 #if GORT_ASAN
   __sanitizer_finish_switch_fiber(mp->g0_fake_stack, nullptr, nullptr);
 #endif
@@ -854,6 +867,7 @@ static void m_loop(m* mp) {
 
 static void init_m_thread(m* mp) {
   tls_m = mp;
+  mp->fp_init = mp->fp_hw = read_fp_control();
   mp->eh_globals = __cxa_get_globals();
 #if GORT_TSAN
   mp->g0_tsan_fiber = __tsan_get_current_fiber();
