@@ -1,20 +1,26 @@
 // Copyright 2026 The gort Authors.
 //
-// sema: a counting semaphore that parks goroutines (or sleeps plain threads), as an object: a
-// counter plus the runtime's semaphore table (Go's semacquire / semrelease, src/sync/sync.cpp).
-// Used by white-box tests and benchmarks of the scheduler. Internal.
+// sema: a counting semaphore object that parks goroutines, for the scheduler's own waits and its
+// white-box tests and benchmarks. Internal.
 //
-// release() wakes the oldest waiter; as in Go, a goroutine arriving meanwhile may take the unit
-// first, and the woken one then waits again at the front of the queue.
+// release() hands its unit straight to the oldest waiter (FIFO, no barging), so a woken waiter
+// never finds the count taken by someone else and never re-checks. That is cheaper than the sync
+// package's semaphores (src/sync/sync.cpp, Go's semtable: the unit goes to the count and a woken
+// waiter competes for it, which Go's mutex relies on) by three atomic read-modify-writes per
+// wait, which the spawn+wait benchmarks measure. A thread that is not a goroutine may wait too:
+// it sleeps on a futex note instead of parking.
 //
-// Thread safety: all members may be called from any goroutine or thread.
+// Thread safety: all members may be called from any goroutine or thread. lock_ guards count_ and
+// the waiter list; it is released by park's unlock function, after the goroutine's switch.
 
 #pragma once
 
-#include <atomic>
 #include <cstdint>
+#include <mutex>
 
-#include <gort/sync.hpp>
+#include "sched/lock.hpp"
+#include "sched/runtime.hpp"
+#include "sched/sched.hpp"
 
 namespace gort::internal {
 
@@ -26,21 +32,73 @@ class sema {
 
   // acquire takes one unit, blocking (parking the goroutine, or sleeping the thread) while
   // there is none. `reason` is the wait reason shown in crash reports.
-  void acquire(const char* reason = "semacquire") { semacquire(&count_, false, reason); }
+  void acquire(const char* reason = "semacquire") {
+    lock_.lock();
+    if (count_ > 0) {
+      --count_;
+      lock_.unlock();
+      return;
+    }
+    waiter w;
+    w.gp = current_g();
+    if (tail_ != nullptr)
+      tail_->next = &w;
+    else
+      head_ = &w;
+    tail_ = &w;
+    if (w.gp != nullptr) {
+      park(&unlock_after_park, &lock_, reason);
+    } else {
+      lock_.unlock();
+      w.thread_note.sleep();
+    }
+  }
 
   // try_acquire takes a unit if one is available now.
   bool try_acquire() {
-    std::uint32_t v = count_.load(std::memory_order_relaxed);
-    while (v != 0)
-      if (count_.compare_exchange_weak(v, v - 1, std::memory_order_acquire)) return true;
-    return false;
+    std::lock_guard<spin_lock> lock(lock_);
+    if (count_ == 0) return false;
+    --count_;
+    return true;
   }
 
-  // release gives one unit, waking the oldest waiter if any.
-  void release() { semrelease(&count_, false); }
+  // release gives one unit: to the oldest waiter if any (made runnable), else to the count.
+  void release() {
+    lock_.lock();
+    waiter* w = head_;
+    if (w == nullptr) {
+      ++count_;
+      lock_.unlock();
+      return;
+    }
+    head_ = w->next;
+    if (head_ == nullptr) tail_ = nullptr;
+    g* gp = w->gp;
+    if (gp == nullptr) {
+      w->thread_note.wakeup();  // before unlock: w lives on the sleeper's stack
+      lock_.unlock();
+      return;
+    }
+    lock_.unlock();
+    ready(gp);
+  }
 
  private:
-  std::atomic<std::uint32_t> count_;
+  struct waiter {
+    g* gp = nullptr;
+    note thread_note;
+    waiter* next = nullptr;
+  };
+
+  static bool unlock_after_park(g*, void* lock) {
+    static_cast<spin_lock*>(lock)->unlock();
+    return true;
+  }
+
+  spin_lock lock_;  // short sections that never block: a plain-store unlock (lock.hpp)
+  std::uint32_t count_;
+  waiter* head_ = nullptr;
+  waiter* tail_ = nullptr;
 };
 
 }  // namespace gort::internal
