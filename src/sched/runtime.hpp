@@ -112,6 +112,8 @@ struct p {
   std::uint64_t goid_end = 0;
   g* gfree = nullptr;  // dead Gs (without stacks); owner only
   int gfree_n = 0;
+  g* g_slab_next = nullptr;  // Gs never used yet, in this P's share of a slab; owner only
+  int g_slab_left = 0;
   stack_span stack_cache[kStackCache];  // free stacks, most recently used last; owner only
   int nstack = 0;
   defer_pool deferpool;  // Go's p.deferpool; owner only
@@ -163,10 +165,14 @@ struct sched_t {
   int nmidle = 0;                       // guarded by lock
   int mcount = 0;                       // guarded by lock
   std::atomic<std::int32_t> nmspinning{0};
-  g* gfree = nullptr;                      // guarded by lock
-  std::vector<stack_span> free_stacks;     // guarded by lock
-  std::atomic<int> nfree_stacks{0};        // its size, written under lock; a hint without it
-  std::atomic<int> ngfree{0};              // written under lock; read without it as a hint
+  // The global free lists of Gs and stacks, under their own lock (Go's sched.gFree.lock): Ps
+  // exchange batches through them, and keeping them off sched.lock keeps that traffic from
+  // contending with the run queue and the idle lists.
+  runtime_lock free_lock;
+  g* gfree = nullptr;                      // guarded by free_lock
+  std::vector<stack_span> free_stacks;     // guarded by free_lock
+  std::atomic<int> nfree_stacks{0};        // its size, written under free_lock; a hint without it
+  std::atomic<int> ngfree{0};              // written under free_lock; a hint without it
   std::vector<p*> allp;                    // fixed while running
   std::vector<m*> allm;                    // guarded by lock
   std::atomic<bool> main_goexited{false};  // the main goroutine ended by goexit
@@ -183,8 +189,8 @@ struct sched_t {
   runtime_lock allg_lock;
   std::vector<g*> allgs;       // every G allocated in this run, guarded by allg_lock
   std::vector<void*> g_slabs;  // where the Gs live (64 per slab), guarded by allg_lock
-  g* g_slab_next = nullptr;    // unused Gs in the newest slab, guarded by allg_lock
-  int g_slab_left = 0;
+  g* g_slab_next = nullptr;    // unused Gs of the newest slab for threads without a P, guarded
+  int g_slab_left = 0;         // by allg_lock
 
   // The timer sleeper: at most one idle M sleeps until the earliest timer of all Ps (Go's M
   // blocked in netpoll). timer_sleeping says one does; poll_until is its deadline (INT64_MAX while

@@ -931,7 +931,7 @@ static bool free_stacks_pop_locked(stack_span* s) {
 static void stack_put(p* pp, stack_span s) {
   if (pp != nullptr) {
     if (pp->nstack == kStackCache) {
-      lock_guard lock(sched.lock);
+      lock_guard lock(sched.free_lock);
       for (int i = 0; i < kStackCache / 2; ++i) free_stacks_push_locked(pp->stack_cache[i]);
       std::copy(pp->stack_cache + kStackCache / 2, pp->stack_cache + kStackCache, pp->stack_cache);
       pp->nstack = kStackCache - kStackCache / 2;
@@ -939,7 +939,7 @@ static void stack_put(p* pp, stack_span s) {
     pp->stack_cache[pp->nstack++] = s;
     return;
   }
-  lock_guard lock(sched.lock);
+  lock_guard lock(sched.free_lock);
   free_stacks_push_locked(s);
 }
 
@@ -947,13 +947,13 @@ static stack_span stack_get(p* pp) {
   stack_span s;
   if (pp != nullptr) {
     if (pp->nstack == 0 && sched.nfree_stacks.load(std::memory_order_relaxed) > 0) {
-      lock_guard lock(sched.lock);
+      lock_guard lock(sched.free_lock);
       while (pp->nstack < kStackCache / 2 && free_stacks_pop_locked(&s))
         pp->stack_cache[pp->nstack++] = s;
     }
     if (pp->nstack > 0) return pp->stack_cache[--pp->nstack];
   } else {
-    lock_guard lock(sched.lock);
+    lock_guard lock(sched.free_lock);
     if (free_stacks_pop_locked(&s)) return s;
   }
   return stack_new(stack_size());
@@ -970,21 +970,42 @@ static void attach_stack(p* pp, g* gp) {
 #endif
 }
 
-static g* allocg() {
-  // The Gs sit densely in slabs (run queues and free lists touch them in bursts).
-  lock_guard lock(sched.allg_lock);
-  if (sched.g_slab_left == 0) {
-    constexpr int kSlab = 64;
-    void* slab = ::operator new (sizeof(g) * kSlab, std::align_val_t{alignof(g)});
-    sched.g_slabs.push_back(slab);
-    sched.g_slab_next = static_cast<g*>(slab);
-    sched.g_slab_left = kSlab;
+// allocg returns a G never used before. Gs are made 64 at a time in a slab (densely: run queues
+// and free lists touch them in bursts), registered in allgs with one lock for the whole slab; a
+// P keeps the slab's remaining Gs for itself, so two Ps spawning at once do not contend.
+static g* allocg(p* pp) {
+  if (pp != nullptr && pp->g_slab_left > 0) {
+    --pp->g_slab_left;
+    return pp->g_slab_next++;
   }
-  g* gp = ::new (static_cast<void*>(sched.g_slab_next++)) g;
-  --sched.g_slab_left;
-  gp->st.is_goroutine = true;
-  sched.allgs.push_back(gp);
-  return gp;
+  constexpr int kSlab = 64;
+  if (pp == nullptr) {
+    lock_guard lock(sched.allg_lock);
+    if (sched.g_slab_left > 0) {
+      --sched.g_slab_left;
+      return sched.g_slab_next++;
+    }
+  }
+  void* mem = ::operator new (sizeof(g) * kSlab, std::align_val_t{alignof(g)});
+  g* slab = static_cast<g*>(mem);
+  for (int i = 0; i < kSlab; ++i) {
+    g* gp = ::new (static_cast<void*>(slab + i)) g;
+    gp->st.is_goroutine = true;
+  }
+  {
+    lock_guard lock(sched.allg_lock);
+    sched.g_slabs.push_back(mem);
+    for (int i = 0; i < kSlab; ++i) sched.allgs.push_back(slab + i);
+    if (pp == nullptr) {
+      sched.g_slab_next = slab + 1;
+      sched.g_slab_left = kSlab - 1;
+    }
+  }
+  if (pp != nullptr) {
+    pp->g_slab_next = slab + 1;
+    pp->g_slab_left = kSlab - 1;
+  }
+  return slab;
 }
 
 // gfput frees a dead G: its stack to the stack cache, the G to the P's free list.
@@ -995,7 +1016,7 @@ static void gfput(p* pp, g* gp) {
   pp->gfree = gp;
   if (++pp->gfree_n < 64) return;
   // Move half to the global list.
-  lock_guard lock(sched.lock);
+  lock_guard lock(sched.free_lock);
   while (pp->gfree_n > 32) {
     g* x = pp->gfree;
     pp->gfree = x->schedlink;
@@ -1008,7 +1029,7 @@ static void gfput(p* pp, g* gp) {
 
 static g* gfget(p* pp) {
   if (pp != nullptr && pp->gfree == nullptr && sched.ngfree > 0) {
-    lock_guard lock(sched.lock);
+    lock_guard lock(sched.free_lock);
     while (pp->gfree_n < 32 && sched.gfree != nullptr) {
       g* x = sched.gfree;
       sched.gfree = x->schedlink;
@@ -1025,7 +1046,7 @@ static g* gfget(p* pp) {
     return gp;
   }
   if (pp == nullptr) {
-    lock_guard lock(sched.lock);
+    lock_guard lock(sched.free_lock);
     if (g* gp = sched.gfree) {
       sched.gfree = gp->schedlink;
       --sched.ngfree;
@@ -1042,7 +1063,7 @@ g* new_goroutine(void (*entry)(void*), std::size_t size, std::size_t align, void
   std::size_t ssize = stack_size();
   if (size > ssize / 4) fatal("gort::go: the goroutine's function and arguments are too large");
   g* gp = gfget(pp);
-  if (gp == nullptr) gp = allocg();
+  if (gp == nullptr) gp = allocg(pp);
   // The callable goes in the G when it fits, and the goroutine gets its stack only when it first
   // runs (execute): a goroutine waiting in a run queue holds no stack, which bounds memory by
   // the goroutines started rather than the goroutines created (skynet queues tens of thousands).
@@ -1080,7 +1101,7 @@ g* new_goroutine(void (*entry)(void*), std::size_t size, std::size_t align, void
 
 void discard_goroutine(g* gp) noexcept {
   casgstatus(gp, gstatus::idle, gstatus::dead);
-  lock_guard lock(sched.lock);
+  lock_guard lock(sched.free_lock);
   if (gp->stack.lo != nullptr) free_stacks_push_locked(gp->stack);
   gp->stack = stack_span{};
   gp->schedlink = sched.gfree;
