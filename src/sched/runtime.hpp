@@ -72,6 +72,14 @@ enum class pstatus : std::uint32_t { idle, running, syscall };
 
 inline constexpr std::uint32_t kRunqSize = 256;
 inline constexpr int kStackCache = 32;
+inline constexpr int kGfreeBatch = 64;  // dead Gs a P keeps before handing them over
+
+struct g;
+// A linked list (through g::schedlink) of dead Gs moved between a P and the global list whole.
+struct gfree_batch {
+  g* head;
+  int n;
+};
 inline constexpr std::uint64_t kGoidBatch = 16;
 
 struct sched_counters {
@@ -169,12 +177,12 @@ struct sched_t {
   // exchange batches through them, and keeping them off sched.lock keeps that traffic from
   // contending with the run queue and the idle lists.
   runtime_lock free_lock;
-  g* gfree = nullptr;                      // guarded by free_lock
+  std::vector<gfree_batch> gfree_batches;  // dead Gs, in batches; guarded by free_lock
   std::vector<stack_span> free_stacks;     // guarded by free_lock
   std::atomic<int> nfree_stacks{0};        // its size, written under free_lock; a hint without it
-  std::atomic<int> ngfree{0};              // written under free_lock; a hint without it
-  std::vector<p*> allp;                    // fixed while running
-  std::vector<m*> allm;                    // guarded by lock
+  std::atomic<int> ngfree{0};  // batches in gfree_batches, written under free_lock; a hint
+  std::vector<p*> allp;        // fixed while running
+  std::vector<m*> allm;        // guarded by lock
   std::atomic<bool> main_goexited{false};  // the main goroutine ended by goexit
   std::atomic<bool> done{false};           // main goroutine returned
   std::atomic<bool> running{false};
@@ -185,6 +193,8 @@ struct sched_t {
   std::atomic<std::uint64_t> goid_gen{0};
   std::atomic<std::uint64_t> created_external{0};  // goroutines started from threads with no P
   std::int64_t start_time = 0;
+  fp_control fp_init;  // FP control words of the thread that called run: each M's and each new
+                       // goroutine's (set before any M starts)
 
   runtime_lock allg_lock;
   std::vector<g*> allgs;       // every G allocated in this run, guarded by allg_lock

@@ -867,7 +867,11 @@ static void m_loop(m* mp) {
 
 static void init_m_thread(m* mp) {
   tls_m = mp;
-  mp->fp_init = mp->fp_hw = read_fp_control();
+  // A thread starts with its creator's FP control words, and an M may be created by a thread
+  // running a goroutine that changed them: every M starts from the words of the thread that
+  // called run, which new goroutines start with.
+  mp->fp_init = mp->fp_hw = sched.fp_init;
+  load_fp_control(sched.fp_init);
   mp->eh_globals = __cxa_get_globals();
 #if GORT_TSAN
   mp->g0_tsan_fiber = __tsan_get_current_fiber();
@@ -1008,35 +1012,32 @@ static g* allocg(p* pp) {
   return slab;
 }
 
-// gfput frees a dead G: its stack to the stack cache, the G to the P's free list.
+// gfput frees a dead G: its stack to the stack cache, the G to the P's free list. A P's list
+// moves to the global one whole, as one batch, once it holds kGfreeBatch Gs: nothing walks cold Gs
+// under the lock (a P that spawns and a P where goroutines end exchange Gs through it).
 static void gfput(p* pp, g* gp) {
   stack_put(pp, gp->stack);
   gp->stack = stack_span{};
   gp->schedlink = pp->gfree;
   pp->gfree = gp;
-  if (++pp->gfree_n < 64) return;
-  // Move half to the global list.
+  if (++pp->gfree_n < kGfreeBatch) return;
   lock_guard lock(sched.free_lock);
-  while (pp->gfree_n > 32) {
-    g* x = pp->gfree;
-    pp->gfree = x->schedlink;
-    --pp->gfree_n;
-    x->schedlink = sched.gfree;
-    sched.gfree = x;
-    ++sched.ngfree;
-  }
+  sched.gfree_batches.push_back({pp->gfree, pp->gfree_n});
+  sched.ngfree.store(static_cast<int>(sched.gfree_batches.size()), std::memory_order_relaxed);
+  pp->gfree = nullptr;
+  pp->gfree_n = 0;
 }
 
+// gfget takes a dead G: from the P's list, refilled with one global batch when empty.
 static g* gfget(p* pp) {
-  if (pp != nullptr && pp->gfree == nullptr && sched.ngfree > 0) {
+  if (pp != nullptr && pp->gfree == nullptr && sched.ngfree.load(std::memory_order_relaxed) > 0) {
     lock_guard lock(sched.free_lock);
-    while (pp->gfree_n < 32 && sched.gfree != nullptr) {
-      g* x = sched.gfree;
-      sched.gfree = x->schedlink;
-      --sched.ngfree;
-      x->schedlink = pp->gfree;
-      pp->gfree = x;
-      ++pp->gfree_n;
+    if (!sched.gfree_batches.empty()) {
+      gfree_batch b = sched.gfree_batches.back();
+      sched.gfree_batches.pop_back();
+      sched.ngfree.store(static_cast<int>(sched.gfree_batches.size()), std::memory_order_relaxed);
+      pp->gfree = b.head;
+      pp->gfree_n = b.n;
     }
   }
   if (pp != nullptr && pp->gfree != nullptr) {
@@ -1047,9 +1048,12 @@ static g* gfget(p* pp) {
   }
   if (pp == nullptr) {
     lock_guard lock(sched.free_lock);
-    if (g* gp = sched.gfree) {
-      sched.gfree = gp->schedlink;
-      --sched.ngfree;
+    if (!sched.gfree_batches.empty()) {
+      gfree_batch& b = sched.gfree_batches.back();
+      g* gp = b.head;
+      b.head = gp->schedlink;
+      if (--b.n == 0) sched.gfree_batches.pop_back();
+      sched.ngfree.store(static_cast<int>(sched.gfree_batches.size()), std::memory_order_relaxed);
       return gp;
     }
   }
@@ -1104,9 +1108,9 @@ void discard_goroutine(g* gp) noexcept {
   lock_guard lock(sched.free_lock);
   if (gp->stack.lo != nullptr) free_stacks_push_locked(gp->stack);
   gp->stack = stack_span{};
-  gp->schedlink = sched.gfree;
-  sched.gfree = gp;
-  ++sched.ngfree;
+  gp->schedlink = nullptr;
+  sched.gfree_batches.push_back({gp, 1});
+  sched.ngfree.store(static_cast<int>(sched.gfree_batches.size()), std::memory_order_relaxed);
 }
 
 // ready_external makes gp runnable from a thread that holds no P (the outside timer thread, a plain
@@ -1426,6 +1430,7 @@ int run_prepare(int procs) {
   sched.goid_gen.store(0);
   sched.main_goexited.store(false);
   sched.start_time = nanotime();
+  sched.fp_init = read_fp_control();
   for (int i = 0; i < n; ++i) {
     p* pp = new p;
     pp->id = i;
@@ -1482,7 +1487,7 @@ static void teardown() {
   sched.nmidle = 0;
   sched.mcount = 0;
   sched.nmspinning.store(0);
-  sched.gfree = nullptr;
+  sched.gfree_batches.clear();
   sched.ngfree.store(0);
   sched.free_stacks.clear();
   sched.nfree_stacks.store(0);
@@ -1529,6 +1534,7 @@ int run_main(g* main_g) {
     for (auto& t : threads) t.join();
   }
   free_altstack(m0);
+  load_fp_control(sched.fp_init);  // the caller's FP control words, not its last goroutine's
   tls_m = nullptr;
   tls_pool = nullptr;
   teardown();
