@@ -29,9 +29,10 @@
 //   - A P is idle (on sched.pidle), running (held by an M) or in a blocking call (its M may
 //     still come back for it; sysmon may take it away with a CAS on its status).
 //
-// Locks: sched.lock guards the global queue, the idle P and M lists and the G free list; then
-// allg_lock (the list of every G, for stats and crash reports). Channel, semaphore and timer-heap
-// locks are taken before sched.lock (ready may take it), never while holding it. None
+// Locks: sched.lock guards the global queue and the idle P and M lists; then
+// allg_lock (the list of every G, for stats and crash reports). free_lock (the global lists of
+// dead Gs and free stacks, exchanged with the Ps in batches) is a leaf. Channel, semaphore and
+// timer-heap locks are taken before sched.lock (ready may take it), never while holding it. None
 // is held across a context switch. Run queues are lock-free (acquire/release on head and tail).
 //
 // Deadlock: when the last M goes idle with no timer pending, nothing queued and no M in a
