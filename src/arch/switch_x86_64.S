@@ -25,9 +25,9 @@
  */
 #include "switch_x86_64_layout.h"
 
-/* Pushes the callee-saved registers and the FP control words (the frame described in
-   switch_x86_64_layout.h) and stores the stack pointer in *%rdi. */
-.macro SAVE_CONTEXT
+/* Pushes the callee-saved registers and reserves the FP control word slot (the frame described
+   in switch_x86_64_layout.h), without filling the slot. */
+.macro PUSH_REGS
         pushq   %rbp
         pushq   %rbx
         pushq   %r12
@@ -35,9 +35,27 @@
         pushq   %r14
         pushq   %r15
         subq    $8, %rsp
+.endm
+
+/* Pushes the callee-saved registers and the FP control words, and stores the stack pointer in
+   *%rdi. */
+.macro SAVE_CONTEXT
+        PUSH_REGS
         stmxcsr GORT_SF_MXCSR(%rsp)
         fnstcw  GORT_SF_FPUCW(%rsp)
         movq    %rsp, (%rdi)
+.endm
+
+/* Pops a frame's callee-saved registers (past its FP control word slot) and returns into it. */
+.macro POP_REGS_AND_RETURN
+        addq    $8, %rsp
+        popq    %r15
+        popq    %r14
+        popq    %r13
+        popq    %r12
+        popq    %rbx
+        popq    %rbp
+        ret
 .endm
 
         .text
@@ -58,14 +76,7 @@ gort_switch:
 2:      movzwl  GORT_SF_FPUCW(%rax), %ecx
         cmpw    GORT_SF_FPUCW(%rsp), %cx
         jne     3f
-4:      addq    $8, %rsp
-        popq    %r15
-        popq    %r14
-        popq    %r13
-        popq    %r12
-        popq    %rbx
-        popq    %rbp
-        ret
+4:      POP_REGS_AND_RETURN
 1:      ldmxcsr GORT_SF_MXCSR(%rsp)
         jmp     2b
 3:      fldcw   GORT_SF_FPUCW(%rsp)
@@ -84,14 +95,7 @@ gort_switch_to_g0:
         .cfi_startproc
         SAVE_CONTEXT
         movq    %rsi, %rsp
-        addq    $8, %rsp
-        popq    %r15
-        popq    %r14
-        popq    %r13
-        popq    %r12
-        popq    %rbx
-        popq    %rbp
-        ret
+        POP_REGS_AND_RETURN
         .cfi_endproc
         .size   gort_switch_to_g0, .-gort_switch_to_g0
 
@@ -105,23 +109,10 @@ gort_switch_to_g0:
         .p2align 4
 gort_switch_from_g0:
         .cfi_startproc
-        pushq   %rbp
-        pushq   %rbx
-        pushq   %r12
-        pushq   %r13
-        pushq   %r14
-        pushq   %r15
-        subq    $8, %rsp
+        PUSH_REGS
         movq    %rsp, (%rdi)
         movq    %rsi, %rsp
-        addq    $8, %rsp
-        popq    %r15
-        popq    %r14
-        popq    %r13
-        popq    %r12
-        popq    %rbx
-        popq    %rbp
-        ret
+        POP_REGS_AND_RETURN
         .cfi_endproc
         .size   gort_switch_from_g0, .-gort_switch_from_g0
 
