@@ -250,18 +250,16 @@ inline bool empty(const hchan* c) {
   return c->qcount.load(std::memory_order_relaxed) == 0;
 }
 
-// send_to hands elem to the receiver w (a parked receive). REQUIRES: c->lock; releases it.
-void send_to(hchan* c, waiter* w, void* elem) {
+// hand_to_receiver moves elem into the parked receiver w's slot and marks w done;
+// take_from_sender moves the parked sender w's value into dst (for a buffered, hence full,
+// channel the receiver gets the buffer's head and the sender's value goes to its tail). The
+// caller unlocks, then wakes w. REQUIRES: c->lock.
+void hand_to_receiver(hchan* c, waiter* w, void* elem) {
   move_elem(c, w->elem, elem);
   complete(w, true);
-  c->lock.unlock();
-  wake(w);
 }
 
-// recv_from takes the value of the parked sender w into dst. For a buffered (hence full)
-// channel the receiver gets the buffer's head and the sender's value goes to its tail.
-// REQUIRES: c->lock; releases it.
-void recv_from(hchan* c, waiter* w, void* dst) {
+void take_from_sender(hchan* c, waiter* w, void* dst) {
   if (c->dataqsiz == 0) {
     move_elem(c, dst, w->elem);
   } else {
@@ -273,8 +271,6 @@ void recv_from(hchan* c, waiter* w, void* dst) {
     c->sendx = c->recvx;
   }
   complete(w, true);
-  c->lock.unlock();
-  wake(w);
 }
 
 // buf_put / buf_take move an element into or out of the ring. REQUIRES: c->lock.
@@ -366,7 +362,9 @@ bool chan_send(hchan* c, void* elem, bool block) {
     chan_panic("send on closed channel");
   }
   if (waiter* w = c->recvq.dequeue()) {
-    send_to(c, w, elem);
+    hand_to_receiver(c, w, elem);
+    c->lock.unlock();
+    wake(w);
     return true;
   }
   if (c->qcount.load(std::memory_order_relaxed) < c->dataqsiz) {
@@ -400,7 +398,9 @@ int chan_recv(hchan* c, void* dst, bool block) {
     return 0;
   }
   if (waiter* w = c->sendq.dequeue()) {
-    recv_from(c, w, dst);
+    take_from_sender(c, w, dst);
+    c->lock.unlock();
+    wake(w);
     return 1;
   }
   if (c->qcount.load(std::memory_order_relaxed) > 0) {
@@ -519,8 +519,7 @@ int select_go(select_case* cases, int n, bool block, bool* recv_ok) {
         chan_panic("send on closed channel");
       }
       if (waiter* w = c->recvq.dequeue()) {
-        move_elem(c, w->elem, sc.elem);
-        complete(w, true);
+        hand_to_receiver(c, w, sc.elem);
         unlock_all(locks);
         wake(w);
         return i;
@@ -532,17 +531,7 @@ int select_go(select_case* cases, int n, bool block, bool* recv_ok) {
       }
     } else {
       if (waiter* w = c->sendq.dequeue()) {
-        if (c->dataqsiz == 0) {
-          move_elem(c, sc.elem, w->elem);
-        } else {
-          void* head = c->slot(c->recvx);
-          move_elem(c, sc.elem, head);
-          destroy_elem(c, head);
-          move_elem(c, head, w->elem);
-          if (++c->recvx == c->dataqsiz) c->recvx = 0;
-          c->sendx = c->recvx;
-        }
-        complete(w, true);
+        take_from_sender(c, w, sc.elem);
         unlock_all(locks);
         wake(w);
         *recv_ok = true;

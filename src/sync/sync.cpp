@@ -324,9 +324,7 @@ void mutex::lock_slow() {
       }
       awoke = true;
       iter = 0;
-    } else {
-      // old was reloaded by the failed CAS
-    }
+    }  // else: the failed CAS reloaded old
   }
 }
 
