@@ -6,6 +6,7 @@
 
 #include <pthread.h>
 
+#include <cstdio>
 #include <memory>
 #include <ostream>
 #include <stdexcept>
@@ -326,6 +327,54 @@ TEST(Panic, PanicValuesArePrintedAsGoPrintsThem) {
     int x;
   };
   EXPECT_EQ(text(Opaque{1}).rfind("(", 0), 0u);
+  // Go prints a pointer as its type and value (`(*int) 0x0` for a nil one).
+  int* null_int = nullptr;
+  EXPECT_EQ(text(null_int), "(int*) 0x0");
+  int x = 0;
+  char want[64];
+  std::snprintf(want, sizeof want, "(int*) 0x%lx", reinterpret_cast<unsigned long>(&x));
+  EXPECT_EQ(text(&x), want);
+}
+
+// Go's panic(nil) prints `panic: nil`. A null C string is nil too (std::string would throw
+// "basic_string: construction from null is not valid" instead of carrying the panic).
+TEST(Panic, PanicNullptrIsGoPanicNil) {
+  auto report = [](auto v) -> std::string {
+    try {
+      gort::func([&](gort::frame&) { gort::panic(v); });
+    } catch (const gort::panic_error& e) {
+      EXPECT_STREQ(e.what(), "nil");
+      EXPECT_TRUE(e.value().type() == typeid(std::nullptr_t));
+      return e.report();
+    }
+    return "no panic";
+  };
+  EXPECT_EQ(report(nullptr), "panic: nil\n");
+  EXPECT_EQ(report(static_cast<const char*>(nullptr)), "panic: nil\n");
+  EXPECT_EQ(report(static_cast<char*>(nullptr)), "panic: nil\n");
+  try {
+    gort::panic(nullptr);  // no frame at all
+    FAIL();
+  } catch (const gort::panic_error& e) {
+    EXPECT_EQ(e.report(), "panic: nil\n");
+  }
+}
+
+// Deviation from Go 1.19 (docs/defer.md): recover() after panic(nil) returns a std::any holding
+// a std::nullptr_t, not an empty one, so `recover().has_value()` still tells a recovered panic
+// from no panic. The panic stops either way, as in Go.
+TEST(Panic, RecoverAfterPanicNullptrHoldsANullptr) {
+  bool recovered = false, after = false;
+  gort::func([&](gort::frame& f) {
+    f.defer([&] {
+      std::any v = gort::recover();
+      recovered = v.has_value() && v.type() == typeid(std::nullptr_t);
+    });
+    gort::panic(nullptr);
+  });
+  after = true;
+  EXPECT_TRUE(recovered);
+  EXPECT_TRUE(after);
 }
 
 struct Point {

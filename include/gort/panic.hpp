@@ -37,8 +37,11 @@
 namespace gort {
 
 // panic raises a run-time panic carrying `value` (any copy-constructible value; `const char*`
-// and string literals are stored as std::string). Never returns. Deferred calls run as the panic
-// unwinds through frames; a deferred call may stop it with recover().
+// and string literals are stored as std::string, a null `const char*` as nullptr). Never returns.
+// `panic(nullptr)` is Go's `panic(nil)`: it prints `panic: nil`, and recover() returns a
+// std::any holding a std::nullptr_t (not an empty one, which means "no panic"; Go 1.19 returns
+// nil there, so a recovering `if r := recover(); r != nil` misses it; see docs/defer.md). Deferred
+// calls run as the panic unwinds through frames; a deferred call may stop it with recover().
 //
 // Outside gort::run, a panic that leaves the outermost gort::func (or that is raised with no
 // gort::func on the thread at all) continues as a gort::panic_error. Inside the runtime, an
@@ -50,9 +53,15 @@ template <class V>
                 "gort::panic: the panic value must be copy-constructible (it is kept in a "
                 "std::any, which recover() returns)");
   internal::panic_record* p;
-  if constexpr (std::is_same_v<D, const char*> || std::is_same_v<D, char*>)
-    p = internal::start_panic(internal::make_panic<std::string>(value));
-  else
+  if constexpr (std::is_array_v<std::remove_reference_t<V>>) {
+    p = internal::start_panic(internal::make_panic<std::string>(value));  // a string literal
+  } else if constexpr (std::is_same_v<D, const char*> || std::is_same_v<D, char*>) {
+    // A null C string is a nil value, not an empty string (std::string would refuse it).
+    if (value == nullptr)
+      p = internal::start_panic(internal::make_panic<std::nullptr_t>(nullptr));
+    else
+      p = internal::start_panic(internal::make_panic<std::string>(value));
+  } else
     p = internal::start_panic(internal::make_panic<D>(std::forward<V>(value)));
   // Thrown here, not in a helper: one frame less for the unwinder to walk, twice.
   throw internal::panic_signal(p);

@@ -297,6 +297,13 @@ std::string describe_exception(const std::exception_ptr& e) {
   }
 }
 
+std::string describe_pointer(const std::type_info& type, const void* value) {
+  // Go prints the pointer's value in hex, a nil one as 0x0 (glibc's %p would say "(nil)").
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "0x%" PRIxPTR, reinterpret_cast<std::uintptr_t>(value));
+  return "(" + demangle(type.name()) + ") " + buf;
+}
+
 std::string describe_opaque(const std::type_info& type, const void* address) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%p", address);

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <any>
+#include <cstddef>
 #include <exception>
 #include <sstream>
 #include <string>
@@ -55,12 +56,15 @@ panic_record* start_panic(panic_record* p);
 std::string format_go_float(double v);
 std::string describe_exception(const std::exception_ptr& e);
 std::string describe_opaque(const std::type_info& type, const void* address);
+std::string describe_pointer(const std::type_info& type, const void* value);
 
 template <class D>
 std::string describe_value(const std::any& a) {
   const D& v = *std::any_cast<D>(&a);
   if constexpr (std::is_same_v<D, std::string>) {
     return v;
+  } else if constexpr (std::is_same_v<D, std::nullptr_t>) {
+    return "nil";  // Go's panic(nil)
   } else if constexpr (std::is_same_v<D, bool>) {
     return v ? "true" : "false";
   } else if constexpr (std::is_integral_v<D>) {
@@ -71,6 +75,9 @@ std::string describe_value(const std::any& a) {
     return v.what();  // Go prints an error value's Error()
   } else if constexpr (std::is_same_v<D, std::exception_ptr>) {
     return describe_exception(v);
+  } else if constexpr (std::is_pointer_v<D>) {
+    // Go prints a pointer as its type and value: `(*int) 0xc000012345`, `(*int) nil`.
+    return describe_pointer(typeid(D), reinterpret_cast<const void*>(v));
   } else if constexpr (std::is_convertible_v<const D&, std::string_view>) {
     return std::string(std::string_view(v));
   } else if constexpr (requires(std::ostream & os) { os << v; }) {
