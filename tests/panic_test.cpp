@@ -102,6 +102,34 @@ TEST(Panic, RecoverIsEmptyInsideANewFrameCalledFromTheDeferredCall) {
   EXPECT_EQ(log, (Log{"nested <nil>", "direct p"}));
 }
 
+// Deviation from Go (docs/defer.md): gort sees frames, not C++ function calls, so recover() in a
+// plain function (or a destructor) that the deferred call calls recovers, where Go's returns nil.
+// What is guaranteed: it recovers exactly the panic the deferred call runs for, once, and a new
+// gort::func entered on the way turns it off (the test above).
+TEST(Panic, RecoverInAPlainHelperOfTheDeferredCallRecovers) {
+  Log log;
+  struct recovers_when_destroyed {
+    Log* log;
+    ~recovers_when_destroyed() { log->push_back("dtor " + str(gort::recover())); }
+  };
+  auto helper = [&log] { log.push_back("helper " + str(gort::recover())); };
+  gort::func([&](gort::frame& f) {
+    f.defer([&] { log.push_back("outer " + str(gort::recover())); });
+    f.defer([&] {
+      gort::func([&](gort::frame& g) {
+        g.defer([&] { recovers_when_destroyed d{&log}; });
+        gort::panic("second");
+      });
+    });
+    f.defer([&] {
+      helper();
+      helper();  // once only
+    });
+    gort::panic("first");
+  });
+  EXPECT_EQ(log, (Log{"helper first", "helper <nil>", "dtor second", "outer <nil>"}));
+}
+
 TEST(Panic, RecoverIsEmptyInDeferredCallsRunByANormalReturnDuringAPanic) {
   // The deferred call of `outer` runs because of the panic; it calls g, a normal function
   // whose own deferred call runs at g's normal return: recover there returns nil in Go.

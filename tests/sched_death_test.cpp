@@ -171,6 +171,58 @@ TEST_P(SchedDeathTest, CppExceptionEscapingAGoroutineIsAPanic) {
               "\\[running\\]:\n");
 }
 
+// A destructor that throws during a panic's unwinding: C++ calls std::terminate at once, and the
+// report keeps the chain (the unwinding panic, then the destructor's, gort panic or C++
+// exception alike) instead of naming gort's internal exception type.
+struct panics_when_destroyed {
+  ~panics_when_destroyed() noexcept(false) { gort::panic("from dtor"); }
+};
+struct throws_when_destroyed {
+  ~throws_when_destroyed() noexcept(false) { throw std::runtime_error("dtor error"); }
+};
+
+TEST_P(SchedDeathTest, ADestructorThrowingWhileAPanicUnwindsReportsTheChain) {
+  EXPECT_EXIT(gort::run(
+                  [] {
+                    gort::go([] {
+                      gort::func([](gort::frame&) {
+                        panics_when_destroyed d;
+                        gort::panic("panic while dtor throws");
+                      });
+                    });
+                    park_forever();
+                  },
+                  procs()),
+              testing::ExitedWithCode(2),
+              "^panic: panic while dtor throws\n\tpanic: from dtor\n\n" NOT_MAIN_GOROUTINE
+              "\\[running\\]:\n");
+  EXPECT_EXIT(gort::run(
+                  [] {
+                    gort::func([](gort::frame&) {
+                      throws_when_destroyed d;
+                      gort::panic(1);
+                    });
+                  },
+                  procs()),
+              testing::ExitedWithCode(2),
+              "^panic: 1\n\tpanic: dtor error\n\ngoroutine 1 \\[running\\]:\n");
+  // The first panic had been recovered and the deferred call panicked again.
+  EXPECT_EXIT(gort::run(
+                  [] {
+                    gort::func([](gort::frame& f) {
+                      f.defer([] {
+                        gort::recover();
+                        panics_when_destroyed d;
+                        gort::panic(2);
+                      });
+                      gort::panic(1);
+                    });
+                  },
+                  procs()),
+              testing::ExitedWithCode(2),
+              "^panic: 1 \\[recovered\\]\n\tpanic: 2\n\tpanic: from dtor\n\n");
+}
+
 // let_runtime_threads_start spends 20 ms in a blocking call (the M counts as busy meanwhile,
 // so no deadlock can be declared): the deadlock is then found when main parks after it.
 void let_runtime_threads_start() {

@@ -99,6 +99,11 @@ int run(Main&& main, int procs = 0) {
 // moved) now, as Go evaluates a go statement's function value and arguments, and live on the new
 // goroutine's stack. Never blocks. Outside gort::run it is a fatal error; from a thread that is
 // not a goroutine (while gort::run is running) the goroutine goes to the global run queue.
+// Limit: the decayed function and arguments together may take at most stack_size() / 4 bytes
+// (64 KiB with the default 256 KiB stacks), the rest of the stack being for the goroutine's
+// frames; a larger callable is the fatal error `gort::go: the goroutine's function and arguments
+// are too large` (Go copies a go statement's arguments to the new stack too, and caps them far
+// lower). Pass large data by pointer or in a container that allocates.
 template <class Fn, class... Args>
 void go(Fn&& fn, Args&&... args) {
   using C = internal::stored_call_t<Fn, Args...>;

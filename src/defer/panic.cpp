@@ -181,6 +181,31 @@ void escape_outermost(thread_state& ts, panic_record* p) {
   throw panic_error(std::move(value), std::move(text), std::move(report));
 }
 
+std::string terminate_report(const std::exception_ptr& e) {
+  // std::terminate runs with the exception that ended the program current; the thread's panic
+  // list still holds every panic that had started and not ended (an in-flight one whose unwinding
+  // ran a destructor that threw, say), as Go's printpanics sees g._panic when it dies.
+  thread_state& ts = current_state();
+  const panic_record* newest = nullptr;
+  try {
+    std::rethrow_exception(e);
+  } catch (const panic_error& pe) {
+    return pe.report();  // already left its outermost frame, with its chain
+  } catch (const panic_signal& s) {
+    newest = s.record();
+  } catch (...) {
+  }
+  std::string chain = panic_report(ts.panic);
+  bool listed = false;
+  for (const panic_record* p = ts.panic; p != nullptr; p = p->link)
+    if (p == newest || (p->foreign && p->foreign == e)) listed = true;
+  if (listed) return chain;
+  // An exception no frame has seen yet (or a record already off the list): the newest panic.
+  std::string line = newest != nullptr ? panic_line(newest) : "panic: " + describe_exception(e);
+  if (newest != nullptr && newest->goexit) return chain;
+  return chain.empty() ? line + "\n" : chain + "\t" + line + "\n";
+}
+
 // ---------------------------------------------------------------------------------------------
 // panic, recover, goexit.
 

@@ -197,15 +197,7 @@ void on_terminate() {
     if (previous_terminate != nullptr) previous_terminate();
     std::abort();
   }
-  std::string report;
-  try {
-    std::rethrow_exception(e);
-  } catch (const panic_error& pe) {
-    report = pe.report();
-  } catch (...) {
-    report = "panic: " + describe_exception(e) + "\n";
-  }
-  std::string out = report + "\n" + goroutine_header(gp, "running");
+  std::string out = terminate_report(e) + "\n" + goroutine_header(gp, "running");
   append_traceback(out, 2);
   print_and_exit(out);
 }

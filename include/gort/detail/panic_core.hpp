@@ -55,6 +55,9 @@ panic_record* start_panic(panic_record* p);
 
 std::string format_go_float(double v);
 std::string describe_exception(const std::exception_ptr& e);
+// Go's report lines (`panic: a`, `\tpanic: b`, ...) for a program that std::terminate ends with
+// exception `e` current: the thread's whole panic chain, newest last.
+std::string terminate_report(const std::exception_ptr& e);
 std::string describe_opaque(const std::type_info& type, const void* address);
 std::string describe_pointer(const std::type_info& type, const void* value);
 

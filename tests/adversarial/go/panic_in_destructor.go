@@ -1,0 +1,8 @@
+package main
+
+func main() {
+	func() {
+		defer func() { panic("from dtor") }()
+		panic("panic while dtor throws")
+	}()
+}
