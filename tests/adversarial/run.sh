@@ -6,7 +6,7 @@
 #   // expect exit N              the exit status
 #   // expect stdout REGEX        some line of stdout matches
 #   // expect stderr REGEX        some line of stderr matches
-#   // expect no-stderr REGEX     no line of stderr matches
+#   // expect no-stdout REGEX     no line of stdout matches (no-stderr: of stderr)
 #   // env NAME=VALUE             set for the run (may repeat)
 #   // skip-under SANITIZER       skip (exit 77) in a build with that sanitizer ('address', 'thread')
 # `expect` and `env` lines hold for both twins; `expect-gort` / `env-gort` for the gort program
@@ -48,9 +48,11 @@ check() {
           echo "$who: no line of $kind matches: $arg"
           fail=1
         fi ;;
-      no-stderr)
-        if grep -Eq -- "$arg" "$err"; then
-          echo "$who: a line of stderr matches: $arg"
+      no-stdout | no-stderr)
+        local g=$out
+        [ "$kind" = no-stderr ] && g=$err
+        if grep -Eq -- "$arg" "$g"; then
+          echo "$who: a line of ${kind#no-} matches: $arg"
           fail=1
         fi ;;
       *)
