@@ -15,6 +15,10 @@
 //       gort::recv(t.c(), [] { std::puts("timed out"); }));
 //
 // Timer callbacks never run user code on the scheduler: after_func starts a goroutine.
+//
+// Thread safety: stop() and reset() may be called on one timer or ticker from several goroutines
+// or threads at once, also while it fires (as in Go); destroying it must not race with other
+// calls on it.
 
 #pragma once
 
@@ -88,7 +92,8 @@ class timer : public internal::timer_handle {
   explicit timer(std::chrono::nanoseconds d) : timer_handle(d.count(), 0) {}
 
   // stop prevents the timer from firing: true if it was pending, false if it had already fired
-  // or been stopped. As in Go, it does not drain c().
+  // or been stopped. As in Go, it does not drain c(); a value being sent as it stops (on another
+  // thread) is in c() once it returns, and nothing is sent after. Does not block otherwise.
   bool stop() noexcept { return internal::timer_stop(t_); }
   // reset makes the timer fire after d from now; returns whether it was pending. As in Go, call
   // it on a stopped or fired timer whose channel has been drained.
@@ -119,7 +124,8 @@ class ticker : public internal::timer_handle {
  public:
   explicit ticker(std::chrono::nanoseconds d) : timer_handle(checked(d), checked(d)) {}
 
-  // stop turns the ticker off; no tick is sent after it returns, except one already being sent.
+  // stop turns the ticker off; no tick is sent after it returns (a tick being sent as it stops is
+  // in c() by then, or dropped if c() was full).
   void stop() noexcept { internal::timer_stop(t_); }
   // reset stops the ticker and restarts it with period d. d <= 0 panics.
   void reset(std::chrono::nanoseconds d) { internal::timer_reset(t_, checked(d), checked(d)); }

@@ -32,7 +32,8 @@
 // Locks: sched.lock guards the global queue and the idle P and M lists; then
 // allg_lock (the list of every G, for stats and crash reports). free_lock (the global lists of
 // dead Gs and free stacks, exchanged with the Ps in batches) is a leaf. Channel, semaphore and
-// timer-heap locks are taken before sched.lock (ready may take it), never while holding it. None
+// timer-heap locks are taken before sched.lock (ready may take it), never while holding it; a
+// timer's own modify_lock comes before its heap's lock (src/time/timers.cpp). None
 // is held across a context switch. Run queues are lock-free (acquire/release on head and tail).
 //
 // Deadlock: when the last M goes idle with no timer pending, nothing queued and no M in a
