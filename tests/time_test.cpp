@@ -2,9 +2,9 @@
 //
 // Tests of timers (include/gort/time.hpp, src/time/): sleep, after, timer (stop, reset),
 // after_func, ticker, many timers at once, timers keeping a program from being a deadlock, stop
-// and reset from several goroutines at once, and the same calls on plain threads. Goroutine tests
-// run under P = 1, 2, 4 and 8 (the Time fixture, tests/test_support.hpp, which also fails a test
-// that leaves a goroutine alive).
+// and reset from several goroutines at once, durations too long to represent, and the same calls
+// on plain threads. Goroutine tests run under P = 1, 2, 4 and 8 (the Time
+// fixture, tests/test_support.hpp, which also fails a test that leaves a goroutine alive).
 //
 // No test asserts an upper bound on time: a timer's value and the time it is received are
 // checked against lower bounds only. A test that stops a short timer accepts both outcomes of
@@ -16,6 +16,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <thread>
@@ -24,6 +25,7 @@
 #include <gtest/gtest.h>
 #include <gort/gort.hpp>
 
+#include "sched/lock.hpp"
 #include "test_support.hpp"
 #include "time/timer.hpp"
 
@@ -557,6 +559,104 @@ TEST_P(Time, DroppingTimersAndTickersAsTheyFireStopsThem) {
   });
   EXPECT_EQ(arrived, 0);
   EXPECT_FALSE(queued);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Durations too long to represent (Go clamps deadlines to the maximum; the chrono conversion to
+// nanoseconds, which would overflow, saturates)
+
+static_assert(gort::internal::saturated_ns(std::chrono::hours::max()) ==
+              std::chrono::nanoseconds::max());
+static_assert(gort::internal::saturated_ns(std::chrono::hours::min()) ==
+              std::chrono::nanoseconds::min());
+static_assert(gort::internal::saturated_ns(std::chrono::microseconds(-5)) ==
+              std::chrono::nanoseconds(-5000));
+static_assert(gort::internal::saturated_ns(std::chrono::seconds(9'223'372'036)) ==
+              std::chrono::nanoseconds(9'223'372'036'000'000'000));
+static_assert(gort::internal::saturated_ns(std::chrono::seconds(9'223'372'037)) ==
+              std::chrono::nanoseconds::max());
+static_assert(gort::internal::saturated_ns(std::chrono::duration<unsigned long long, std::nano>(
+                  std::numeric_limits<unsigned long long>::max())) ==
+              std::chrono::nanoseconds::max());
+// The overloads accept what converts implicitly to nanoseconds, and nothing more.
+static_assert(gort::internal::coarse_duration<std::chrono::hours>);
+static_assert(!gort::internal::coarse_duration<std::chrono::nanoseconds>);
+static_assert(!gort::internal::coarse_duration<std::chrono::duration<double>>);
+static_assert(!gort::internal::coarse_duration<std::chrono::duration<long, std::pico>>);
+
+TEST_P(Time, TimersWithTheLongestDurationsNeverFireAndStopWithTrue) {
+  // Checks (Go: a deadline past the maximum is the maximum): timers, after() channels, tickers
+  // and after_func timers of nanoseconds::max() and hours::max() (whose conversion would
+  // overflow) have not fired after 20 ms (an overflowed deadline lies in the past and fires at
+  // once), and each timer's stop() returns true; reset to the maximum returns false after that
+  // stop, and the next stop true. hours::min() fires at once, like any non-positive duration.
+  std::vector<bool> stops;
+  int fired = -1;
+  bool min_fired = false;
+  run([&] {
+    std::atomic<int> funcs{0};
+    gort::timer t1(std::chrono::nanoseconds::max());
+    gort::timer t2(std::chrono::hours::max());
+    auto a1 = gort::after(std::chrono::nanoseconds::max());
+    auto a2 = gort::after(std::chrono::hours::max());
+    gort::ticker k1(std::chrono::nanoseconds::max());
+    gort::ticker k2(std::chrono::hours::max());
+    gort::timer f1 = gort::after_func(std::chrono::nanoseconds::max(), [&funcs] { ++funcs; });
+    gort::timer f2 = gort::after_func(std::chrono::hours::max(), [&funcs] { ++funcs; });
+    gort::timer t3(1h);
+    bool r3 = t3.reset(std::chrono::hours::max());
+    k1.reset(std::chrono::hours::max());
+    min_fired = gort::timer(std::chrono::hours::min()).c().recv().second;
+    gort::sleep(20ms);
+    fired = funcs.load();
+    const std::vector<gort::chan<gort::time_point>> cs{t1.c(), t2.c(), a1,    a2,
+                                                       k1.c(), k2.c(), t3.c()};
+    for (const auto& c : cs) fired += c.try_recv().has_value();
+    stops = {t1.stop(), t2.stop(), f1.stop(), f2.stop(), r3, t3.stop()};
+    stops.push_back(t1.reset(std::chrono::nanoseconds::max()));
+    stops.push_back(t1.stop());
+  });
+  EXPECT_EQ(fired, 0);
+  EXPECT_TRUE(min_fired);
+  EXPECT_EQ(stops, (std::vector<bool>{true, true, true, true, true, true, false, true}));
+}
+
+TEST_P(Time, TickerReArmedPastTheMaximumSaturates) {
+  // Checks (white box, Go's runOneTimer clamps a ticker's next deadline): a channel timer with a
+  // period of INT64_MAX - 1 ns, armed to fire at once, delivers one tick; its re-arm would carry
+  // the deadline past INT64_MAX (a deadline in the past: it would fire again at every look,
+  // UBSan: signed overflow), so it saturates: no second tick within 5 ms, and the timer is
+  // still pending (stop returns true).
+  bool first = false, second = true, pending = false;
+  run([&] {
+    auto c = gort::make_chan<gort::time_point>(1);
+    auto* t = gort::internal::timer_make_chan(gort::internal::chan_handle(c),
+                                              std::numeric_limits<std::int64_t>::max() - 1);
+    gort::internal::timer_start(t, 0);
+    first = c.recv().second;
+    gort::sleep(5ms);
+    second = c.try_recv().has_value();
+    pending = gort::internal::timer_stop(t);
+    gort::internal::timer_release(t);
+  });
+  EXPECT_TRUE(first);
+  EXPECT_FALSE(second);
+  EXPECT_TRUE(pending);
+}
+
+TEST(TimeSaturation, NoteSleepForTheMaximumWaitsForItsWakeup) {
+  // Checks (white box): note::sleep_for(INT64_MAX), what the timer sleeper does for a timer that
+  // never fires, sleeps until woken (returns true). Its deadline, now + INT64_MAX, overflowed:
+  // undefined behaviour, which UBSan (asan preset) stops on; unchecked, the arithmetic wrapped
+  // twice and happened to give a long sleep.
+  gort::internal::note n;
+  std::thread waker([&n] {
+    std::this_thread::sleep_for(5ms);
+    n.wakeup();
+  });
+  bool woken = n.sleep_for(std::numeric_limits<std::int64_t>::max());
+  waker.join();
+  EXPECT_TRUE(woken);
 }
 
 // ---------------------------------------------------------------------------------------------

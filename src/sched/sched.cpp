@@ -1602,7 +1602,7 @@ void sleep(std::chrono::nanoseconds d) {
   t->fn = [](internal::timer_rec* t, std::int64_t) {
     internal::ready(static_cast<internal::g*>(t->arg));
   };
-  t->when = internal::nanotime() + d.count();
+  t->when = internal::when_after(d.count());  // INT64_MAX (never) if it would overflow
   // Armed on g0 once the goroutine is parked, so the timer cannot fire before it is.
   internal::park(
       [](internal::g* gp, void*) {

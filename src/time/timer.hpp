@@ -23,7 +23,7 @@ struct timer_heap;
 // and at the same time as the timer fires on another P. `modify_lock` serialises them; firing
 // (run_timers) takes only the heap's lock. Lock order: modify_lock, then a heap's lock.
 struct timer_rec {
-  // Deadline (nanotime) and period (> 0: re-armed at each firing, tickers).
+  // Deadline (nanotime; INT64_MAX: never) and period (> 0: re-armed at each firing, tickers).
   // Both are written under the lock of the heap the timer is being pushed on (timer_add) or is
   // queued on (run_timers re-arms a ticker), and read under that lock (run_timers, stop and reset):
   // while the timer is on no heap only the holder of modify_lock touches them.
@@ -54,6 +54,16 @@ struct timer_rec {
   // exchange and a store when uncontended, and the section never blocks for long (a heap lock).
   spin_lock modify_lock;
 };
+
+// when_after is the deadline `delay` ns from now (Go's when()): now for delay <= 0, and
+// INT64_MAX, a deadline never reached, when now + delay would overflow.
+inline std::int64_t when_after(std::int64_t delay) noexcept {
+  std::int64_t now = nanotime();
+  if (delay <= 0) return now;
+  std::int64_t when;
+  if (__builtin_add_overflow(now, delay, &when)) return INT64_MAX;
+  return when;
+}
 
 // A min-heap of timers on `when`, one per P (and one for threads outside the runtime).
 struct timer_heap {

@@ -45,6 +45,11 @@
 // removes the timer at once, so one lock per timer (one atomic exchange and a store when
 // uncontended) is all that is left to serialise, and far simpler to reason about.
 //
+// Deadlines saturate (Go's when()): a delay that would carry `now + delay` past INT64_MAX makes
+// the deadline INT64_MAX, which no clock reaches, so such a timer never fires (a ticker's re-arm
+// saturates the same way). As in Go, it still counts as a queued timer for the deadlock check: a
+// program whose goroutines all wait on such timers hangs rather than being reported.
+//
 // Deviation from Go: Go 1.23's synchronous timer channels are not modelled; as in Go 1.19, a
 // value sent just before stop() stays in the channel. Timers of a run are dropped when run ends.
 
@@ -55,7 +60,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <mutex>
 #include <thread>
 
@@ -300,6 +304,16 @@ class modify_guard {
   timer_rec* t_;
 };
 
+// rearm_when is a due ticker's next deadline after `now`, skipping the periods it missed (Go's
+// runOneTimer); INT64_MAX (never) when that overflows. REQUIRES: when <= now, period > 0.
+std::int64_t rearm_when(std::int64_t when, std::int64_t period, std::int64_t now) noexcept {
+  std::int64_t steps = 1 + (now - when) / period;
+  std::int64_t next;
+  if (__builtin_mul_overflow(steps, period, &next) || __builtin_add_overflow(when, next, &next))
+    return INT64_MAX;
+  return next;
+}
+
 }  // namespace
 
 void timer_add(timer_rec* t, std::int64_t when, bool from_scheduler) {
@@ -317,7 +331,7 @@ int run_timers(timer_heap* h, std::int64_t now) {
     if (!embedded) t->firing.fetch_add(1, std::memory_order_relaxed);
     if (t->period > 0) {
       // Re-arm first (skipping missed periods), so a stop() during the callback takes effect.
-      t->when += t->period * (1 + (now - t->when) / t->period);
+      t->when = rearm_when(t->when, t->period, now);
       sift_down(h, 0);
       update_when0(h);
       if (!t->embedded) t->refs.fetch_add(1, std::memory_order_relaxed);  // the firing's
@@ -391,7 +405,7 @@ timer_rec* timer_make_func(void (*run)(void*), void* arg, void (*free)(void*)) {
 }
 
 void timer_start(timer_rec* t, std::int64_t delay_ns) {
-  timer_add(t, nanotime() + std::max<std::int64_t>(delay_ns, 0));  // not shared yet: no lock
+  timer_add(t, when_after(delay_ns));  // t is not shared yet: no modify_lock
 }
 
 bool timer_stop(timer_rec* t) noexcept {
@@ -407,7 +421,7 @@ bool timer_stop(timer_rec* t) noexcept {
 }
 
 bool timer_reset(timer_rec* t, std::int64_t delay_ns, std::int64_t period) {
-  std::int64_t when = nanotime() + std::max<std::int64_t>(delay_ns, 0);
+  std::int64_t when = when_after(delay_ns);
   unlinked u;
   armed a;
   {
