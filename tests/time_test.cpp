@@ -1,8 +1,9 @@
 // Copyright 2026 The gort Authors.
 //
 // Tests of timers (include/gort/time.hpp, src/time/): sleep, after, timer (stop, reset),
-// after_func, ticker, many timers at once, timers keeping a program from being a deadlock, and
-// the same calls on plain threads. Goroutine tests run under P = 1, 2, 4 and 8 (the Time
+// after_func, ticker, many timers at once, timers keeping a program from being a deadlock, stop
+// and reset from several goroutines at once, durations too long to represent, and the same calls
+// on plain threads. Goroutine tests run under P = 1, 2, 4 and 8 (the Time
 // fixture, tests/test_support.hpp, which also fails a test that leaves a goroutine alive).
 //
 // No test asserts an upper bound on time: a timer's value and the time it is received are
@@ -11,9 +12,11 @@
 // is needed, the timer is an hour long.
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <thread>
@@ -22,7 +25,9 @@
 #include <gtest/gtest.h>
 #include <gort/gort.hpp>
 
+#include "sched/lock.hpp"
 #include "test_support.hpp"
+#include "time/timer.hpp"
 
 namespace {
 
@@ -396,6 +401,262 @@ TEST_P(Time, TickerWithANonPositiveIntervalPanics) {
     messages.push_back(panic_message([&] { ok.reset(0ns); }));
   });
   EXPECT_EQ(messages, std::vector<std::string>(3, "non-positive interval for NewTicker"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Concurrent stop and reset (Go allows Stop and Reset on one timer from any goroutine at once,
+// also while the timer fires on another P)
+
+// xorshift32: a cheap per-goroutine random sequence.
+std::uint32_t next_random(std::uint32_t& x) {
+  x ^= x << 13;
+  x ^= x >> 17;
+  x ^= x << 5;
+  return x;
+}
+
+TEST_P(Time, ConcurrentStopsAndResetsOfAfterFuncTimersRunEachArmingOnce) {
+  // Checks: four goroutines stop and reset the same four after_func timers in a random order,
+  // with deadlines of 0..49 us so that the timers keep firing on every P meanwhile. Each arming
+  // (the start and every reset) either fires once or is cancelled by exactly one stop or reset
+  // that returned true. After a final stop of each timer (which waits for a firing in progress,
+  // so every started function's goroutine exists) and the end of every goroutine, each function
+  // has run exactly 1 + resets - (true results) times. A record added to a heap twice runs too
+  // often; one lost, or a true result for an arming that still fires, breaks the count too.
+  constexpr int kTimers = 4, kWorkers = 4;
+  const int kOps = scaled(20000);
+  std::array<std::atomic<int>, kTimers> ran{}, resets{}, cancelled{};
+  std::array<int, kTimers> want{}, got{};
+  run([&] {
+    std::vector<gort::timer> ts;
+    for (int k = 0; k < kTimers; ++k)
+      ts.push_back(gort::after_func(1h, [&ran, k] { ran[k].fetch_add(1); }));
+    gort::waitgroup wg;
+    for (int w = 0; w < kWorkers; ++w) {
+      wg.add(1);
+      gort::go([&, w] {
+        std::uint32_t x = 2654435761u * (w + 1);
+        for (int i = 0; i < kOps; ++i) {
+          std::uint32_t r = next_random(x);
+          int k = static_cast<int>(r % kTimers);
+          if ((r >> 8) % 4 == 0) {
+            cancelled[k] += ts[k].stop();
+          } else {
+            resets[k].fetch_add(1);
+            cancelled[k] += ts[k].reset(std::chrono::microseconds((r >> 12) % 50));
+          }
+          if (i % 64 == 0) gort::yield();
+        }
+        wg.done();
+      });
+    }
+    wg.wait();
+    for (int k = 0; k < kTimers; ++k) cancelled[k] += ts[k].stop();
+    wait_for_other_goroutines();  // the functions' goroutines
+    for (int k = 0; k < kTimers; ++k) {
+      want[k] = 1 + resets[k].load() - cancelled[k].load();
+      got[k] = ran[k].load();
+    }
+  });
+  EXPECT_EQ(got, want);
+}
+
+TEST_P(Time, ConcurrentlyResetTimerAndTickerSendNothingAfterTheirLastStopOrReset) {
+  // Checks: three goroutines reset a channel timer and a ticker (deadlines and periods of 1..50
+  // us, so both fire meanwhile) while a fourth stops them. Then main resets both to an hour and
+  // drains their channels: nothing arrives over three 1 ms sleeps (reset waits for a send in
+  // progress; a record queued twice would keep firing). After stopping both, no timer is left on
+  // any heap (white box: earliest_timer() is 0; before, it is not) and still nothing arrives.
+  const int kOps = scaled(20000);
+  int after_reset = -1, after_stop = -1;
+  bool queued_after_reset = false, queued_after_stop = true;
+  run([&] {
+    gort::timer t(1h);
+    gort::ticker tk(1h);
+    gort::waitgroup wg;
+    for (int w = 0; w < 4; ++w) {
+      wg.add(1);
+      gort::go([&, w] {
+        for (int i = 0; i < kOps; ++i) {
+          if (w == 3) {
+            t.stop();
+            tk.stop();
+          } else {
+            t.reset(std::chrono::microseconds(1 + (i + w) % 50));
+            tk.reset(std::chrono::microseconds(1 + (i * 7 + w) % 50));
+          }
+          if (i % 64 == 0) gort::yield();
+        }
+        wg.done();
+      });
+    }
+    wg.wait();
+    auto count_arrivals = [&] {
+      int n = 0;
+      for (int i = 0; i < 3; ++i) {
+        gort::sleep(1ms);
+        n += t.c().try_recv().has_value();
+        n += tk.c().try_recv().has_value();
+      }
+      return n;
+    };
+    t.reset(1h);
+    tk.reset(1h);
+    t.c().try_recv();
+    tk.c().try_recv();
+    after_reset = count_arrivals();
+    queued_after_reset = gort::internal::earliest_timer() != 0;
+    t.stop();
+    tk.stop();
+    queued_after_stop = gort::internal::earliest_timer() != 0;
+    after_stop = count_arrivals();
+  });
+  EXPECT_EQ(after_reset, 0);
+  EXPECT_TRUE(queued_after_reset);
+  EXPECT_FALSE(queued_after_stop);
+  EXPECT_EQ(after_stop, 0);
+}
+
+TEST_P(Time, DroppingTimersAndTickersAsTheyFireStopsThem) {
+  // Checks: four goroutines each make short timers and tickers (0..19 us) and destroy them at
+  // once, racing with their firing, keeping a copy of each channel and draining it right after
+  // the destruction. Destroying stops them and waits for a send in progress, so nothing arrives
+  // on any kept channel afterwards (checked after a 2 ms sleep), and no timer stays queued
+  // (white box: earliest_timer() is 0). ASan checks that no record is used after it died.
+  const int kPerGoroutine = scaled(2000);
+  int arrived = -1;
+  bool queued = true;
+  run([&] {
+    std::vector<gort::chan<gort::time_point>> kept[4];
+    gort::waitgroup wg;
+    for (int w = 0; w < 4; ++w) {
+      wg.add(1);
+      gort::go([&, w] {
+        for (int i = 0; i < kPerGoroutine; ++i) {
+          gort::chan<gort::time_point> c;
+          auto d = std::chrono::microseconds((i + w) % 20);
+          if (i % 2 == 0) {
+            gort::timer t(d);
+            c = t.c();
+            if (i % 4 == 0) gort::yield();
+          } else {
+            gort::ticker tk(d + 1us);
+            c = tk.c();
+            if (i % 3 == 0) gort::yield();
+          }
+          c.try_recv();
+          kept[w].push_back(c);
+        }
+        wg.done();
+      });
+    }
+    wg.wait();
+    queued = gort::internal::earliest_timer() != 0;
+    gort::sleep(2ms);
+    arrived = 0;
+    for (auto& cs : kept)
+      for (auto& c : cs) arrived += c.try_recv().has_value();
+  });
+  EXPECT_EQ(arrived, 0);
+  EXPECT_FALSE(queued);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Durations too long to represent (Go clamps deadlines to the maximum; the chrono conversion to
+// nanoseconds, which would overflow, saturates)
+
+static_assert(gort::internal::saturated_ns(std::chrono::hours::max()) ==
+              std::chrono::nanoseconds::max());
+static_assert(gort::internal::saturated_ns(std::chrono::hours::min()) ==
+              std::chrono::nanoseconds::min());
+static_assert(gort::internal::saturated_ns(std::chrono::microseconds(-5)) ==
+              std::chrono::nanoseconds(-5000));
+static_assert(gort::internal::saturated_ns(std::chrono::seconds(9'223'372'036)) ==
+              std::chrono::nanoseconds(9'223'372'036'000'000'000));
+static_assert(gort::internal::saturated_ns(std::chrono::seconds(9'223'372'037)) ==
+              std::chrono::nanoseconds::max());
+static_assert(gort::internal::saturated_ns(std::chrono::duration<unsigned long long, std::nano>(
+                  std::numeric_limits<unsigned long long>::max())) ==
+              std::chrono::nanoseconds::max());
+// The overloads accept what converts implicitly to nanoseconds, and nothing more.
+static_assert(gort::internal::coarse_duration<std::chrono::hours>);
+static_assert(!gort::internal::coarse_duration<std::chrono::nanoseconds>);
+static_assert(!gort::internal::coarse_duration<std::chrono::duration<double>>);
+static_assert(!gort::internal::coarse_duration<std::chrono::duration<long, std::pico>>);
+
+TEST_P(Time, TimersWithTheLongestDurationsNeverFireAndStopWithTrue) {
+  // Checks (Go: a deadline past the maximum is the maximum): timers, after() channels, tickers
+  // and after_func timers of nanoseconds::max() and hours::max() (whose conversion would
+  // overflow) have not fired after 20 ms (an overflowed deadline lies in the past and fires at
+  // once), and each timer's stop() returns true; reset to the maximum returns false after that
+  // stop, and the next stop true. hours::min() fires at once, like any non-positive duration.
+  std::vector<bool> stops;
+  int fired = -1;
+  bool min_fired = false;
+  run([&] {
+    std::atomic<int> funcs{0};
+    gort::timer t1(std::chrono::nanoseconds::max());
+    gort::timer t2(std::chrono::hours::max());
+    auto a1 = gort::after(std::chrono::nanoseconds::max());
+    auto a2 = gort::after(std::chrono::hours::max());
+    gort::ticker k1(std::chrono::nanoseconds::max());
+    gort::ticker k2(std::chrono::hours::max());
+    gort::timer f1 = gort::after_func(std::chrono::nanoseconds::max(), [&funcs] { ++funcs; });
+    gort::timer f2 = gort::after_func(std::chrono::hours::max(), [&funcs] { ++funcs; });
+    gort::timer t3(1h);
+    bool r3 = t3.reset(std::chrono::hours::max());
+    k1.reset(std::chrono::hours::max());
+    min_fired = gort::timer(std::chrono::hours::min()).c().recv().second;
+    gort::sleep(20ms);
+    fired = funcs.load();
+    const std::vector<gort::chan<gort::time_point>> cs{t1.c(), t2.c(), a1,    a2,
+                                                       k1.c(), k2.c(), t3.c()};
+    for (const auto& c : cs) fired += c.try_recv().has_value();
+    stops = {t1.stop(), t2.stop(), f1.stop(), f2.stop(), r3, t3.stop()};
+    stops.push_back(t1.reset(std::chrono::nanoseconds::max()));
+    stops.push_back(t1.stop());
+  });
+  EXPECT_EQ(fired, 0);
+  EXPECT_TRUE(min_fired);
+  EXPECT_EQ(stops, (std::vector<bool>{true, true, true, true, true, true, false, true}));
+}
+
+TEST_P(Time, TickerReArmedPastTheMaximumSaturates) {
+  // Checks (white box, Go's runOneTimer clamps a ticker's next deadline): a channel timer with a
+  // period of INT64_MAX - 1 ns, armed to fire at once, delivers one tick; its re-arm would carry
+  // the deadline past INT64_MAX (a deadline in the past: it would fire again at every look,
+  // UBSan: signed overflow), so it saturates: no second tick within 5 ms, and the timer is
+  // still pending (stop returns true).
+  bool first = false, second = true, pending = false;
+  run([&] {
+    auto c = gort::make_chan<gort::time_point>(1);
+    auto* t = gort::internal::timer_make_chan(gort::internal::chan_handle(c),
+                                              std::numeric_limits<std::int64_t>::max() - 1);
+    gort::internal::timer_start(t, 0);
+    first = c.recv().second;
+    gort::sleep(5ms);
+    second = c.try_recv().has_value();
+    pending = gort::internal::timer_stop(t);
+    gort::internal::timer_release(t);
+  });
+  EXPECT_TRUE(first);
+  EXPECT_FALSE(second);
+  EXPECT_TRUE(pending);
+}
+
+TEST(TimeSaturation, NoteSleepForTheMaximumWaitsForItsWakeup) {
+  // Checks (white box): note::sleep_for(INT64_MAX), what the timer sleeper does for a timer that
+  // never fires, sleeps until woken (returns true). Its deadline, now + INT64_MAX, overflowed:
+  // undefined behaviour, which UBSan (asan preset) stops on; unchecked, the arithmetic wrapped
+  // twice and happened to give a long sleep.
+  gort::internal::note n;
+  std::thread waker([&n] {
+    std::this_thread::sleep_for(5ms);
+    n.wakeup();
+  });
+  bool woken = n.sleep_for(std::numeric_limits<std::int64_t>::max());
+  waker.join();
+  EXPECT_TRUE(woken);
 }
 
 // ---------------------------------------------------------------------------------------------

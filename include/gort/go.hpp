@@ -31,6 +31,7 @@
 #include <utility>
 
 #include <gort/detail/defer_core.hpp>
+#include <gort/detail/duration.hpp>
 
 namespace gort {
 
@@ -130,8 +131,14 @@ std::uint64_t goid() noexcept;
 int maxprocs();
 
 // sleep parks the goroutine for at least `d` (d <= 0 returns at once, as Go's time.Sleep).
-// Outside a goroutine it sleeps the thread.
+// Outside a goroutine it sleeps the thread. A duration too long to represent (up to
+// nanoseconds::max(), or hours::max() and the like, clamped rather than overflowing) sleeps
+// forever; as in Go, a program whose goroutines all sleep so is not reported as deadlocked.
 void sleep(std::chrono::nanoseconds d);
+template <internal::coarse_duration D>
+void sleep(D d) {
+  sleep(internal::saturated_ns(d));
+}
 
 // blocking runs fn() (a blocking system or C call) and returns its result. While fn runs, the
 // goroutine's P can be handed to another thread (Go's entersyscall / handoffp: sysmon takes it

@@ -15,6 +15,13 @@
 //       gort::recv(t.c(), [] { std::puts("timed out"); }));
 //
 // Timer callbacks never run user code on the scheduler: after_func starts a goroutine.
+//
+// Thread safety: stop() and reset() may be called on one timer or ticker from several goroutines
+// or threads at once, also while it fires (as in Go); destroying it must not race with other
+// calls on it. Durations: each function taking a duration also accepts hours, milliseconds and
+// the other whole-nanosecond units, converted without overflow (saturating, detail/duration.hpp);
+// a deadline past the clock's range (nanoseconds::max(), hours::max()) is never reached: the
+// timer never fires and stop() returns true.
 
 #pragma once
 
@@ -26,6 +33,7 @@
 
 #include <gort/chan.hpp>
 #include <gort/detail/defer_core.hpp>
+#include <gort/detail/duration.hpp>
 
 namespace gort {
 
@@ -46,6 +54,10 @@ void timer_bad_ticker_interval();
 
 // after returns a channel that receives the current time once d has passed (Go's time.After).
 chan<time_point> after(std::chrono::nanoseconds d);
+template <internal::coarse_duration D>
+chan<time_point> after(D d) {
+  return after(internal::saturated_ns(d));
+}
 
 namespace internal {
 // The owning part of timer and ticker: the timer record (one reference) and its channel.
@@ -86,13 +98,20 @@ class timer_handle {
 class timer : public internal::timer_handle {
  public:
   explicit timer(std::chrono::nanoseconds d) : timer_handle(d.count(), 0) {}
+  template <internal::coarse_duration D>
+  explicit timer(D d) : timer(internal::saturated_ns(d)) {}
 
   // stop prevents the timer from firing: true if it was pending, false if it had already fired
-  // or been stopped. As in Go, it does not drain c().
+  // or been stopped. As in Go, it does not drain c(); a value being sent as it stops (on another
+  // thread) is in c() once it returns, and nothing is sent after. Does not block otherwise.
   bool stop() noexcept { return internal::timer_stop(t_); }
   // reset makes the timer fire after d from now; returns whether it was pending. As in Go, call
   // it on a stopped or fired timer whose channel has been drained.
   bool reset(std::chrono::nanoseconds d) { return internal::timer_reset(t_, d.count(), 0); }
+  template <internal::coarse_duration D>
+  bool reset(D d) {
+    return reset(internal::saturated_ns(d));
+  }
 
  private:
   template <class F>
@@ -112,17 +131,28 @@ timer after_func(std::chrono::nanoseconds d, F&& f) {
                                                      [](void* p) { delete static_cast<C*>(p); });
   return timer(t, d);
 }
+template <internal::coarse_duration D, class F>
+timer after_func(D d, F&& f) {
+  return after_func(internal::saturated_ns(d), std::forward<F>(f));
+}
 
 // ticker sends the time on c() every d (Go's time.NewTicker); ticks a slow reader misses are
 // dropped. d <= 0 panics ("non-positive interval for NewTicker"). Destroying it stops it.
 class ticker : public internal::timer_handle {
  public:
   explicit ticker(std::chrono::nanoseconds d) : timer_handle(checked(d), checked(d)) {}
+  template <internal::coarse_duration D>
+  explicit ticker(D d) : ticker(internal::saturated_ns(d)) {}
 
-  // stop turns the ticker off; no tick is sent after it returns, except one already being sent.
+  // stop turns the ticker off; no tick is sent after it returns (a tick being sent as it stops is
+  // in c() by then, or dropped if c() was full).
   void stop() noexcept { internal::timer_stop(t_); }
   // reset stops the ticker and restarts it with period d. d <= 0 panics.
   void reset(std::chrono::nanoseconds d) { internal::timer_reset(t_, checked(d), checked(d)); }
+  template <internal::coarse_duration D>
+  void reset(D d) {
+    reset(internal::saturated_ns(d));
+  }
 
  private:
   static std::int64_t checked(std::chrono::nanoseconds d) {

@@ -116,11 +116,14 @@ class note {
   void sleep() noexcept {
     while (key_.load(std::memory_order_acquire) == 0) futex_wait(&key_, 0, nullptr);
   }
-  // Returns true when woken, false when `ns` nanoseconds passed first.
+  // Returns true when woken, false when `ns` nanoseconds passed first. A deadline past the
+  // clock's range (ns near INT64_MAX, a timer that never fires) saturates: it sleeps until woken.
   bool sleep_for(std::int64_t ns) noexcept {
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
-    std::int64_t deadline = now.tv_sec * 1000000000LL + now.tv_nsec + ns;
+    std::int64_t deadline;
+    if (__builtin_add_overflow(now.tv_sec * 1000000000LL + now.tv_nsec, ns, &deadline))
+      deadline = INT64_MAX;
     while (key_.load(std::memory_order_acquire) == 0) {
       clock_gettime(CLOCK_MONOTONIC, &now);
       std::int64_t left = deadline - (now.tv_sec * 1000000000LL + now.tv_nsec);

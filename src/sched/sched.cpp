@@ -32,7 +32,8 @@
 // Locks: sched.lock guards the global queue and the idle P and M lists; then
 // allg_lock (the list of every G, for stats and crash reports). free_lock (the global lists of
 // dead Gs and free stacks, exchanged with the Ps in batches) is a leaf. Channel, semaphore and
-// timer-heap locks are taken before sched.lock (ready may take it), never while holding it. None
+// timer-heap locks are taken before sched.lock (ready may take it), never while holding it; a
+// timer's own modify_lock comes before its heap's lock (src/time/timers.cpp). None
 // is held across a context switch. Run queues are lock-free (acquire/release on head and tail).
 //
 // Deadlock: when the last M goes idle with no timer pending, nothing queued and no M in a
@@ -1601,7 +1602,7 @@ void sleep(std::chrono::nanoseconds d) {
   t->fn = [](internal::timer_rec* t, std::int64_t) {
     internal::ready(static_cast<internal::g*>(t->arg));
   };
-  t->when = internal::nanotime() + d.count();
+  t->when = internal::when_after(d.count());  // INT64_MAX (never) if it would overflow
   // Armed on g0 once the goroutine is parked, so the timer cannot fire before it is.
   internal::park(
       [](internal::g* gp, void*) {

@@ -18,10 +18,20 @@ struct timer_heap;
 // One timer (Go's runtime timer). Owned by reference count: the user's handle (gort::timer,
 // gort::ticker) holds one, the heap holds one while the timer is queued, and a firing holds one
 // until its callback returns. A goroutine's sleep timer lives in its G and is never freed.
+//
+// Thread safety: stop, reset and dropping the handle may run on any goroutine or thread at once,
+// and at the same time as the timer fires on another P. `modify_lock` serialises them; firing
+// (run_timers) takes only the heap's lock. Lock order: modify_lock, then a heap's lock.
 struct timer_rec {
-  std::int64_t when = 0;    // deadline (nanotime); guarded by the heap's lock while queued
-  std::int64_t period = 0;  // > 0: re-armed at each firing (tickers)
+  // Deadline (nanotime; INT64_MAX: never) and period (> 0: re-armed at each firing, tickers).
+  // Both are written under the lock of the heap the timer is being pushed on (timer_add) or is
+  // queued on (run_timers re-arms a ticker), and read under that lock (run_timers, stop and reset):
+  // while the timer is on no heap only the holder of modify_lock touches them.
+  std::int64_t when = 0;
+  std::int64_t period = 0;
   // Runs when the timer fires, on a scheduler stack or the outside timer thread: must not block.
+  // fn, run, arg, free_arg and c are set when the record is made and never change (a sleep
+  // timer's fn and arg are set by its goroutine while the timer is on no heap).
   void (*fn)(timer_rec* t, std::int64_t now) = nullptr;
   void (*run)(void*) = nullptr;  // after_func: the function and its callable
   void* arg = nullptr;
@@ -33,7 +43,27 @@ struct timer_rec {
   std::int32_t idx = -1;     // position in heap->v; guarded by the heap's lock
   std::atomic<int> refs{1};  // see above
   bool embedded = false;     // lives in a G: not counted, never freed
+  // Firings whose callback is running (a send, a goroutine start; several when reset moved the
+  // timer to another P meanwhile). Raised by run_timers under the heap's lock before it takes the
+  // timer off (or moves it in) the heap, lowered (release) once the callback returned; stop and
+  // reset wait (acquire) for 0 after taking the timer off its heap, so that nothing is sent after
+  // they return. Not counted for embedded (sleep) timers.
+  std::atomic<int> firing{0};
+  // Held by stop, reset and the handle's release for their whole remove-then-add, so that two
+  // of them cannot interleave (two resets would add the record twice). A spin lock: one atomic
+  // exchange and a store when uncontended, and the section never blocks for long (a heap lock).
+  spin_lock modify_lock;
 };
+
+// when_after is the deadline `delay` ns from now (Go's when()): now for delay <= 0, and
+// INT64_MAX, a deadline never reached, when now + delay would overflow.
+inline std::int64_t when_after(std::int64_t delay) noexcept {
+  std::int64_t now = nanotime();
+  if (delay <= 0) return now;
+  std::int64_t when;
+  if (__builtin_add_overflow(now, delay, &when)) return INT64_MAX;
+  return when;
+}
 
 // A min-heap of timers on `when`, one per P (and one for threads outside the runtime).
 struct timer_heap {
@@ -46,11 +76,11 @@ struct timer_heap {
 
 struct p;
 
-// Arms t to fire at `when` on the current P's heap (from a thread outside the runtime: the
-// outside timer thread's heap). `from_scheduler`: called on g0 by the M that will look for work
-// next, so no other M needs waking.
+// Arms t, which is on no heap, to fire at `when` on the current P's heap (from a thread outside
+// the runtime: the outside timer thread's heap). `from_scheduler`: called on g0 by the M that
+// will look for work next, so no other M needs waking. REQUIRES: t->modify_lock, or t not yet
+// shared (a new timer; a sleep timer, which only its goroutine arms).
 void timer_add(timer_rec* t, std::int64_t when, bool from_scheduler = false);
-bool timer_del(timer_rec* t) noexcept;
 // Runs h's timers due at `now`; returns how many fired.
 int run_timers(timer_heap* h, std::int64_t now);
 // Drops every timer of h (the runtime is ending).

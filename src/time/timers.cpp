@@ -21,7 +21,34 @@
 //
 // Firing runs the callback with no lock held. Stop and reset find the heap through the timer's
 // `heap` pointer and remove it by index under that heap's lock; a timer being fired is on no heap
-// (a ticker is re-armed before its callback runs, so stopping it then still takes effect).
+// (a ticker is re-armed before its callback runs, so stopping it then still takes effect). Stop
+// and reset then wait for a callback of the timer still running on another thread (`firing`):
+// once they return, the old arming sends nothing more. Go 1.19 does not wait, so a value may
+// arrive there after Stop returned; waiting only removes outcomes, and the callbacks never block.
+//
+// Concurrent stop and reset. Go lets any goroutine call Stop and Reset on a timer at any time,
+// also while it fires. A reset is "remove, then add": each timer has a `modify_lock` that stop,
+// reset and the handle's release hold across their whole removal and addition, so two of them
+// never interleave (two interleaved resets would add the record twice, and the heap would hold
+// it twice). Firing does not take it: it runs under the heap's lock alone and only ever takes a
+// timer off its heap (a one-shot) or moves it within the heap (a ticker), never onto one, so a
+// modifier that finds its timer on no heap knows it stays there until it adds it itself.
+// Fields (timer.hpp): `when` and `period` are written under the lock of the heap the timer is
+// pushed on or queued on and read under it; `heap` and `idx` likewise, with `heap` also read
+// first without the lock to find which lock to take.
+//
+// Lock order: a timer's modify_lock, then a heap's lock, then (wakep, ready) sched.lock. No
+// lock is held while a callback runs; wakeups after a stop or reset happen once modify_lock is
+// released. Rejected: Go 1.19's status word changed by CAS (timerModifying, timerDeleted, ...).
+// Go needs it because only a timer's own P may touch its heap, so a stop from elsewhere can
+// only mark the timer and leave its removal to that P; here every heap has a lock and stop
+// removes the timer at once, so one lock per timer (one atomic exchange and a store when
+// uncontended) is all that is left to serialise, and far simpler to reason about.
+//
+// Deadlines saturate (Go's when()): a delay that would carry `now + delay` past INT64_MAX makes
+// the deadline INT64_MAX, which no clock reaches, so such a timer never fires (a ticker's re-arm
+// saturates the same way). As in Go, it still counts as a queued timer for the deadlock check: a
+// program whose goroutines all wait on such timers hangs rather than being reported.
 //
 // Deviation from Go: Go 1.23's synchronous timer channels are not modelled; as in Go 1.19, a
 // value sent just before stop() stays in the channel. Timers of a run are dropped when run ends.
@@ -29,10 +56,10 @@
 #include "time/timer.hpp"
 
 #include <pthread.h>
+#include <sched.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <mutex>
 #include <thread>
 
@@ -190,43 +217,107 @@ void start_func(timer_rec* t, std::int64_t) {
 // ---------------------------------------------------------------------------------------------
 // Arming, stopping, firing.
 
-void timer_add(timer_rec* t, std::int64_t when, bool from_scheduler) {
+namespace {
+
+// What arm did, for wake_armed once the timer's modify_lock is released.
+struct armed {
+  std::int64_t when;
+  bool earliest;  // t went to the front of its heap
+  bool outside;   // the heap is the outside timer thread's
+};
+
+// arm pushes t (on no heap) to fire at `when`, then every `period` ns (0: once), on the current
+// P's heap or the outside one. REQUIRES: t->modify_lock, or t not yet shared.
+armed arm(timer_rec* t, std::int64_t when, std::int64_t period) {
   m* mp = tls_m;
   p* pp = mp != nullptr ? mp->pp : nullptr;
   timer_heap* h = pp != nullptr ? &pp->timers : outside_heap();
   if (!t->embedded) t->refs.fetch_add(1, std::memory_order_relaxed);  // the heap's reference
-  bool earliest;
-  {
-    lock_guard lock(h->lock);
-    t->when = when;
-    earliest = push(h, t);
-  }
-  if (!earliest) return;
-  if (pp == nullptr)
-    outside().wake.wakeup();
-  else if (!from_scheduler)
-    wake_for_timer(when);
+  lock_guard lock(h->lock);
+  t->when = when;
+  t->period = period;
+  return {when, push(h, t), pp == nullptr};
 }
 
-bool timer_del(timer_rec* t) noexcept {
+void wake_armed(const armed& a, bool from_scheduler) {
+  if (!a.earliest) return;
+  if (a.outside)
+    outside().wake.wakeup();
+  else if (!from_scheduler)
+    wake_for_timer(a.when);
+}
+
+// What unlink did, for wake_unlinked once the timer's modify_lock is released.
+struct unlinked {
+  bool pending;    // t was on a heap
+  bool was_first;  // ... at its front, on a P's heap
+  std::int64_t when;
+};
+
+// unlink takes t off its heap, if it is on one, and drops the heap's reference (the caller holds
+// another). REQUIRES: t->modify_lock. Only a firing or the end of the run can take t off its
+// heap meanwhile (nobody else adds it anywhere), hence the check again under the heap's lock.
+unlinked unlink(timer_rec* t) noexcept {
   for (;;) {
     timer_heap* h = t->heap.load(std::memory_order_acquire);
-    if (h == nullptr) return false;
+    if (h == nullptr) return {false, false, 0};
     h->lock.lock();
-    if (t->heap.load(std::memory_order_relaxed) != h) {  // fired or moved meanwhile
+    if (t->heap.load(std::memory_order_relaxed) != h) {  // fired meanwhile
       h->lock.unlock();
       continue;
     }
-    bool was_first = t->idx == 0;
-    std::int64_t when = t->when;
+    unlinked u{true, t->idx == 0 && h != &outside().heap, t->when};
     remove_at(h, static_cast<std::size_t>(t->idx));
     h->lock.unlock();
-    // The timer sleeper may be sleeping for this very timer: let it recompute, so that an M does
-    // not sleep an hour for a stopped timer while the deadlock check waits for it to go idle.
-    if (was_first && h != &outside().heap) wake_for_removed_timer(when);
-    release(t);  // the heap's reference (the caller holds another)
-    return true;
+    release(t);  // the heap's reference
+    return u;
   }
+}
+
+void wake_unlinked(const unlinked& u) noexcept {
+  // The timer sleeper may be sleeping for this very timer: let it recompute, so that an M does
+  // not sleep an hour for a stopped timer while the deadlock check waits for it to go idle.
+  if (u.was_first) wake_for_removed_timer(u.when);
+}
+
+// wait_for_firings waits until no callback of t runs (firing: a non-blocking send or goroutine
+// start on another thread, so a short wait). REQUIRES: t->modify_lock and t on no heap, so that
+// no new firing can begin.
+void wait_for_firings(timer_rec* t) noexcept {
+  for (int spin = 0; t->firing.load(std::memory_order_acquire) != 0; ++spin) {
+    if (spin < 64)
+      __builtin_ia32_pause();
+    else
+      sched_yield();  // the thread, not the goroutine: we hold modify_lock
+  }
+}
+
+// Holds a timer's modify_lock for a scope.
+class modify_guard {
+ public:
+  explicit modify_guard(timer_rec* t) noexcept : t_(t) { t_->modify_lock.lock(); }
+  ~modify_guard() { t_->modify_lock.unlock(); }
+  modify_guard(const modify_guard&) = delete;
+  modify_guard& operator=(const modify_guard&) = delete;
+
+ private:
+  timer_rec* t_;
+};
+
+// rearm_when is a due ticker's next deadline after `now`, skipping the periods it missed (Go's
+// runOneTimer); INT64_MAX (never) when that overflows. REQUIRES: when <= now, period > 0.
+std::int64_t rearm_when(std::int64_t when, std::int64_t period, std::int64_t now) noexcept {
+  std::int64_t steps = 1 + (now - when) / period;
+  std::int64_t next;
+  if (__builtin_mul_overflow(steps, period, &next) || __builtin_add_overflow(when, next, &next))
+    return INT64_MAX;
+  return next;
+}
+
+}  // namespace
+
+void timer_add(timer_rec* t, std::int64_t when, bool from_scheduler) {
+  wake_armed(arm(t, when, t->period), from_scheduler);
 }
 
 int run_timers(timer_heap* h, std::int64_t now) {
@@ -234,9 +325,13 @@ int run_timers(timer_heap* h, std::int64_t now) {
   h->lock.lock();
   while (!h->v.empty() && h->v.front()->when <= now) {
     timer_rec* t = h->v.front();
+    bool embedded = t->embedded;
+    // Counted before the timer leaves the heap: whoever next finds it off the heap (lock or
+    // acquire of `heap`) sees the count.
+    if (!embedded) t->firing.fetch_add(1, std::memory_order_relaxed);
     if (t->period > 0) {
       // Re-arm first (skipping missed periods), so a stop() during the callback takes effect.
-      t->when += t->period * (1 + (now - t->when) / t->period);
+      t->when = rearm_when(t->when, t->period, now);
       sift_down(h, 0);
       update_when0(h);
       if (!t->embedded) t->refs.fetch_add(1, std::memory_order_relaxed);  // the firing's
@@ -244,10 +339,12 @@ int run_timers(timer_heap* h, std::int64_t now) {
       remove_at(h, 0);  // the heap's reference becomes the firing's
     }
     void (*fn)(timer_rec*, std::int64_t) = t->fn;
-    bool embedded = t->embedded;
     h->lock.unlock();
     fn(t, now);
-    if (!embedded) release(t);  // an embedded (sleep) timer may already be re-armed: untouched
+    if (!embedded) {  // an embedded (sleep) timer may already be re-armed: untouched
+      t->firing.fetch_sub(1, std::memory_order_release);  // the callback's effects come first
+      release(t);
+    }
     ++fired;
     h->lock.lock();
   }
@@ -308,24 +405,42 @@ timer_rec* timer_make_func(void (*run)(void*), void* arg, void (*free)(void*)) {
 }
 
 void timer_start(timer_rec* t, std::int64_t delay_ns) {
-  timer_add(t, nanotime() + std::max<std::int64_t>(delay_ns, 0));
+  timer_add(t, when_after(delay_ns));  // t is not shared yet: no modify_lock
 }
 
 bool timer_stop(timer_rec* t) noexcept {
-  return t != nullptr && timer_del(t);
+  if (t == nullptr) return false;
+  unlinked u;
+  {
+    modify_guard guard(t);
+    u = unlink(t);
+    wait_for_firings(t);
+  }
+  wake_unlinked(u);
+  return u.pending;
 }
 
 bool timer_reset(timer_rec* t, std::int64_t delay_ns, std::int64_t period) {
-  bool pending = timer_del(t);
-  t->period = period;
-  timer_add(t, nanotime() + std::max<std::int64_t>(delay_ns, 0));
-  return pending;
+  std::int64_t when = when_after(delay_ns);
+  unlinked u;
+  armed a;
+  {
+    // Off its heap and back on one as one step: a reset or stop on another goroutine comes
+    // wholly before or after (two interleaved resets would push the record twice).
+    modify_guard guard(t);
+    u = unlink(t);
+    wait_for_firings(t);  // nothing from the old arming is sent after reset returns
+    a = arm(t, when, period);
+  }
+  wake_unlinked(u);
+  wake_armed(a, false);
+  return u.pending;
 }
 
 void timer_release(timer_rec* t) noexcept {
   // A dropped timer or ticker stops (nobody can read its channel any more); a dropped after_func
   // timer still fires, as Go's AfterFunc does when its *Timer is dropped.
-  if (t->run == nullptr) timer_del(t);
+  if (t->run == nullptr) timer_stop(t);
   release(t);
 }
 
