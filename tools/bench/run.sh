@@ -57,9 +57,12 @@ rm -f "$out"/gort-*.json
 : >"$out/skynet-gort.jsonl"
 : >"$out/skynet-go.jsonl"
 for round in $(seq 1 "$reps"); do
+  echo "-- round $round of $reps: gort_bench (defer, scheduler, channel cases)"
   "$build/bench/gort_bench" --benchmark_min_time=0.2 --benchmark_format=json \
     --benchmark_out="$out/gort-$round.json" --benchmark_out_format=json >/dev/null
+  echo "-- round $round of $reps: go test -bench (the Go twins)"
   (cd "$root/bench/go" && go test -run '^$' -bench . -benchmem -count 1 -benchtime 0.2s) >>"$out/go.txt"
+  echo "-- round $round of $reps: S3 latency (gort, Go), idle CPU (gort, Go), skynet at P=1 and P=2"
   "$build/bench/gort_s3_latency" "$s3_ms" "$s3_goroutines" >>"$out/s3-gort.jsonl"
   "$out/go-s3" "$s3_ms" "$s3_goroutines" >>"$out/s3-go.jsonl"
   /usr/bin/time -a -o "$out/idle-gort.txt" -f "time: %e %U %S" "$build/bench/gort_idle" >>"$out/idle-gort.txt"
@@ -75,7 +78,9 @@ done
 echo "== callgrind instruction counts"
 : >"$out/callgrind.txt"
 for c in gort/1 manual/1 gort/3 manual/3 gort/8 manual/8 gort/10 manual/10 gort/50 manual/50 \
-         gort-loop/10 manual-loop/10 gort-loop/100 manual-loop/100; do
+         gort-loop/10 manual-loop/10 gort-loop/100 manual-loop/100 \
+         gort-loop-plain/100 manual-loop-plain/100; do
+  echo "-- callgrind: $c"
   counts=()
   for n in 1000 3000; do
     counts+=("$(valgrind --tool=callgrind --callgrind-out-file=/dev/null \
@@ -97,6 +102,7 @@ echo "== article probes"
 echo "== profile of the defer machinery (perf, cpu-clock, DWARF call graphs)"
 rm -f "$out"/perf-*.script
 for b in BM_GortDeferN/50 BM_GortLoopDefer/100 BM_GortPanicRecover/10; do
+  echo "-- perf: $b"
   name=$(echo "$b" | tr '/' '_')
   if perf record -q -e cpu-clock -F 2000 --call-graph dwarf,16384 -o "$out/perf.data" \
        "$build/bench/gort_bench" --benchmark_min_time=0.3 --benchmark_filter="^$b\$" \
