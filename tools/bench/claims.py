@@ -134,7 +134,8 @@ class Claim:
 
     def theirs(self):
         if isinstance(self.figs, dict):
-            return ", ".join("%s %s" % (k, v) for k, v in self.figs.items())
+            return ", ".join("%s %s" % (k, "/".join(map(str, v)) if isinstance(v, (list, tuple))
+                                        else v) for k, v in self.figs.items())
         return str(self.figs)
 
     def evaluate(self, r):
@@ -781,6 +782,175 @@ def a004_13(r, f):
                   "report(s)" % races))
 
 
+# --- the installed Go source (tools/bench/go_source.py) -----------------------------------------
+
+def src_lines(r, name):
+    return r.go_source[name]
+
+
+def first_src(r, name):
+    lines = r.go_source[name]
+    return lines[0].split(": ", 1)[-1] if lines else "(not in Go %s's source)" % go_version(r)
+
+
+def go_version(r):
+    return r.machine["go"].split()[2][2:]
+
+
+def param_count(decl):
+    """Parameters of a `func name(params) ...` declaration line."""
+    m = re.search(r"func \w+\(([^)]*)\)", decl)
+    if not m:
+        return -1
+    inner = m.group(1).strip()
+    return 0 if not inner else len(inner.split(","))
+
+
+def struct_fields(r, name):
+    fields = []
+    for line in r.go_source[name][1:]:
+        text = line.split(": ", 1)[-1].split("//")[0].strip()
+        m = re.match(r"^(\w+)(?:\s*,\s*\w+)*\s+\S", text)
+        if m and text != "}":
+            fields.extend(w.strip() for w in text.split(None, 1)[0].split(","))
+            names = re.match(r"^([\w\s,]+?)\s+[\*\[\]\w.(]", text)
+            if names and "," in names.group(1):
+                fields[-1:] = [w.strip() for w in names.group(1).split(",")]
+    return fields
+
+
+def params_judge(name, fig="parameters"):
+    def judge(r, f):
+        decl = first_src(r, name)
+        n = param_count(decl)
+        return parts((n == f[fig], "Go %s declares `%s`: %d parameter(s)" % (
+            go_version(r), decl.rstrip(" {"), n)))
+    return judge
+
+
+def fields_judge(fig="fields", size_part=True):
+    def judge(r, f):
+        have = struct_fields(r, "_defer")
+        missing = [x for x in f[fig] if x not in have]
+        items = [(not missing, "the fields %s are in Go %s's _defer (%s)%s" % (
+            ", ".join(f[fig]), go_version(r), ", ".join(have),
+            "; missing: " + ", ".join(missing) if missing else ""))]
+        if "first" in f:
+            items.append((have[:1] == [f["first"]], "%s is the first field (offset 0)" % f["first"]))
+        if size_part:
+            items.append((WAITS + ": " + SIZEOF, "the sizes and offsets"))
+        return parts(*items)
+    return judge
+
+
+def exists_judge(name, what):
+    def judge(r, f):
+        lines = src_lines(r, name)
+        return parts((bool(lines) == f["exists"], "%s in Go %s's source: %s" % (
+            what, go_version(r), lines[0].split(": ", 1)[-1] if lines else "absent")))
+    return judge
+
+
+def a000_29(r, f):
+    ev = src_lines(r, "trace defer events")
+    n = len(src_lines(r, "trace events"))
+    return parts((bool(ev), "Go %s's tracer defines defer events: %s (of its %d event types)" % (
+        go_version(r), ", ".join(l.split(": ", 1)[-1].split("=")[0].strip() for l in ev) or "none",
+        n)), (WAITS + ": " + TRACE, "the trace of a program (goid 17)"))
+
+
+def a000_36(r, f):
+    n = r.asm_calls("probeOneDefer", "runtime.deferproc")
+    others = [fn for fn in ("probeTwoDefers", "probeEight")
+              if r.asm_calls(fn, "runtime.deferproc") == 0]
+    return parts((n > 0, "a 1-defer function calls deferproc/deferprocStack %d time(s)" % n),
+                 extra="other functions without such a call: %s" % (", ".join(others) or "none"))
+
+
+def a001_9(r, f):
+    init = src_lines(r, "deferinit")
+    decl = first_src(r, "deferreturn")
+    return parts((bool(init), "deferinit in Go %s: %s" % (go_version(r), "present" if init else
+                                                          "absent")),
+                 (param_count(decl) == 1, "deferreturn takes an argument: `%s`" % decl.rstrip(" {")))
+
+
+def a001_15(r, f):
+    adj, smin = src_lines(r, "adjustdefers"), first_src(r, "stack min")
+    m = re.search(r"=\s*(\d+)", smin)
+    return parts((bool(adj), "stack growth adjusts the defer records (%s)" % (
+        adj[0].split(": ", 1)[-1] if adj else "no adjustdefers")),
+                 (bool(m) and int(m.group(1)) == f["KB"] * 1024, "the first stack is %s" % smin))
+
+
+def a002_21(r, f):
+    return parts((bool(src_lines(r, "ReadMemStats")) and bool(src_lines(r, "StackInuse")),
+                  "runtime.ReadMemStats reports stack use (StackInuse)"),
+                 (bool(src_lines(r, "poolCleanup registered")),
+                  "sync.Pool registers a cleanup the GC runs each cycle (poolCleanup)"))
+
+
+def a003_1(r, f):
+    body = src_lines(r, "Gosched to global queue")
+    glob = any("globrunqput" in l for l in body)
+    return parts((not glob, "the article's goroutines call Gosched, which in Go %s puts the "
+                  "caller on the %s" % (go_version(r), "global queue (goschedImpl: globrunqput), "
+                                        "not runnext" if glob else "local queue")),
+                 (GO_VERSION + "; Go 1.19 counts no runnext hits: " + GOSCHED,
+                  "a hit rate > %g%% in Go 1.22.5" % f["%"]),
+                 extra="gort (beside, not Go's evidence): %.2f runnext hits per round of 2 "
+                 "wake-ups at P=1" % gort_runnext_per_round(r, 1, "plain"))
+
+
+def a003_13(r, f):
+    in_m = any("deferpool" in l for l in src_lines(r, "m"))
+    in_p = any("deferpool" in l for l in src_lines(r, "p"))
+    return parts((in_m, "defer records are pooled per M (m.deferpool) in Go %s: %s" % (
+        go_version(r), "yes" if in_m else "no, per P (p.deferpool)" if in_p else "no")),
+                 (HARDWARE, "P99 %s ns on a 64-core ARM server" % f["ns"]))
+
+
+def a003_17(r, f):
+    k9 = kinds(r, "probeNine")
+    return parts(("heap" in k9, "deferproc's records are heap-allocated, never on the stack: 9 "
+                  "defers are %s (deferprocStack)" % k9))
+
+
+def a003_18(r, f):
+    body = " ".join(src_lines(r, "newdefer"))
+    hits = [w for w in ("pcache", "mcache") if w in body]
+    return parts((bool(hits), "newdefer takes records from g.pcache or mcache (Go %s's newdefer "
+                  "uses: %s)" % (go_version(r), "p.deferpool and sched.deferpool" if
+                                 "deferpool" in body else "neither")))
+
+
+def a003_19(r, f):
+    body = " ".join(src_lines(r, "newdefer"))
+    return parts(("globrunqput" in body or "gopark" in body,
+                  "registering a defer can park the goroutine and put it on the global queue "
+                  "(Go %s's newdefer: %s)" % (go_version(r), "it can" if "globrunqput" in body
+                                              or "gopark" in body else
+                                              "no scheduling call in it")))
+
+
+def a003_22(r, f):
+    return parts((bool(src_lines(r, "deferinline pass")),
+                  "an SSA pass named deferinline (Go %s's pass list: %s)" % (
+                      go_version(r), "present" if src_lines(r, "deferinline pass") else "absent")),
+                 (bool(src_lines(r, "defertrace GODEBUG")) or GO_VERSION,
+                  "GODEBUG=defertrace (Go 1.21+ per the article)"),
+                 (bool(src_lines(r, "deferstack GOEXPERIMENT")) or GO_VERSION,
+                  "GOEXPERIMENT=deferstack"))
+
+
+def a000_11_src(r, f):
+    verdict, text = a000_11(r, f)
+    lim = first_src(r, "open-coded defer limit")
+    m = re.search(r"=\s*(\d+)", lim)
+    return parts((not verdict == REFUTED and verdict != PARTLY, text),
+                 (bool(m) and int(m.group(1)) == f["max"], "the compiler's limit: " + lim))
+
+
 INTERNAL_WHY = "a claim about Go's runtime internals"
 
 CLAIMS = {
@@ -804,8 +974,13 @@ CLAIMS = {
               {"stack ns": 30, "open ns": 3}, a000_10),
         Claim("A000-11", "open coding needs <=8 defers, no closures, no escape", {"max": 8},
               a000_11),
-        Claim("A000-12", "a _defer has fn/args/siz/link, 48 B", {"B": 48}, reason=WAITS,
-              why=INTERNAL_WHY, waits=SIZEOF + "; " + GREP),
+        Claim("A000-11b", "the compiler's open-coding limit is 8 defers per function", {"max": 8},
+              lambda r, f: parts((lambda m: (bool(m) and int(m.group(1)) == f["max"],
+                                             "Go's compiler: " + first_src(r, "open-coded defer "
+                                                                            "limit")))(
+                  re.search(r"=\s*(\d+)", first_src(r, "open-coded defer limit"))))),
+        Claim("A000-12", "a _defer has fn/args/siz/link, 48 B",
+              {"fields": ["fn", "args", "siz", "link"], "B": 48}, fields_judge()),
         Claim("A000-13", "d.link is at offset 40", {"offset": 40}, reason=WAITS, why=INTERNAL_WHY,
               waits=SIZEOF),
         Claim("A000-14", "each chain hop is one cache-line load, 1-3 ns", {"ns": "1-3"},
@@ -842,8 +1017,7 @@ CLAIMS = {
         Claim("A000-28", "10k goroutines: STW share 12% (3 defers), 38% (10 defers)",
               {"3 defers %": 12, "10 defers %": 38}, reason=WAITS,
               why="a stop-the-world measurement", waits=GCTRACE),
-        Claim("A000-29", "trace events DeferStart/DeferDone/DeferExec", "event names",
-              reason=WAITS, why="event names of Go's tracer", waits=TRACE + "; " + GREP),
+        Claim("A000-29", "trace events DeferStart/DeferDone/DeferExec", "event names", a000_29),
         Claim("A000-30", "127 services sampled for 7 days", {"services": 127}, reason=PRIVATE,
               why="production data of the author's services"),
         Claim("A000-31", "defer density vs P99 correlation 0.83 / 0.12 / 0.67", "r",
@@ -851,11 +1025,15 @@ CLAIMS = {
         Claim("A000-32", "P99 grows exponentially above density 5.2 (beta 1.84)", {"density": 5.2},
               reason=PRIVATE, why="production data of the author's services"),
         Claim("A000-33", "deferproc(fn, argp, siz) takes three parameters", {"parameters": 3},
-              reason=WAITS, why=INTERNAL_WHY, waits=GREP + "; " + ASM),
+              params_judge("deferproc")),
         Claim("A000-34", "defer nodes live on the goroutine stack", "stack", a000_34),
         Claim("A000-35", "perf --call-graph dwarf,8192: 8192 is a depth limit", {"8192": "depth"},
               reason=WAITS, why="a perf option's meaning (perf's documentation: a stack dump "
               "size in bytes)", waits="a perf probe of the option"),
+        Claim("A000-36", "SSA turns every defer into deferproc + deferprocStack calls",
+              "calls", a000_36),
+        Claim("A000-37", "deferreturn's list walk raises the branch misprediction rate",
+              "mispredictions", reason=COUNTERS, why="needs branch-miss counters"),
         offtopic("A000-X", "closing chapters: industry deployments (customers, AUC, Flink, ETL, "
                  "OEE figures)"),
     ],
@@ -864,17 +1042,17 @@ CLAIMS = {
         Claim("A001-2", "deferreturn at the end walks the list and runs each entry", "1 call",
               a001_2),
         Claim("A001-3", "O(1) insertion, O(n) traversal", "linear", a001_3),
-        Claim("A001-4", "_defer = fn, sp, pc, argp, link, 8 B each", {"B": 40}, reason=WAITS,
-              why=INTERNAL_WHY, waits=SIZEOF),
+        Claim("A001-4", "_defer = fn, sp, pc, argp, link, 8 B each",
+              {"fields": ["fn", "sp", "pc", "argp", "link"], "B": 40}, fields_judge()),
         Claim("A001-5", "100 defers add ~300 ns, linearly", {"ns": 300, "defers": 100}, a001_5),
         Claim("A001-6", "in a panic deferreturn scans two lists, amplifying latency", "mechanism",
               reason=WAITS, why="a runtime mechanism", waits=GREP),
-        Claim("A001-7", "layout link@0, fn@8, pc/sp/fp@16, siz@40 (48 B)", {"B": 48},
-              reason=WAITS, why=INTERNAL_WHY, waits=SIZEOF),
-        Claim("A001-8", "deferproc takes two parameters", {"parameters": 2}, reason=WAITS,
-              why=INTERNAL_WHY, waits=GREP + "; " + ASM),
-        Claim("A001-9", "deferinit at entry, deferreturn(0)", {"argument": 0}, reason=WAITS,
-              why=INTERNAL_WHY, waits=GREP + "; " + ASM),
+        Claim("A001-7", "layout link@0, fn@8, pc/sp/fp@16, siz@40 (48 B)",
+              {"fields": ["link", "fn", "pc", "sp", "siz"], "first": "link", "B": 48},
+              fields_judge()),
+        Claim("A001-8", "deferproc takes two parameters", {"parameters": 2},
+              params_judge("deferproc")),
+        Claim("A001-9", "deferinit at entry, deferreturn(0)", {"argument": 0}, a001_9),
         Claim("A001-10", "recover skips the remaining defers", "skips", a001_10),
         Claim("A001-11", "no defer 2.1 ns, one defer 8.7 ns, three closure defers 24.3 ns",
               {"none ns": 2.1, "one ns": 8.7, "three ns": 24.3}, a001_11),
@@ -882,8 +1060,7 @@ CLAIMS = {
         Claim("A001-13", "x := make([]int, 10) captured by a defer escapes", {"escapes": True},
               esc("make([]int, 10)")),
         Claim("A001-14", "defer fmt.Println(42) does not escape", "no escape", a001_14),
-        Claim("A001-15", "stack growth (>2 KB) moves defer records", {"KB": 2}, reason=WAITS,
-              why="a runtime mechanism", waits=GREP),
+        Claim("A001-15", "stack growth (>2 KB) moves defer records", {"KB": 2}, a001_15),
         Claim("A001-16", "a loop defer sees the loop's final value", {"prints": "30 30 30"},
               a001_16),
         Claim("A001-17", "in a loop deferproc runs once per iteration", "N calls", a001_17),
@@ -943,18 +1120,14 @@ CLAIMS = {
         Claim("A002-20", "a defer closure referencing locals makes them escape", "escapes",
               a002_22),
         Claim("A002-21", "runtime.ReadMemStats monitors stack growth; sync.Pool is cleared each "
-              "GC cycle", "API", reason=WAITS, why="runtime API behaviour", waits=GREP),
+              "GC cycle", "API", a002_21),
         Claim("A002-22", "loop defers pile up and can overflow the stack", "stack", a002_26),
         offtopic("A002-X", "closing chapter: microservice migration (throughput 4.7x, Sentinel, "
                  "SkyWalking, Istio, LSTM figures)"),
     ],
     "003": [
         Claim("A003-1", "without defers the P.runnext hit rate is > 92% (Go 1.22.5, GOMAXPROCS=4, "
-              "10k goroutines calling Gosched)", {"%": 92}, reason=WAITS,
-              why="Go 1.19 counts no runnext hits, and the article's goroutines call Gosched "
-              "(Go 1.19's Gosched goes to the global queue)", waits=GOSCHED + "; " + TRACE,
-              context=lambda r: "gort (beside, not Go's evidence): %.2f runnext hits per round "
-              "of 2 wake-ups at P=1" % gort_runnext_per_round(r, 1, "plain")),
+              "10k goroutines calling Gosched)", {"%": 92}, a003_1),
         Claim("A003-2", "without defers the runnext latency is 1.3 µs mean, P50 1.3 µs, P95 "
               "2.1 µs", {"p50 µs": 1.3, "p95 µs": 2.1}, a003_2),
         Claim("A003-3", "with high defer density the latency is P50 3.2 µs, P95 4.8 µs",
@@ -964,7 +1137,7 @@ CLAIMS = {
         Claim("A003-5", "flame-graph top width 86 px without defers, 142 px with", {"px": "86/142"},
               reason=PRIVATE, why="pixel widths of the article's own flame graphs"),
         Claim("A003-6", "deferproc takes three parameters (siz, argp, fn)", {"parameters": 3},
-              reason=WAITS, why=INTERNAL_WHY, waits=GREP + "; " + ASM),
+              params_judge("deferproc")),
         Claim("A003-7", "walking the defer chain at goroutine exit costs 8.2 ns per node (48 B "
               "nodes, Xeon Gold 6248R)", {"ns": 8.2, "GHz": (3.0, 4.0), "node B": 48}, a003_7),
         Claim("A003-8", "a goroutine registering 10^4 defers holds its P for milliseconds",
@@ -976,20 +1149,33 @@ CLAIMS = {
         Claim("A003-11", "deferproc > 92% of CPU samples; > 5*10^4 defers/s per G; P idle < 5%",
               {"%": 92}, reason=PRIVATE, why="the author's service profile"),
         Claim("A003-12", "old defer code added 12-18 ns of stack scanning per goroutine switch; "
-              "Go 1.21's runtime.SetDeferStack", {"ns": "12-18"}, reason=WAITS,
-              why="service figures are private; the named API is checkable", waits=GREP),
+              "Go 1.21's runtime.SetDeferStack", {"ns": "12-18"}, reason=PRIVATE,
+              why="the service figures are the author's; SetDeferStack would be a Go 1.21 API "
+              "(not in Go's API here: %s)" % "see A003-22"),
         Claim("A003-13", "since Go 1.19 defer records sit in a two-level m.deferpool cache; P99 "
-              "217 -> 89 ns on a 64-core ARM server", {"ns": "217/89"}, reason=WAITS,
-              why="the pool's location is checkable in the installed source; the latency needs "
-              "their 64-core ARM server", waits=GREP),
+              "217 -> 89 ns on a 64-core ARM server", {"ns": "217/89"}, a003_13),
         Claim("A003-14", "Go 1.18: 43 ns per defer allocation (malloc + GC scan), +17% GC load",
               {"ns": 43, "Go": "1.18", "GC %": 17}, a003_14),
         Claim("A003-15", "Go 1.21: 3.2 ns per defer (8.4% -> 0.9% of the time); 1.23-dev: "
               "0.7 ns", {"ns": "3.2/0.7"}, reason=GO_VERSION,
               why="needs Go 1.21 and a 1.23 development build; Go here is 1.19"),
         Claim("A003-16", "Go 1.22 adds syscall/js.Defer for WebAssembly", {"Go": "1.22"},
-              reason=GO_VERSION, why="an API of a later Go version (absent from 1.19: "
-              "checkable with a grep)"),
+              reason=GO_VERSION, why="an API of a later Go version; Go here is 1.19"),
+        Claim("A003-17", "deferproc allocates every _defer with mallocgc, never on the stack",
+              "heap", a003_17),
+        Claim("A003-18", "newdefer allocates from g.pcache or the mcache", "pcache/mcache",
+              a003_18),
+        Claim("A003-19", "deferproc's allocation can park the G onto the global queue, "
+              "bypassing runnext", "global queue", a003_19),
+        Claim("A003-20", "g._defer is at offset 56 of g, g.stack at 120", {"offsets": "56/120"},
+              reason=WAITS, why=INTERNAL_WHY, waits=SIZEOF),
+        Claim("A003-21", "closures of deferproc can read reused stack memory after preemption",
+              "dirty data", reason=WAITS, why="a runtime mechanism (Go's copystack adjusts defer "
+              "records: see A001-15)", waits=GREP + " (copystack, adjustdefers bodies)"),
+        Claim("A003-22", "SSA pass deferinline; GODEBUG=defertrace; GOEXPERIMENT=deferstack",
+              "names", a003_22),
+        Claim("A003-23", "go tool trace shows G starvation; deferproc > 92% of samples in its "
+              "views", {"%": 92}, reason=WAITS, why="tool output", waits=TRACE + "; " + PPROF),
     ],
     "004": [
         Claim("A004-1", "closures capturing the loop variable print 3 3 3", {"prints": "3 3 3"},

@@ -92,6 +92,8 @@ class Results(Figures):
         race = os.path.join(out, "probes-go-race.txt")
         self.go_race = self._read_lines("probes-go-race.txt") if os.path.exists(race) else None
         self.machine = self._read_machine()
+        with open(os.path.join(out, "go-source.json")) as f:
+            self.go_source = Strict("Go source query", json.load(f))
         self.s3_runs = self._read_s3()
         self.idle_gort = self._read_idle("idle-gort.txt")
         self.idle_go = self._read_idle("idle-go.txt")

@@ -99,6 +99,9 @@ echo "== article probes"
 (cd "$root/bench/go/probes" && CGO_ENABLED=1 go run -race probes.go) >"$out/probes-go-race.txt" 2>&1 ||
   echo "go run -race failed: $(tail -1 "$out/probes-go-race.txt")"
 
+echo "== greps of the installed Go source (the functions, fields and names the articles mention)"
+python3 "$root/tools/bench/go_source.py" "$(go env GOROOT)" >"$out/go-source.json"
+
 echo "== profile of the defer machinery (perf, cpu-clock, DWARF call graphs)"
 rm -f "$out"/perf-*.script
 for b in BM_GortDeferN/50 BM_GortLoopDefer/100 BM_GortPanicRecover/10; do

@@ -22,7 +22,7 @@ from results import MissingResult, Results, Strict  # noqa: E402
 
 SNAPSHOT = os.path.join(HERE, "testdata", "results.json")
 DICTS = ("gort_ns", "go_ns", "go_bytes", "go_allocs", "callgrind", "probe_gort", "probe_go",
-         "machine", "go_defer_kinds", "go_asm", "gort_counters", "go_metrics")
+         "machine", "go_defer_kinds", "go_asm", "gort_counters", "go_metrics", "go_source")
 LISTS = ("go_escape", "go_inline", "go_race", "s3_runs")
 
 
@@ -94,6 +94,15 @@ ASM_EXTRA = ("\t0x0000 00000 (./probes.go:1)\tCALL\truntime.deferproc(SB)",
              "\t0x0000 00000 (./probes.go:1)\tCALL\truntime.reflectcall(SB)")
 
 
+SOURCE_LINES = ("deferpool []*_defer", "pcache", "mcache", "m.deferpool", "globrunqput(gp)",
+                "runqput(pp, gp, true)", "siz int32", "argp uintptr", "link *_defer",
+                "fn *funcval", "const maxOpenDefers = 8", "adjustdefers")
+
+
+STRUCT_ALT = ("type _defer struct {", "link *_defer", "fn *funcval", "args unsafe.Pointer",
+              "siz int32", "sp uintptr", "pc uintptr", "argp uintptr", "fp uintptr", "}")
+
+
 def toggle_line(line):
     for a, b in (("does not escape", "escapes to heap"), ("escapes to heap", "does not escape"),
                  ("moved to heap", "kept on stack"), ("cannot inline", "can inline")):
@@ -122,6 +131,11 @@ def variants(data, seen):
             alts = [s for s in STRINGS if s != v] + sorted(set(data[top].values()) - {v})
         elif top == "go_defer_kinds":
             alts = [k for k in KINDS if k != v]
+        elif top == "go_source":
+            alts = [[], ["x.go:1: func %s(siz int32, fn *funcval) {" % key.split()[0]],
+                    ["x.go:1: func %s(a, b, c int) {" % key.split()[0]],
+                    ["x.go:1: " + l for l in SOURCE_LINES],
+                    ["x.go:%d: %s" % (i, l) for i, l in enumerate(STRUCT_ALT)]]
         elif top == "go_asm":
             alts = [["main.%s STEXT size=1 args=0x18 locals=0x20" % key]]
             alts += [v + [e] for e in ASM_EXTRA] + [v + [e, e] for e in ASM_EXTRA]
