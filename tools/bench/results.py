@@ -94,6 +94,12 @@ class Results(Figures):
         self.machine = self._read_machine()
         with open(os.path.join(out, "go-source.json")) as f:
             self.go_source = Strict("Go source query", json.load(f))
+        self.probe_rt = Strict("Go runtime probe", self._read_probes(
+            os.path.join(out, "probes-go-runtime.txt")))
+        self.gctrace = Strict("gctrace run", self._read_gctrace())
+        self.probe_cgo = Strict("Go cgo probe", self._read_probes(
+            os.path.join(out, "probes-go-cgo.txt")))
+        self.pprof = Strict("pprof -top entry", self._read_pprof("pprof-go-loopdefer.txt"))
         self.s3_runs = self._read_s3()
         self.idle_gort = self._read_idle("idle-gort.txt")
         self.idle_go = self._read_idle("idle-go.txt")
@@ -257,6 +263,27 @@ class Results(Figures):
                         cur[k] = v
         if cur:
             runs.append(cur)
+        return runs
+
+    def _read_pprof(self, name):
+        """`go tool pprof -top` lines -> {function: {"flat%", "cum%"}}."""
+        out = {}
+        for line in self._read_lines(name):
+            m = re.match(r"^\s*\S+\s+([\d.]+)%\s+[\d.]+%\s+\S+\s+([\d.]+)%\s+(\S+)", line)
+            if m:
+                out[m.group(3)] = {"flat%": float(m.group(1)), "cum%": float(m.group(2))}
+        return out
+
+    def _read_gctrace(self):
+        """mode -> {"calls", "defers_per_call", "total_alloc", "num_gc", "gc_lines"}: the GC
+        program's JSON line and the runtime's `gc N @...` lines of its run."""
+        runs = {}
+        for x in self._read_jsonl("gctrace.jsonl"):
+            x = dict(x)
+            path = os.path.join(self.out, "gctrace-%s.txt" % x["mode"])
+            with open(path) as f:
+                x["gc_lines"] = [l.rstrip("\n") for l in f if l.startswith("gc ")]
+            runs[x.pop("mode")] = x
         return runs
 
     def _read_machine(self):

@@ -28,7 +28,8 @@ cat "$out/machine.txt"
 
 # The Go twins of the S3 latency, idle and skynet programs, built once (not timed).
 (cd "$root/bench/go" && go build -o "$out/go-s3" ./s3 && go build -o "$out/go-idle" ./idle &&
-  go build -o "$out/go-skynet" ./skynet)
+  go build -o "$out/go-skynet" ./skynet && go build -o "$out/go-gctrace" ./gctrace &&
+  go build -o "$out/go-rtprobes" ./rtprobes)
 
 # One skynet run: appends its JSON line to $1; a failure or a hang (killed after 120 s) is said
 # on stderr and leaves no line, so the report shows fewer runs instead of the whole run stopping.
@@ -96,6 +97,21 @@ echo "== article probes"
 (cd "$root/bench/go/probes" && go build -gcflags='-m -l' -o /dev/null probes.go) >"$out/probes-go-escape.txt" 2>&1
 (cd "$root/bench/go/probes" && go build -gcflags='-m=2' -o /dev/null probes.go) >"$out/probes-go-inline.txt" 2>&1
 (cd "$root/bench/go/probes" && go build -gcflags='-S' -o /dev/null probes.go) >"$out/probes-go-asm.txt" 2>&1
+"$out/go-rtprobes" >"$out/probes-go-runtime.txt"
+(cd "$root/bench/go" && CGO_ENABLED=1 go run ./cgoprobe) >"$out/probes-go-cgo.txt" 2>&1 ||
+  echo "cgo probe failed: $(tail -1 "$out/probes-go-cgo.txt")"
+# Where Go's CPU time goes in a defer-heavy benchmark: go tool pprof -top of a CPU profile.
+echo "-- pprof: BenchmarkLoopDeferPlain/100"
+(cd "$root/bench/go" && go test -run '^$' -bench '^BenchmarkLoopDeferPlain$/^100$' -benchtime 0.5s \
+  -cpuprofile "$out/go-cpu.prof" -o "$out/go-bench.test" >/dev/null)
+go tool pprof -top -nodecount=60 "$out/go-bench.test" "$out/go-cpu.prof" >"$out/pprof-go-loopdefer.txt" 2>/dev/null
+# GC counts under GODEBUG=gctrace=1: one JSON line per mode in gctrace.jsonl, the runtime's gc
+# lines in gctrace-<mode>.txt.
+: >"$out/gctrace.jsonl"
+for mode in nodefer closure loopplain looparg; do
+  echo "-- gctrace: $mode"
+  GODEBUG=gctrace=1 "$out/go-gctrace" "$mode" >>"$out/gctrace.jsonl" 2>"$out/gctrace-$mode.txt"
+done
 (cd "$root/bench/go/probes" && CGO_ENABLED=1 go run -race probes.go) >"$out/probes-go-race.txt" 2>&1 ||
   echo "go run -race failed: $(tail -1 "$out/probes-go-race.txt")"
 

@@ -22,7 +22,8 @@ from results import MissingResult, Results, Strict  # noqa: E402
 
 SNAPSHOT = os.path.join(HERE, "testdata", "results.json")
 DICTS = ("gort_ns", "go_ns", "go_bytes", "go_allocs", "callgrind", "probe_gort", "probe_go",
-         "machine", "go_defer_kinds", "go_asm", "gort_counters", "go_metrics", "go_source")
+         "machine", "go_defer_kinds", "go_asm", "gort_counters", "go_metrics", "go_source",
+         "probe_rt", "gctrace", "probe_cgo", "pprof")
 LISTS = ("go_escape", "go_inline", "go_race", "s3_runs")
 
 
@@ -141,8 +142,11 @@ def variants(data, seen):
             alts += [v + [e] for e in ASM_EXTRA] + [v + [e, e] for e in ASM_EXTRA]
             alts += [v[:n] for n in range(1, len(v), 3)]
         elif isinstance(v, dict):
-            alts = [dict(v, **{ck: cv * s}) for ck, cv in v.items()
-                    if isinstance(cv, (int, float)) for s in SCALES]
+            alts = [dict(v, **{ck: cv * s if cv else s}) for ck, cv in v.items()
+                    if isinstance(cv, (int, float)) and not isinstance(cv, bool)
+                    for s in (SCALES + (0,) if cv else (1, 50))]
+            alts += [dict(v, **{ck: alt}) for ck, cv in v.items() if isinstance(cv, list)
+                     for alt in ([], cv + [(cv[0] if cv else "") + " defer: 1 ns"])]
         for a in alts:
             d = copy.deepcopy(data)
             (d[top][sub] if sub else d[top])[key] = a
