@@ -1300,6 +1300,8 @@ CLAIMS = {
         Claim("A004-21", "multiple or conditional defers cannot be optimized", "not optimized",
               a004_21),
         Claim("A004-22", "a loop defer 1000 times goes through the heap", "heap", a004_22),
+        Claim("A004-23", "each defer creates a _defer record in the current stack frame",
+              "stack", a000_34),
         offtopic("A004-X", "closing chapter: monitoring case (MTTR, 3 sigma, load-level latency "
                  "table)"),
     ],

@@ -13,6 +13,8 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from claims import (CLAIMS, CONFIRMED, NA, PARTLY, REFUTED, UNVERIFIABLE,  # noqa: E402
                     ns)
+import html_report  # noqa: E402
+import results  # noqa: E402
 from results import MissingResult, Results  # noqa: E402
 
 ARTICLES = ("000", "001", "002", "003", "004")
@@ -520,11 +522,15 @@ def judge_all(r):
     for article in ARTICLES:
         rows = []
         for c in CLAIMS.get(article, []):
+            results.EVIDENCE.append(set())
             try:
                 verdict, ours = c.evaluate(r)
             except MissingResult as e:
                 errors.append("%s: missing result %s" % (c.cid, e))
                 continue
+            finally:
+                labels = results.EVIDENCE.pop()
+            c.evidence = sorted(set(results.SOURCES.get(l, l) for l in labels))
             if not verdict or not ours:
                 errors.append("%s: no verdict" % c.cid)
                 continue
@@ -587,11 +593,14 @@ def verdict_section(verdicts):
     for article, rows in verdicts.items():
         out.append('<a id="article-%s"></a>\n\n### Article %s\n' % (article, article))
         out.append(coverage_line(rows) + "\n")
-        out.append("| id | claim | theirs | verdict | ours |\n|---|---|---|---|---|")
+        out.append("| id | claim | theirs | verdict | ours | evidence |\n"
+                   "|---|---|---|---|---|---|")
         for c, verdict, ours in rows:
-            out.append('| <a id="%s"></a>%s | %s | %s | **%s** | %s |' % (
+            ev = ", ".join("[%s](%s)" % (f, f.split(",")[0].replace("*", "1"))
+                           for f in c.evidence) or "-"
+            out.append('| <a id="%s"></a>%s | %s | %s | **%s** | %s | %s |' % (
                 anchor(c.cid), c.cid, c.text, c.theirs().replace("|", "\\|"), verdict,
-                ours.replace("|", "\\|")))
+                ours.replace("|", "\\|"), ev))
         out.append("")
     return out
 
@@ -810,6 +819,7 @@ def main():
 
     with open(os.path.join(out, "REPORT.md"), "w") as f:
         f.write("\n".join(md) + "\n")
+    html_report.write(out)
 
 
 if __name__ == "__main__":

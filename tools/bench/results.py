@@ -21,13 +21,57 @@ class MissingResult(KeyError):
         return str(self.args[0]) if self.args else "?"
 
 
+# The raw file behind each table (for the report's evidence column).
+SOURCES = {
+    "gort benchmark": "gort-*.json", "Go benchmark": "go.txt", "Go benchmark (B/op)": "go.txt",
+    "Go benchmark (allocs/op)": "go.txt", "callgrind count": "callgrind.txt",
+    "gort probe": "probes-gort.txt", "Go probe": "probes-go.txt",
+    "Go -d=defer kinds": "probes-go-defer.txt", "Go -S listing": "probes-go-asm.txt",
+    "Go -m -l escapes": "probes-go-escape.txt", "Go -m=2 inlining": "probes-go-inline.txt",
+    "Go -race": "probes-go-race.txt", "machine": "machine.txt",
+    "Go source query": "go-source.json", "Go runtime probe": "probes-go-runtime.txt",
+    "gctrace run": "gctrace.jsonl", "Go cgo probe": "probes-go-cgo.txt",
+    "pprof -top entry": "pprof-go-loopdefer.txt", "S3 run": "s3-gort.jsonl, s3-go.jsonl",
+}
+EVIDENCE = []  # when a set is pushed here, every table read adds its label to it
+
+
+def used(label):
+    if EVIDENCE:
+        EVIDENCE[-1].add(label)
+
+
+class Lines(list):
+    """A list of output lines whose reads are recorded for the evidence column."""
+
+    def __init__(self, label, lines):
+        super().__init__(lines)
+        self.label = label
+
+    def __iter__(self):
+        used(self.label)
+        return super().__iter__()
+
+    def __getitem__(self, i):
+        used(self.label)
+        return super().__getitem__(i)
+
+
 class Strict(dict):
     """A dict whose missing keys raise MissingResult naming the table and the key; get() keeps
-    its default (for tables that show "-")."""
+    its default (for tables that show "-"). Reads are recorded for the evidence column."""
 
     def __init__(self, label, *args):
         super().__init__(*args)
         self.label = label
+
+    def __getitem__(self, key):
+        used(self.label)
+        return super().__getitem__(key)
+
+    def get(self, key, default=None):
+        used(self.label)
+        return super().get(key, default)
 
     def __missing__(self, key):
         raise MissingResult("%s: %s" % (self.label, key))
@@ -85,13 +129,14 @@ class Results(Figures):
         self.probe_gort = Strict("gort probe", self._read_probes(
             os.path.join(out, "probes-gort.txt")))
         self.probe_go = Strict("Go probe", self._read_probes(os.path.join(out, "probes-go.txt")))
-        self.go_defer_kinds = self._read_defer_kinds()
-        self.go_escape = self._read_lines("probes-go-escape.txt")
-        self.go_inline = self._read_lines("probes-go-inline.txt")
-        self.go_asm = self._read_asm()
+        self.go_defer_kinds = Strict("Go -d=defer kinds", self._read_defer_kinds())
+        self.go_escape = Lines("Go -m -l escapes", self._read_lines("probes-go-escape.txt"))
+        self.go_inline = Lines("Go -m=2 inlining", self._read_lines("probes-go-inline.txt"))
+        self.go_asm = Strict("Go -S listing", self._read_asm())
         race = os.path.join(out, "probes-go-race.txt")
-        self.go_race = self._read_lines("probes-go-race.txt") if os.path.exists(race) else None
-        self.machine = self._read_machine()
+        self.go_race = (Lines("Go -race", self._read_lines("probes-go-race.txt"))
+                        if os.path.exists(race) else None)
+        self.machine = Strict("machine", self._read_machine())
         with open(os.path.join(out, "go-source.json")) as f:
             self.go_source = Strict("Go source query", json.load(f))
         self.probe_rt = Strict("Go runtime probe", self._read_probes(
@@ -363,6 +408,7 @@ class Results(Figures):
         """One S3 configuration, each figure the median over the rounds (percentiles and max of
         the latencies alike): {"rounds", "wake_ns": {"p50", ...}, "yield_ns": {...},
         "runnext_hits", ...}; None values (Go's absent counters) stay None."""
+        used("S3 run")
         runs = [x for x in self.s3_runs if x["impl"] == impl and x["procs"] == procs
                 and x["background"] == background]
         if not runs:
@@ -419,6 +465,7 @@ class Results(Figures):
 
     def escape_lines_in(self, func):
         """The `go build -gcflags='-m -l'` lines about code inside probes.go's func."""
+        used("Go -m -l escapes")
         out = []
         for line in self.go_escape:
             m = re.match(r"^\./probes\.go:(\d+):\d+: (.*)", line)
@@ -427,6 +474,7 @@ class Results(Figures):
         return out
 
     def escape_line(self, fragment):
+        used("Go -m -l escapes")
         for line in self.go_escape:
             if fragment in line:
                 return line.split(": ", 1)[1] if ": " in line else line
