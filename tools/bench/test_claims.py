@@ -83,7 +83,7 @@ class Fake(Results):
         return self.tol
 
 
-SCALES = (0.01, 0.3, 3.0, 100.0)
+SCALES = (0.01, 0.3, 0.5, 0.8, 1.25, 2.0, 2.5, 3.0, 100.0)
 STRINGS = ("3 3 3", "30 30 30", "30 20 10", "0 1 2", "2 1 0", "first second third",
            "third second first", "deferred after-if", "recovered-p", "true", "false", "7")
 KINDS = (["heap-allocated"], ["stack-allocated"], ["open-coded"], [])
@@ -185,7 +185,7 @@ def verdicts_of(claim, data):
     base = claim.evaluate(Fake(data, seen))[0]
     out = {base}
     for d in variants(data, seen):
-        for tol in (0.05, 0.0, 3.0):
+        for tol in (0.05, 0.0, 0.3, 3.0):
             try:
                 out.add(claim.evaluate(Fake(d, set(), tol))[0])
             except (MissingResult, ZeroDivisionError, ValueError, IndexError):
