@@ -11,8 +11,8 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from claims import (CLAIMS, CONFIRMED, NA, PARTLY, REFUTED, UNVERIFIABLE,  # noqa: E402
-                    ns)
+from claims import (CLAIMS, CONFIRMED, COUNTERS, GO_VERSION, HARDWARE, NA,  # noqa: E402
+                    PARTLY, PRIVATE, REFUTED, UNVERIFIABLE, WAITS, ns)
 import html_report  # noqa: E402
 import results  # noqa: E402
 from results import MissingResult, Results  # noqa: E402
@@ -569,12 +569,22 @@ def summary_table(verdicts):
     return out
 
 
+def part_reason(ours):
+    """The reason of a judged row that came out unverifiable: what its open part needs."""
+    if "too noisy" in ours:
+        return "this run's rounds too noisy"
+    for reason in (WAITS, GO_VERSION, HARDWARE, PRIVATE, COUNTERS):
+        if reason in ours:
+            return reason
+    return "a part needs what this run lacks"
+
+
 def coverage_line(rows):
     t = collections.Counter(v for _, v, _ in rows)
     reasons = collections.Counter()
-    for c, v, _ in rows:
+    for c, v, ours in rows:
         if v == UNVERIFIABLE:
-            reasons[c.reason or "a checked part holds, another needs an experiment"] += 1
+            reasons[c.reason or part_reason(ours)] += 1
     judged = t[CONFIRMED] + t[PARTLY] + t[REFUTED]
     return ("Coverage: %d claims found, %d judged (%d confirmed, %d partly, %d refuted), %d "
             "unverifiable (%s), %d not applicable." % (
