@@ -706,12 +706,6 @@ def a004_4(r, f):
     return parts((n >= 1, "a single defer: %s, %d deferproc call(s)" % (k, n)))
 
 
-def a004_9(r, f):
-    n = r.asm_calls("probeOneDefer", "runtime.deferproc")
-    return parts((n >= 1, "%d deferproc call(s) in a 1-defer function (%s)" % (
-        n, kinds(r, "probeOneDefer"))), (WAITS + ": " + ASM, "TESTL AX, $%d" % f["$"]))
-
-
 def a004_11(r, f):
     vals = r.probe_go["loop-arguments"].split()
     ok = len(vals) == 3 and vals == sorted(vals, key=lambda x: -int(x)) and len(set(vals)) == 3
@@ -1058,6 +1052,49 @@ def a003_23(r, f):
                   "%.1f%% (pprof)" % dp), (WAITS + ": " + TRACE, "the trace views"))
 
 
+
+def asm_op(line):
+    parts_ = line.split("\t")
+    return " ".join(parts_[2:]).strip() if len(parts_) > 2 else ""
+
+
+def deferproc_sites(r):
+    """For every CALL runtime.deferproc in the probes' -S listings: (function, the instructions
+    from the previous branch or call up to it, the instruction after it)."""
+    sites = []
+    for fn in sorted(r.go_asm):
+        ops = [asm_op(l) for l in r.go_asm[fn][1:]]
+        ops = [o for o in ops if o and not o.startswith(("PCDATA", "FUNCDATA", "NOP"))]
+        for k, o in enumerate(ops):
+            if o.startswith("CALL") and "runtime.deferproc(SB)" in o:
+                j = k - 1
+                while j >= 0 and not ops[j].startswith(("CALL", "J")):
+                    j -= 1
+                sites.append((fn, ops[j + 1:k], ops[k + 1] if k + 1 < len(ops) else ""))
+    if not sites:
+        raise KeyError_missing("a CALL runtime.deferproc in the probes' -S listings")
+    return sites
+
+
+def a000_18(r, f):
+    sites = deferproc_sites(r)
+    imm = [(fn, o) for fn, setup, _ in sites for o in setup if "$%d" % f["$"] in o]
+    fn, setup, _ = sites[0]
+    return parts((bool(imm), "an immediate $%d is passed to deferproc (the instructions before "
+                  "it in %s: %s)" % (f["$"], fn, "; ".join(setup) or "none")))
+
+
+def a004_9b(r, f):
+    sites = deferproc_sites(r)
+    n = r.asm_calls("probeOneDefer", "runtime.deferproc")
+    test = all(after.startswith("TESTL") and "AX, AX" in after for _, _, after in sites)
+    imm = [o for _, setup, _ in sites for o in setup if "$%d" % f["$"] in o]
+    return parts((n >= 1, "a 1-defer function calls deferproc (%d call(s), %s)" % (
+        n, kinds(r, "probeOneDefer"))),
+                 (test, "TESTL AX, AX follows every deferproc call (%d site(s))" % len(sites)),
+                 (bool(imm), "a length $%d is passed to it" % f["$"]))
+
+
 INTERNAL_WHY = "a claim about Go's runtime internals"
 
 CLAIMS = {
@@ -1090,16 +1127,15 @@ CLAIMS = {
               {"fields": ["fn", "args", "siz", "link"], "B": 48}, fields_layout_judge()),
         Claim("A000-13", "d.link is at offset 40", {"offset": 40}, a000_13),
         Claim("A000-14", "each chain hop is one cache-line load, 1-3 ns", {"ns": "1-3"},
-              reason=COUNTERS, why="a hop's cache behaviour needs cache-miss counters (perf "
-              "stat events are not available to this run)"),
+              reason=COUNTERS, why="a hop's cache behaviour needs cache-miss counters (perf stat "
+              "reports cache-misses <not supported> on this virtual machine)"),
         Claim("A000-15", "100-node chain traversal: ~2.1M ops/s at 3.2 GHz",
               {"M/s": 2.1, "GHz": 3.2}, a000_15),
         Claim("A000-16", "each defer adds ~4 instructions at entry; one deferreturn at exit",
               {"instr": 4, "deferreturn": 1}, a000_16),
         Claim("A000-17", "entry/exit instructions: 1: 4/7, 3: 12/11, 10: 40/26, 50: 200/106",
               {"per defer": 4}, a000_17),
-        Claim("A000-18", "`$3` passed to deferproc is the chain length", {"$": 3}, reason=WAITS,
-              why=INTERNAL_WHY + " (an assembly operand)", waits=ASM),
+        Claim("A000-18", "`$3` passed to deferproc is the chain length", {"$": 3}, a000_18),
         Claim("A000-19", "a deferred call costs 50-200+ cycles (reflectcall)", {"cycles lo": 50},
               a000_19),
         Claim("A000-20", "each defer node is a 16-32 B allocation", {"B lo": 16, "B hi": 32},
@@ -1297,7 +1333,7 @@ CLAIMS = {
               na="C kernel-style list code, no claim about Go's defer"),
         Claim("A004-8", "three defers print third, second, first", {"prints": "third second first"},
               probe_eq("lifo")),
-        Claim("A004-9", "asm: deferproc, TESTL AX, length $7", {"$": 7}, a004_9),
+        Claim("A004-9", "asm: deferproc, TESTL AX, length $7", {"$": 7}, a004_9b),
         Claim("A004-10", "defer: 3, 3, 3 and capture: 2, 1, 0", {"prints": "3 3 3"},
               probe_eq("capture-by-reference")),
         Claim("A004-11", "loop defers pile up until the function ends", "N pending", a004_11),

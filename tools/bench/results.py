@@ -374,12 +374,13 @@ class Results(Figures):
         return (max(values) - min(values)) / mid if mid else float("inf")
 
     def asm_instructions(self, func):
-        """Instructions in a Go function's -S listing (PCDATA/FUNCDATA pseudo-ops excluded)."""
+        """Instructions in a Go function's -S listing (PCDATA, FUNCDATA and NOP pseudo-ops
+        excluded; the op is the third tab-separated field)."""
         count = 0
         for line in self.go_asm.get(func, [])[1:]:
             parts = line.split("\t")
-            op = parts[3].split()[0] if len(parts) > 3 and parts[3].split() else ""
-            if op and op not in ("PCDATA", "FUNCDATA", "TEXT"):
+            op = parts[2].split()[0] if len(parts) > 2 and parts[2].split() else ""
+            if op and op not in ("PCDATA", "FUNCDATA", "TEXT", "NOP"):
                 count += 1
         return count
 

@@ -141,6 +141,9 @@ def variants(data, seen):
             alts = [["main.%s STEXT size=1 args=0x18 locals=0x20" % key]]
             alts += [v + [e] for e in ASM_EXTRA] + [v + [e, e] for e in ASM_EXTRA]
             alts += [v[:n] for n in range(1, len(v), 3)]
+            for imm in ("$3", "$7"):  # an immediate loaded just before each deferproc call
+                alts.append(sum(([("\t0x0000 00000 (x.go:1)\tMOVQ\t%s, BX" % imm), l]
+                                 if "runtime.deferproc(SB)" in l else [l] for l in v), []))
         elif isinstance(v, dict):
             alts = [dict(v, **{ck: cv * s if cv else s}) for ck, cv in v.items()
                     if isinstance(cv, (int, float)) and not isinstance(cv, bool)
