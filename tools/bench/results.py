@@ -32,6 +32,7 @@ SOURCES = {
     "Go source query": "go-source.json", "Go runtime probe": "probes-go-runtime.txt",
     "gctrace run": "gctrace.jsonl", "Go cgo probe": "probes-go-cgo.txt",
     "pprof -top entry": "pprof-go-loopdefer.txt", "S3 run": "s3-gort.jsonl, s3-go.jsonl",
+    "STW run": "stw.jsonl",
 }
 EVIDENCE = []  # when a set is pushed here, every table read adds its label to it
 
@@ -145,6 +146,8 @@ class Results(Figures):
         self.probe_cgo = Strict("Go cgo probe", self._read_probes(
             os.path.join(out, "probes-go-cgo.txt")))
         self.pprof = Strict("pprof -top entry", self._read_pprof("pprof-go-loopdefer.txt"))
+        self.stw = Strict("STW run", {"k%d" % x["pending_defers"]: x["pause_ns"]
+                                      for x in self._read_jsonl("stw.jsonl")})
         self.s3_runs = self._read_s3()
         self.idle_gort = self._read_idle("idle-gort.txt")
         self.idle_go = self._read_idle("idle-go.txt")

@@ -23,7 +23,7 @@ from results import MissingResult, Results, Strict  # noqa: E402
 SNAPSHOT = os.path.join(HERE, "testdata", "results.json")
 DICTS = ("gort_ns", "go_ns", "go_bytes", "go_allocs", "callgrind", "probe_gort", "probe_go",
          "machine", "go_defer_kinds", "go_asm", "gort_counters", "go_metrics", "go_source",
-         "probe_rt", "gctrace", "probe_cgo", "pprof")
+         "probe_rt", "gctrace", "probe_cgo", "pprof", "stw")
 LISTS = ("go_escape", "go_inline", "go_race", "s3_runs")
 
 
@@ -83,7 +83,7 @@ class Fake(Results):
         return self.tol
 
 
-SCALES = (0.01, 0.3, 0.5, 0.8, 1.25, 2.0, 2.5, 3.0, 100.0)
+SCALES = (0.01, 0.3, 0.5, 0.8, 1.1, 1.25, 1.4, 1.5, 1.75, 2.0, 2.5, 3.0, 100.0)
 STRINGS = ("3 3 3", "30 30 30", "30 20 10", "0 1 2", "2 1 0", "first second third",
            "third second first", "deferred after-if", "recovered-p", "true", "false", "7")
 KINDS = (["heap-allocated"], ["stack-allocated"], ["open-coded"], [])
@@ -144,6 +144,8 @@ def variants(data, seen):
             for imm in ("$3", "$7"):  # an immediate loaded just before each deferproc call
                 alts.append(sum(([("\t0x0000 00000 (x.go:1)\tMOVQ\t%s, BX" % imm), l]
                                  if "runtime.deferproc(SB)" in l else [l] for l in v), []))
+        elif isinstance(v, list) and v and all(isinstance(x, (int, float)) for x in v):
+            alts = [[x * sc for x in v] for sc in SCALES]
         elif isinstance(v, dict):
             alts = [dict(v, **{ck: cv * s if cv else s}) for ck, cv in v.items()
                     if isinstance(cv, (int, float)) and not isinstance(cv, bool)
