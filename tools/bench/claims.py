@@ -835,7 +835,10 @@ def a000_29(r, f):
     n = len(src_lines(r, "trace events"))
     return parts((bool(ev), "Go %s's tracer defines defer events: %s (of its %d event types)" % (
         go_version(r), ", ".join(l.split(": ", 1)[-1].split("=")[0].strip() for l in ev) or "none",
-        n)), (WAITS + ": " + TRACE, "the trace of a program (goid 17)"))
+        n)), (any("Defer" in k for k in list(r.trace_events) if r.trace_events[k]),
+              "a trace of a defer-heavy program (bench/go/traceprobe) records defer events "
+              "(its events: %s)" % ", ".join("%s %d" % (k, r.trace_events[k])
+                                            for k in sorted(r.trace_events))))
 
 
 def a000_36(r, f):

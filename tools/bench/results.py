@@ -32,7 +32,7 @@ SOURCES = {
     "Go source query": "go-source.json", "Go runtime probe": "probes-go-runtime.txt",
     "gctrace run": "gctrace.jsonl", "Go cgo probe": "probes-go-cgo.txt",
     "pprof -top entry": "pprof-go-loopdefer.txt", "S3 run": "s3-gort.jsonl, s3-go.jsonl",
-    "STW run": "stw.jsonl",
+    "STW run": "stw.jsonl", "trace event": "trace-events.txt",
 }
 EVIDENCE = []  # when a set is pushed here, every table read adds its label to it
 
@@ -146,6 +146,7 @@ class Results(Figures):
         self.probe_cgo = Strict("Go cgo probe", self._read_probes(
             os.path.join(out, "probes-go-cgo.txt")))
         self.pprof = Strict("pprof -top entry", self._read_pprof("pprof-go-loopdefer.txt"))
+        self.trace_events = Strict("trace event", self._read_trace_events())
         self.stw = Strict("STW run", {"k%d" % x["pending_defers"]: x["pause_ns"]
                                       for x in self._read_jsonl("stw.jsonl")})
         self.s3_runs = self._read_s3()
@@ -321,6 +322,15 @@ class Results(Figures):
             if m:
                 out[m.group(3)] = {"flat%": float(m.group(1)), "cum%": float(m.group(2))}
         return out
+
+    def _read_trace_events(self):
+        """`go tool trace -d` output -> {event name: count}."""
+        counts = {}
+        for line in self._read_lines("trace-events.txt"):
+            parts = line.split()
+            if len(parts) > 2 and parts[0].isdigit() and "=" in parts[2]:
+                counts[parts[1]] = counts.get(parts[1], 0) + 1
+        return counts
 
     def _read_gctrace(self):
         """mode -> {"calls", "defers_per_call", "total_alloc", "num_gc", "gc_lines"}: the GC

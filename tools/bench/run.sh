@@ -29,7 +29,8 @@ cat "$out/machine.txt"
 # The Go twins of the S3 latency, idle and skynet programs, built once (not timed).
 (cd "$root/bench/go" && go build -o "$out/go-s3" ./s3 && go build -o "$out/go-idle" ./idle &&
   go build -o "$out/go-skynet" ./skynet && go build -o "$out/go-gctrace" ./gctrace &&
-  go build -o "$out/go-rtprobes" ./rtprobes && go build -o "$out/go-stw" ./stw)
+  go build -o "$out/go-rtprobes" ./rtprobes && go build -o "$out/go-stw" ./stw &&
+  go build -o "$out/go-traceprobe" ./traceprobe)
 
 # One skynet run: appends its JSON line to $1; a failure or a hang (killed after 120 s) is said
 # on stderr and leaves no line, so the report shows fewer runs instead of the whole run stopping.
@@ -103,6 +104,10 @@ echo "== article probes"
 # Stop-the-world pauses with 10,000 goroutines parked with 0, 3 or 10 pending defers.
 echo "-- STW pauses with 10,000 parked goroutines"
 GODEBUG=gctrace=1 "$out/go-stw" >"$out/stw.jsonl" 2>"$out/stw-gctrace.txt"
+# The events Go's tracer records for a defer-heavy program (go tool trace -d).
+echo "-- go tool trace of a defer-heavy program"
+"$out/go-traceprobe" "$out/go-trace.out"
+go tool trace -d "$out/go-trace.out" >"$out/trace-events.txt" 2>/dev/null
 # Where Go's CPU time goes in a defer-heavy benchmark: go tool pprof -top of a CPU profile.
 echo "-- pprof: BenchmarkLoopDeferPlain/100"
 (cd "$root/bench/go" && go test -run '^$' -bench '^BenchmarkLoopDeferPlain$/^100$' -benchtime 0.5s \
