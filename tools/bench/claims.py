@@ -217,7 +217,9 @@ def a000_3(r, f):
         ratio_part(r, "one defer over no defer", f["ns"] / f["base ns"],
                    lambda v: v.go("BenchmarkDefer") / v.go("BenchmarkNoDefer")),
         (b == f["B"], "Go allocates %g B/op (theirs %g)" % (b, f["B"])),
-        extra="gort %s (%.2fx manual), %g allocs/op" % (
+        extra="with open coding off (-d=noopendefer, records as before Go 1.14) Go's one defer "
+        "is %.2fx the direct call; gort %s (%.2fx manual), %g allocs/op" % (
+            r.go_noopen["BenchmarkDefer"] / r.go_noopen["BenchmarkNoDefer"],
             ns(r.gort("BM_GortDefer")), r.gort("BM_GortDefer") / r.gort("BM_ManualCall"),
             r.counter("BM_GortDefer", "allocs/op")))
 
@@ -434,8 +436,14 @@ def a001_11(r, f):
                    lambda v: v.go("BenchmarkDeferN1") / v.go("BenchmarkNoDeferN1")),
         ratio_part(r, "three defers over none", f["three ns"] / f["none ns"],
                    lambda v: v.go("BenchmarkDeferN3") / v.go("BenchmarkNoDeferN1")),
-        extra="gort: %s, %s, %s" % (ns(r.gort("BM_ManualDeferN/1")), ns(r.gort("BM_GortDeferN/1")),
-                                    ns(r.gort("BM_GortDeferN/3"))))
+        extra="with open coding off (-d=noopendefer, records as before Go 1.14): %s, %s, %s "
+        "(%.2fx, %.2fx); gort: %s, %s, %s" % (
+            ns(r.go_noopen["BenchmarkNoDeferN1"]), ns(r.go_noopen["BenchmarkDeferN1"]),
+            ns(r.go_noopen["BenchmarkDeferN3"]),
+            r.go_noopen["BenchmarkDeferN1"] / r.go_noopen["BenchmarkNoDeferN1"],
+            r.go_noopen["BenchmarkDeferN3"] / r.go_noopen["BenchmarkNoDeferN1"],
+            ns(r.gort("BM_ManualDeferN/1")), ns(r.gort("BM_GortDeferN/1")),
+            ns(r.gort("BM_GortDeferN/3"))))
 
 
 def a001_12(r, f):

@@ -32,7 +32,7 @@ SOURCES = {
     "Go source query": "go-source.json", "Go runtime probe": "probes-go-runtime.txt",
     "gctrace run": "gctrace.jsonl", "Go cgo probe": "probes-go-cgo.txt",
     "pprof -top entry": "pprof-go-loopdefer.txt", "S3 run": "s3-gort.jsonl, s3-go.jsonl",
-    "STW run": "stw.jsonl", "trace event": "trace-events.txt",
+    "STW run": "stw.jsonl", "Go benchmark (-d=noopendefer)": "go-noopendefer.txt", "trace event": "trace-events.txt",
 }
 EVIDENCE = []  # when a set is pushed here, every table read adds its label to it
 
@@ -125,6 +125,12 @@ class Results(Figures):
         self.root = root
         self.gort_ns, self.gort_counters = self._read_gort(out)
         self.go_ns, self.go_bytes, self.go_allocs = self._read_go(os.path.join(out, "go.txt"))
+        # the same parser for the -d=noopendefer runs; it sets go_metrics and go_rounds, which
+        # stay those of go.txt
+        metrics, rounds = self.go_metrics, self.go_rounds
+        self.go_noopen = Strict("Go benchmark (-d=noopendefer)", self._read_go(
+            os.path.join(out, "go-noopendefer.txt"))[0])
+        self.go_metrics, self.go_rounds = metrics, rounds
         self.callgrind = Strict("callgrind count", self._read_callgrind(
             os.path.join(out, "callgrind.txt")))
         self.probe_gort = Strict("gort probe", self._read_probes(

@@ -77,6 +77,12 @@ for round in $(seq 1 "$reps"); do
   done
 done
 
+# Go's S0/S1 pairs with open-coded defers disabled (-d=noopendefer: every defer through a record,
+# as before Go 1.14), for the articles' figures that look like pre-1.14 ones.
+echo "== Go defers without open coding (-gcflags=-d=noopendefer)"
+(cd "$root/bench/go" && go test -gcflags=-d=noopendefer -run '^$' -bench '^Benchmark(No)?Defer(N1|N3)?$' \
+  -benchmem -count "$reps" -benchtime 0.2s) >"$out/go-noopendefer.txt"
+
 echo "== callgrind instruction counts"
 : >"$out/callgrind.txt"
 for c in gort/1 manual/1 gort/3 manual/3 gort/8 manual/8 gort/10 manual/10 gort/50 manual/50 \

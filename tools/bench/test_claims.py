@@ -24,7 +24,7 @@ SNAPSHOT = os.path.join(HERE, "testdata", "results.json")
 DICTS = ("gort_ns", "go_ns", "go_bytes", "go_allocs", "callgrind", "probe_gort", "probe_go",
          "machine", "go_defer_kinds", "go_asm", "gort_counters", "go_metrics", "go_source",
          "probe_rt", "gctrace", "probe_cgo", "pprof", "stw",
-         "trace_events")
+         "trace_events", "go_noopen")
 LISTS = ("go_escape", "go_inline", "go_race", "s3_runs")
 
 
