@@ -617,7 +617,11 @@ def verdict_section(verdicts):
 
 def main():
     out, root = sys.argv[1], sys.argv[2]
-    r = Results(out, root)
+    try:
+        r = Results(out, root)
+    except MissingResult as e:
+        print("report.py: missing result %s" % e, file=sys.stderr)
+        sys.exit(1)
     md = []
     w = md.append
     w("# gort: the article experiments, rerun\n")

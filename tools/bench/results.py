@@ -144,8 +144,8 @@ class Results(Figures):
         self.go_race = (Lines("Go -race", self._read_lines("probes-go-race.txt"))
                         if os.path.exists(race) else None)
         self.machine = Strict("machine", self._read_machine())
-        with open(os.path.join(out, "go-source.json")) as f:
-            self.go_source = Strict("Go source query", json.load(f))
+        self.go_source = Strict("Go source query", json.loads(
+            "\n".join(self._read_lines("go-source.json"))))
         self.probe_rt = Strict("Go runtime probe", self._read_probes(
             os.path.join(out, "probes-go-runtime.txt")))
         self.gctrace = Strict("gctrace run", self._read_gctrace())
@@ -237,6 +237,8 @@ class Results(Figures):
         return values
 
     def _read_lines(self, name):
+        if not os.path.exists(os.path.join(self.out, name)):
+            raise MissingResult("raw file: %s" % name)
         with open(os.path.join(self.out, name)) as f:
             return [line.rstrip("\n") for line in f]
 
