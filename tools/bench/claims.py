@@ -1151,6 +1151,25 @@ def a000_28(r, f):
                                 1 / (1 - f["10 defers %"] / 100.0)))
 
 
+
+def a001_6(r, f):
+    body = " ".join(src_lines(r, "deferreturn body"))
+    pan = " ".join(src_lines(r, "gopanic"))
+    return parts(("_panic" in body, "deferreturn looks at the panic list (Go %s's deferreturn: "
+                  "%s)" % (go_version(r), "it does" if "_panic" in body else
+                           "it walks g._defer only")),
+                 extra="in a panic, gopanic walks g._defer itself: %s" % (
+                     "yes" if "_defer" in pan else "no"))
+
+
+def a003_21(r, f):
+    body = " ".join(src_lines(r, "adjustdefers body"))
+    adjusted = [x for x in ("d.fn", "d.sp", "d.link", "d.varp") if "&%s)" % x in body]
+    return parts((len(adjusted) < 4, "a moved stack leaves defer records pointing at the old one "
+                  "(Go %s's adjustdefers adjusts %s when the stack is copied)" % (
+                      go_version(r), ", ".join(adjusted) or "nothing")))
+
+
 INTERNAL_WHY = "a claim about Go's runtime internals"
 
 CLAIMS = {
@@ -1241,7 +1260,7 @@ CLAIMS = {
               {"fields": ["fn", "sp", "pc", "argp", "link"], "B": 40}, fields_layout_judge()),
         Claim("A001-5", "100 defers add ~300 ns, linearly", {"ns": 300, "defers": 100}, a001_5),
         Claim("A001-6", "in a panic deferreturn scans two lists, amplifying latency", "mechanism",
-              reason=WAITS, why="a runtime mechanism", waits=GREP),
+              a001_6),
         Claim("A001-7", "layout link@0, fn@8, pc/sp/fp@16, siz@40 (48 B)",
               {"fields": ["link", "fn", "pc", "sp", "siz"], "B": 48,
                "offsets": {"link": 0, "fn": 8, "pc": 16, "sp": 16, "siz": 40}},
@@ -1362,10 +1381,10 @@ CLAIMS = {
         Claim("A003-19", "deferproc's allocation can park the G onto the global queue, "
               "bypassing runnext", "global queue", a003_19),
         Claim("A003-20", "g._defer is at offset 56 of g, g.stack at 120", {"offsets": "56/120"},
-              reason=WAITS, why=INTERNAL_WHY, waits=SIZEOF),
+              reason=WAITS, why=INTERNAL_WHY, waits="unsafe.Offsetof of a field-for-field copy "
+              "of the installed runtime's g"),
         Claim("A003-21", "closures of deferproc can read reused stack memory after preemption",
-              "dirty data", reason=WAITS, why="a runtime mechanism (Go's copystack adjusts defer "
-              "records: see A001-15)", waits=GREP + " (copystack, adjustdefers bodies)"),
+              "dirty data", a003_21),
         Claim("A003-22", "SSA pass deferinline; GODEBUG=defertrace; GOEXPERIMENT=deferstack",
               "names", a003_22),
         Claim("A003-23", "go tool trace shows G starvation; deferproc > 92% of samples in its "

@@ -28,6 +28,8 @@ QUERIES = {
     "p": ("struct", "runtime/runtime2.go", "p"),
     "stack min": ("grep", "runtime/stack.go", r"_StackMin\s*=\s*\d+"),
     "adjustdefers": ("grep", "runtime/stack.go", r"^func adjustdefers\("),
+    "adjustdefers body": ("func", "runtime/stack.go", "adjustdefers"),
+    "deferreturn body": ("func", "runtime/panic.go", "deferreturn"),
     "reflectcall": ("grep", "runtime/panic.go", r"\breflectcall\("),
     "SetDeferStack": ("grep", "runtime/*.go", r"^func SetDeferStack\b"),
     "syscall/js.Defer": ("grep", "syscall/js/*.go", r"^func Defer\b"),
