@@ -98,7 +98,7 @@ ASM_EXTRA = ("\t0x0000 00000 (./probes.go:1)\tCALL\truntime.deferproc(SB)",
 
 SOURCE_LINES = ("deferpool []*_defer", "pcache", "mcache", "m.deferpool", "globrunqput(gp)",
                 "runqput(pp, gp, true)", "siz int32", "argp uintptr", "link *_defer",
-                "fn *funcval", "const maxOpenDefers = 8", "adjustdefers")
+                "fn *funcval", "const maxOpenDefers = 8", "adjustdefers", "p := gp._panic")
 
 
 STRUCT_ALT = ("type _defer struct {", "link *_defer", "fn *funcval", "args unsafe.Pointer",
