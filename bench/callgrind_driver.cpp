@@ -45,6 +45,8 @@ const named_case cases[] = {
     {"manual-loop/10", [] { manual_loop(10); }},
     {"gort-loop/100", [] { gort_loop(100); }},
     {"manual-loop/100", [] { manual_loop(100); }},
+    {"gort-loop-plain/100", [] { gort_loop_plain(100); }},
+    {"manual-loop-plain/100", [] { manual_loop_plain(100); }},
 };
 
 }  // namespace

@@ -38,7 +38,20 @@ GORT_BENCH_NOINLINE void gort_n(std::index_sequence<I...>) {
   gort::func([](gort::frame& f) { (((void)I, f.defer(cleanup)), ...); });
 }
 
-// n defers registered in a loop, and the same calls made by hand in reverse order.
+// n defers of the same argument-less call registered in a loop (Go's `defer cleanup()` in a
+// loop), and the n calls made by hand. The main loop pair of the report.
+GORT_BENCH_NOINLINE void manual_loop_plain(int n) {
+  for (int i = 0; i < n; ++i) cleanup();
+}
+GORT_BENCH_NOINLINE void gort_loop_plain(int n) {
+  gort::func([n](gort::frame& f) {
+    for (int i = 0; i < n; ++i) f.defer(cleanup);
+  });
+}
+
+// n defers registered in a loop, each with the loop variable as its argument (Go's
+// `defer cleanupI(i)`, which allocates a closure per defer in Go 1.19), and the same calls made
+// by hand in reverse order.
 GORT_BENCH_NOINLINE void manual_loop(int n) {
   int pending[128];
   for (int i = 0; i < n; ++i) pending[i] = i;

@@ -146,6 +146,8 @@ GORT_BENCH_N(10)
 GORT_BENCH_N(50)
 
 // S1: defers registered in a loop, n per call (Go: heap-allocated defers from the P's pool).
+// LoopDeferPlain defers an argument-less call (the main pair); LoopDefer defers a call with the
+// loop variable as its argument (its own row: Go allocates an argument closure per defer).
 
 // Runs fn(n) with n the benchmark's argument.
 template <void (*fn)(int)>
@@ -160,6 +162,14 @@ void BM_ManualLoopDefer(benchmark::State& s) {
 void BM_GortLoopDefer(benchmark::State& s) {
   run_sized<gort_loop>(s);
 }
+void BM_ManualLoopDeferPlain(benchmark::State& s) {
+  run_sized<manual_loop_plain>(s);
+}
+void BM_GortLoopDeferPlain(benchmark::State& s) {
+  run_sized<gort_loop_plain>(s);
+}
+BENCHMARK(BM_ManualLoopDeferPlain)->Arg(1)->Arg(10)->Arg(100);
+BENCHMARK(BM_GortLoopDeferPlain)->Arg(1)->Arg(10)->Arg(100);
 BENCHMARK(BM_ManualLoopDefer)->Arg(1)->Arg(10)->Arg(100);
 BENCHMARK(BM_GortLoopDefer)->Arg(1)->Arg(10)->Arg(100);
 

@@ -12,9 +12,10 @@
 // stack records, gort keeps 8 inline and 2 in a pooled chunk).
 //
 // Two latencies are measured on a pair of goroutines, W (the main goroutine) and R:
-//   wake   W takes a timestamp and releases a semaphore R waits on (Go: a channel send), then
-//          waits for R's acknowledgement; R takes a timestamp as soon as it runs. This is the
-//          runnext path: the woken goroutine runs next on W's P, ahead of the queue.
+//   wake   W takes a timestamp and sends on an unbuffered channel R waits on (as Go's twin
+//          does), then waits for R's acknowledgement on another; R takes a timestamp as soon as it
+//          runs. This is the runnext path: the woken goroutine runs next on W's P, ahead of the
+//          queue.
 //   yield  W takes a timestamp, yields and takes another when it runs again: how long a
 //          goroutine at the back of the run queue waits behind the background goroutines.
 // One round is one of each; the first tenth of the time is warm-up and not recorded. The
@@ -33,11 +34,8 @@
 #include <gort/gort.hpp>
 
 #include "cases.hpp"
-#include "sched/sema.hpp"
 
 namespace {
-
-using gort::internal::sema;
 
 std::int64_t now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -100,9 +98,9 @@ void measure(int procs, background bg, int n_background, std::int64_t budget_ns)
       [&] {
         int n = bg == background::none ? 0 : n_background;
         std::atomic<bool> stop{false};
-        std::atomic<int> background_left{n};
         std::atomic<std::uint64_t> calls{0};
-        sema background_done;
+        gort::waitgroup background_done;
+        background_done.add(n);
         for (int i = 0; i < n; ++i) {
           gort::go([&] {
             std::uint64_t mine = 0;
@@ -112,25 +110,26 @@ void measure(int procs, background bg, int n_background, std::int64_t budget_ns)
               gort::yield();
             }
             calls.fetch_add(mine, std::memory_order_relaxed);
-            if (background_left.fetch_sub(1, std::memory_order_acq_rel) == 1)
-              background_done.release();
+            background_done.done();
           });
         }
 
-        // The pair. t0 is written by W before the release and read by R after its acquire: the
-        // semaphore's lock orders the two.
-        sema wake, ack, receiver_done;
+        // The pair. t0 is written by W before the send and read by R after its receive: the
+        // channel orders the two.
+        auto wake = gort::make_chan<int>();
+        auto ack = gort::make_chan<int>();
+        auto receiver_done = gort::make_chan<int>();
         std::int64_t t0 = 0;
         bool recording = false, quit = false;
         gort::go([&] {
           for (;;) {
-            wake.acquire();
+            wake.recv();
             std::int64_t t1 = now_ns();
             if (quit) break;
             if (recording) wake_ns.push_back(t1 - t0);
-            ack.release();
+            ack.send(0);
           }
-          receiver_done.release();
+          receiver_done.send(0);
         });
 
         std::int64_t start = now_ns();
@@ -152,16 +151,16 @@ void measure(int procs, background bg, int n_background, std::int64_t budget_ns)
           std::int64_t y1 = now_ns();
           if (recording) yield_ns.push_back(y1 - y0);
           t0 = now_ns();
-          wake.release();
-          ack.acquire();
+          wake.send(0);
+          ack.recv();
         }
         d = gort::stats() - before;
         seconds = static_cast<double>(now_ns() - recording_since) / 1e9;
         quit = true;
-        wake.release();
-        receiver_done.acquire();
+        wake.send(0);
+        receiver_done.recv();
         stop.store(true, std::memory_order_relaxed);
-        if (n > 0) background_done.acquire();
+        background_done.wait();
         background_calls = calls.load(std::memory_order_relaxed) - calls_before;
       },
       procs);

@@ -17,8 +17,8 @@
 // CPU clock of the thread that started the timer means nothing. CPU time is the process's (every
 // M, spinning ones included). Counters per op come from gort::stats(), for the whole gort::run.
 //
-// Waiting uses the runtime's internal semaphore (src/sched/sema.hpp) until the sync package
-// lands: acquire parks the goroutine, as Go's sync.WaitGroup.Wait does; nothing spins.
+// Waiting uses gort::waitgroup, the twin of the sync.WaitGroup Go's side waits on: wait parks
+// the goroutine; nothing spins. Nothing on a timed path uses gort::internal.
 
 #include <benchmark/benchmark.h>
 
@@ -28,11 +28,7 @@
 
 #include <gort/gort.hpp>
 
-#include "sched/sema.hpp"
-
 namespace {
-
-using gort::internal::sema;
 
 // Runs body(state) as the main goroutine of a runtime with state.range(0) Ps, and reports the
 // scheduler's counters per iteration.
@@ -49,30 +45,26 @@ void in_runtime(benchmark::State& state, Body body) {
 
 void BM_GortSpawnWait(benchmark::State& state) {
   in_runtime(state, [](benchmark::State& s) {
-    sema done;
+    gort::waitgroup wg;
     for (auto _ : s) {
-      gort::go([&done] { done.release(); });
-      done.acquire();
+      wg.add(1);
+      gort::go([&wg] { wg.done(); });
+      wg.wait();
     }
   });
 }
 
-// A batch's goroutines count down; the last one wakes the waiting main goroutine (what Go's
-// sync.WaitGroup does).
+// A batch's goroutines call done on one waitgroup; the main goroutine waits for the batch (as
+// Go's twin does with sync.WaitGroup).
 constexpr int kBatch = 1000;
 
 void BM_GortSpawnBatch(benchmark::State& state) {
   in_runtime(state, [](benchmark::State& s) {
-    std::atomic<int> left{0};
-    sema all_done;
+    gort::waitgroup wg;
     while (s.KeepRunningBatch(kBatch)) {
-      left.store(kBatch, std::memory_order_relaxed);
-      for (int i = 0; i < kBatch; ++i) {
-        gort::go([&] {
-          if (left.fetch_sub(1, std::memory_order_acq_rel) == 1) all_done.release();
-        });
-      }
-      all_done.acquire();
+      wg.add(kBatch);
+      for (int i = 0; i < kBatch; ++i) gort::go([&wg] { wg.done(); });
+      wg.wait();
     }
   });
 }
@@ -87,14 +79,15 @@ void BM_GortYieldPair(benchmark::State& state) {
   in_runtime(state, [](benchmark::State& s) {
     std::atomic<bool> stop{false};
     std::atomic<std::uint64_t> partner_yields{0};  // written by the partner only
-    sema partner_done;
+    gort::waitgroup partner_done;
+    partner_done.add(1);
     gort::go([&] {
       std::uint64_t n = 0;
       while (!stop.load(std::memory_order_relaxed)) {
         gort::yield();
         partner_yields.store(++n, std::memory_order_relaxed);
       }
-      partner_done.release();
+      partner_done.done();
     });
     gort::yield();  // the partner starts and is runnable from now on
     std::uint64_t mine = 0;
@@ -107,7 +100,7 @@ void BM_GortYieldPair(benchmark::State& state) {
     auto t1 = std::chrono::steady_clock::now();
     std::uint64_t theirs = partner_yields.load(std::memory_order_relaxed) - theirs0;
     stop.store(true, std::memory_order_relaxed);
-    partner_done.acquire();
+    partner_done.wait();
     double ns = std::chrono::duration<double, std::nano>(t1 - t0).count();
     s.counters["ns/yield"] = ns / double(mine + theirs);
     s.counters["partner_yields/op"] = double(theirs) / double(mine);

@@ -67,6 +67,23 @@ func BenchmarkDeferClosure(b *testing.B) {
 }
 
 // S1: defers registered in a loop (Go: heap-allocated _defer records from the P's pool).
+// loopDeferPlain defers an argument-less call (the main pair, twin of gort's
+// f.defer(cleanup)); loopDefer defers cleanupI(i), whose argument Go 1.19 wraps in an allocated
+// closure per defer (its own row).
+
+//go:noinline
+func loopDeferPlain(n int) {
+	for i := 0; i < n; i++ {
+		defer cleanup()
+	}
+}
+
+//go:noinline
+func noDeferLoopPlain(n int) {
+	for i := 0; i < n; i++ {
+		cleanup()
+	}
+}
 
 //go:noinline
 func loopDefer(n int) {
@@ -97,8 +114,10 @@ func sizes(b *testing.B, ns []int, f func(int)) {
 	}
 }
 
-func BenchmarkLoopDefer(b *testing.B)   { sizes(b, []int{1, 10, 100}, loopDefer) }
-func BenchmarkNoDeferLoop(b *testing.B) { sizes(b, []int{1, 10, 100}, noDeferLoop) }
+func BenchmarkLoopDeferPlain(b *testing.B)   { sizes(b, []int{1, 10, 100}, loopDeferPlain) }
+func BenchmarkNoDeferLoopPlain(b *testing.B) { sizes(b, []int{1, 10, 100}, noDeferLoopPlain) }
+func BenchmarkLoopDefer(b *testing.B)        { sizes(b, []int{1, 10, 100}, loopDefer) }
+func BenchmarkNoDeferLoop(b *testing.B)      { sizes(b, []int{1, 10, 100}, noDeferLoop) }
 
 // S4: closures deferred in a loop, capturing the loop variable by reference or by value, and a
 // large captured value.

@@ -11,8 +11,13 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from claims import CLAIMS, CONFIRMED, NA, REFUTED, ns  # noqa: E402
-from results import Results  # noqa: E402
+from claims import (CLAIMS, CONFIRMED, COUNTERS, GO_VERSION, HARDWARE, NA,  # noqa: E402
+                    PARTLY, PRIVATE, REFUTED, UNVERIFIABLE, WAITS, ns)
+import html_report  # noqa: E402
+import results  # noqa: E402
+from results import MissingResult, Results  # noqa: E402
+
+ARTICLES = ("000", "001", "002", "003", "004")
 
 COLORS = {"gort": "#2b7bb9", "manual C++": "#7f7f7f", "Go": "#e07b39", "Go direct": "#c9b28f",
           "gort P=1": "#2b7bb9", "gort P=2": "#8cbde3", "Go P=1": "#e07b39", "Go P=2": "#f2b98f",
@@ -224,8 +229,8 @@ def scheduler_section(r, out, w):
     w("gort's cases boot `gort::run(main, P)` inside the benchmark and time a loop on the main "
       "goroutine; the Go twins set `runtime.GOMAXPROCS(P)` inside theirs "
       "(`bench/sched_bench.cpp`, `bench/go/sched_test.go`). Waiting parks: gort's side waits on "
-      "the runtime's semaphore (the last goroutine of a batch releases it), Go's on a "
-      "`sync.WaitGroup`. The yield pair's figure is the elapsed time over the yields of both "
+      "a `gort::waitgroup`, Go's on a `sync.WaitGroup` (the same user-level code on both "
+      "sides). The yield pair's figure is the elapsed time over the yields of both "
       "goroutines: at P=1 the cost of one switch from one to the other; at P=2 the two may run "
       "side by side on the two Ps. Times are wall-clock medians over the rounds.\n")
     w("| benchmark | gort P=1 | gort P=2 | Go P=1 | Go P=2 | gort / Go (P=1, P=2) | target | "
@@ -266,8 +271,8 @@ def scheduler_section(r, out, w):
         w("The S3 programs did not run.\n")
         return
     w("Two goroutines, W (main) and R, measure two latencies per round (`bench/s3_latency.cpp`, "
-      "`bench/go/s3/main.go`): **wake**, from just before W wakes R (gort: semaphore release; "
-      "Go: unbuffered channel send) to R running; and **yield**, from just before W yields "
+      "`bench/go/s3/main.go`): **wake**, from just before W wakes R (an unbuffered channel "
+      "send on both sides) to R running; and **yield**, from just before W yields "
       "(gort::yield / runtime.Gosched) to W running again. Background: none, %d goroutines "
       "looping {%d plain calls; yield} (*plain*), or %d goroutines looping {a function with %d "
       "deferred calls; yield} (*defer*). Each configuration ran about %.2f s per round (the "
@@ -509,9 +514,114 @@ def s3_chart(r, out):
     bar_chart(os.path.join(out, "s3.svg"), "S3: wake-up latency (runnable to running)", groups)
 
 
+def judge_all(r):
+    """{article: [(claim, verdict, ours)]}. Fails (exit 1) naming every result a claim needed
+    that the run did not produce, every claim without a verdict and every article without
+    rows."""
+    verdicts, errors = {}, []
+    for article in ARTICLES:
+        rows = []
+        for c in CLAIMS.get(article, []):
+            results.EVIDENCE.append(set())
+            try:
+                verdict, ours = c.evaluate(r)
+            except MissingResult as e:
+                errors.append("%s: missing result %s" % (c.cid, e))
+                continue
+            finally:
+                labels = results.EVIDENCE.pop()
+            c.evidence = sorted(set(results.SOURCES.get(l, l) for l in labels))
+            if not verdict or not ours:
+                errors.append("%s: no verdict" % c.cid)
+                continue
+            rows.append((c, verdict, ours))
+        if not rows:
+            errors.append("article %s: no rows" % article)
+        verdicts[article] = rows
+    if errors:
+        for e in errors:
+            print("report.py: " + e, file=sys.stderr)
+        sys.exit(1)
+    return verdicts
+
+
+def anchor(cid):
+    return "claim-" + cid.lower()
+
+
+def summary_table(verdicts):
+    out = ["## Summary: the articles' claims, judged on this run\n",
+           "Per article: the claims found (one row each), then the verdicts; each row, with its "
+           "rule and the figures it used, is under *Verdicts* at the end.\n",
+           "| article | claims | confirmed | partly | refuted | unverifiable | not applicable |",
+           "|---|---|---|---|---|---|---|"]
+    total = collections.Counter()
+    for article, rows in verdicts.items():
+        t = collections.Counter(v for _, v, _ in rows)
+        total.update(t)
+        total["rows"] += len(rows)
+        out.append("| [%s](#article-%s) | %d | %d | %d | %d | %d | %d |" % (
+            article, article, len(rows), t[CONFIRMED], t[PARTLY], t[REFUTED], t[UNVERIFIABLE],
+            t[NA]))
+    out.append("| all | %d | %d | %d | %d | %d | %d |\n" % (
+        total["rows"], total[CONFIRMED], total[PARTLY], total[REFUTED], total[UNVERIFIABLE],
+        total[NA]))
+    return out
+
+
+def part_reason(ours):
+    """The reason of a judged row that came out unverifiable: what its open part needs."""
+    if "too noisy" in ours:
+        return "this run's rounds too noisy"
+    for reason in (WAITS, GO_VERSION, HARDWARE, PRIVATE, COUNTERS):
+        if reason in ours:
+            return reason
+    return "a part needs what this run lacks"
+
+
+def coverage_line(rows):
+    t = collections.Counter(v for _, v, _ in rows)
+    reasons = collections.Counter()
+    for c, v, ours in rows:
+        if v == UNVERIFIABLE:
+            reasons[c.reason or part_reason(ours)] += 1
+    judged = t[CONFIRMED] + t[PARTLY] + t[REFUTED]
+    return ("Coverage: %d claims found, %d judged (%d confirmed, %d partly, %d refuted), %d "
+            "unverifiable (%s), %d not applicable." % (
+                len(rows), judged, t[CONFIRMED], t[PARTLY], t[REFUTED], t[UNVERIFIABLE],
+                ", ".join("%s: %d" % kv for kv in sorted(reasons.items())) or "none", t[NA]))
+
+
+def verdict_section(verdicts):
+    out = ["## Verdicts on the articles' claims\n",
+           "Claims are quoted in shortened English (the originals are in `shared/articles/`). "
+           "*theirs* is the article's figures (written once, in tools/bench/claims.py); *ours* is "
+           "computed from this run: which parts hold and which do not, the figures used and "
+           "their tolerance (the spread over this run's rounds). Claims about Go are judged on "
+           "Go's evidence; gort's figures stand beside them. Vocabulary and rules: the top of "
+           "tools/bench/claims.py.\n"]
+    for article, rows in verdicts.items():
+        out.append('<a id="article-%s"></a>\n\n### Article %s\n' % (article, article))
+        out.append(coverage_line(rows) + "\n")
+        out.append("| id | claim | theirs | verdict | ours | evidence |\n"
+                   "|---|---|---|---|---|---|")
+        for c, verdict, ours in rows:
+            ev = ", ".join("[%s](%s)" % (f, f.split(",")[0].replace("*", "1"))
+                           for f in c.evidence) or "-"
+            out.append('| <a id="%s"></a>%s | %s | %s | **%s** | %s | %s |' % (
+                anchor(c.cid), c.cid, c.text, c.theirs().replace("|", "\\|"), verdict,
+                ours.replace("|", "\\|"), ev))
+        out.append("")
+    return out
+
+
 def main():
     out, root = sys.argv[1], sys.argv[2]
-    r = Results(out, root)
+    try:
+        r = Results(out, root)
+    except MissingResult as e:
+        print("report.py: missing result %s" % e, file=sys.stderr)
+        sys.exit(1)
     md = []
     w = md.append
     w("# gort: the article experiments, rerun\n")
@@ -521,6 +631,8 @@ def main():
       "at a time, and each figure is the median over the rounds. Ratios compare figures of this "
       "run; the machine is shared and noisy, so compare ratios, not absolute numbers across runs. "
       "Instruction counts come from callgrind and are repeatable.\n")
+    verdicts = judge_all(r)
+    md.extend(summary_table(verdicts))
     w("| machine | |\n|---|---|")
     for k, v in r.machine.items():
         w("| %s | %s |" % (k, v))
@@ -544,12 +656,14 @@ def main():
             lim, ns(r.go("BenchmarkDeferN%d" % n))),
             "%s (manual %s)" % (ns(v), ns(r.gort("BM_ManualDeferN/%d" % n))), v <= lim))
     for n, lim in ((10, 25), (100, 250)):
-        v = r.gort("BM_GortLoopDefer/%d" % n)
-        a = r.counter("BM_GortLoopDefer/%d" % n, "allocs/op")
-        rows.append(("%d defers in a loop" % n, "<= %d ns, no allocation (Go here: %s)" % (
-            lim, ns(r.go("BenchmarkLoopDefer/%d" % n))),
-            "%s, %g allocs/op (manual %s)" % (ns(v), a, ns(r.gort("BM_ManualLoopDefer/%d" % n))),
-            v <= lim and a == 0))
+        v = r.gort("BM_GortLoopDeferPlain/%d" % n)
+        a = r.counter("BM_GortLoopDeferPlain/%d" % n, "allocs/op")
+        rows.append(("%d defers in a loop (`f.defer(cleanup)` / `defer cleanup()`)" % n,
+                     "<= %d ns, no allocation (Go here: %s)" % (
+                         lim, ns(r.go("BenchmarkLoopDeferPlain/%d" % n))),
+                     "%s, %g allocs/op (manual %s)" % (
+                         ns(v), a, ns(r.gort("BM_ManualLoopDeferPlain/%d" % n))),
+                     v <= lim and a == 0))
     for d in (1, 10):
         v = r.gort("BM_GortPanicRecover/%d" % d)
         rows.append(("panic+recover at depth %d" % d, "as close to Go as C++ unwinding allows",
@@ -595,8 +709,21 @@ def main():
                                ("manual C++", r.gort("BM_ManualDeferN/%d" % n)),
                                ("Go", r.go("BenchmarkDeferN%d" % n))]) for n in (1, 3, 8, 10, 50)])
     w("\n![S1](s1.svg)\n")
-    w("Defers registered in a loop (Go: heap records from the P's pool plus an allocated "
-      "argument closure):\n")
+    w("Defers registered in a loop, the main pair: an argument-less call, Go's `defer cleanup()` "
+      "(heap records from the P's pool) and gort's `f.defer(cleanup)`:\n")
+    w("| per call | gort | manual C++ | Go | Go direct | gort allocs/op | Go allocs/op | gort "
+      "instr. |\n|---|---|---|---|---|---|---|---|")
+    for n in (1, 10, 100):
+        cg = r.callgrind.get("gort-loop-plain/%d" % n)
+        w("| %d | %s | %s | %s | %s | %g | %g | %s |" % (
+            n, ns(r.gort("BM_GortLoopDeferPlain/%d" % n)),
+            ns(r.gort("BM_ManualLoopDeferPlain/%d" % n)),
+            ns(r.go("BenchmarkLoopDeferPlain/%d" % n)), ns(r.go("BenchmarkNoDeferLoopPlain/%d" % n)),
+            r.counter("BM_GortLoopDeferPlain/%d" % n, "allocs/op"),
+            r.go_allocs["BenchmarkLoopDeferPlain/%d" % n], "%.0f" % cg if cg else "-"))
+    w("\nThe argument variant, its own row: Go's `defer cleanupI(i)` allocates an argument "
+      "closure per defer in Go 1.19; gort's `f.defer(cleanup_i, i)` stores the argument in the "
+      "slot:\n")
     w("| per call | gort | manual C++ | Go | Go direct | gort allocs/op | Go allocs/op | gort "
       "instr. |\n|---|---|---|---|---|---|---|---|")
     for n in (1, 10, 100):
@@ -702,24 +829,11 @@ def main():
       "as `gort::func`); the C++ unwinder's share is what separates a gort panic from Go's.\n")
 
     # --- verdicts -----------------------------------------------------------------------------
-    w("## Verdicts on the articles' numeric claims\n")
-    w("Claims are quoted in shortened English (the originals are in `shared/articles/`). "
-      "*theirs* is the article's figure, *ours* is computed from this run.\n")
-    tally = collections.Counter()
-    for article in ("000", "001", "003", "004"):
-        w("### Article %s\n" % article)
-        w("| id | claim | theirs | verdict | ours |\n|---|---|---|---|---|")
-        for c in CLAIMS[article]:
-            verdict, ours = c.evaluate(r)
-            tally[verdict] += 1
-            w("| %s | %s | %s | **%s** | %s |" % (c.cid, c.text, c.theirs, verdict,
-                                                 ours.replace("|", "\\|")))
-        w("")
-    w("Totals: %d confirmed, %d refuted, %d not applicable.\n" % (
-        tally[CONFIRMED], tally[REFUTED], tally[NA]))
+    md.extend(verdict_section(verdicts))
 
     with open(os.path.join(out, "REPORT.md"), "w") as f:
         f.write("\n".join(md) + "\n")
+    html_report.write(out)
 
 
 if __name__ == "__main__":

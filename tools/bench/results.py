@@ -1,6 +1,12 @@
 """Reads the raw results that tools/bench/run.sh leaves in its output folder.
 
-Everything the report says comes from these files; nothing is typed in.
+Everything the report says comes from these files; nothing is typed in. A figure the report
+asks for that the run did not produce raises MissingResult with its name, and the report fails
+(tools/bench/report.py) instead of printing a verdict without evidence.
+
+Each figure is the median over the rounds of run.sh; `spread(expr)` evaluates a derived figure
+in every round on its own and gives the rounds' relative spread, the tolerance the claim
+judges use (tools/bench/claims.py).
 """
 import json
 import os
@@ -8,22 +14,147 @@ import re
 import statistics
 
 
-class Results:
+class MissingResult(KeyError):
+    """A result the report needs that this run did not produce (its name is the message)."""
+
+    def __str__(self):
+        return str(self.args[0]) if self.args else "?"
+
+
+# The raw file behind each table (for the report's evidence column).
+SOURCES = {
+    "gort benchmark": "gort-*.json", "Go benchmark": "go.txt", "Go benchmark (B/op)": "go.txt",
+    "Go benchmark (allocs/op)": "go.txt", "callgrind count": "callgrind.txt",
+    "gort probe": "probes-gort.txt", "Go probe": "probes-go.txt",
+    "Go -d=defer kinds": "probes-go-defer.txt", "Go -S listing": "probes-go-asm.txt",
+    "Go -m -l escapes": "probes-go-escape.txt", "Go -m=2 inlining": "probes-go-inline.txt",
+    "Go -race": "probes-go-race.txt", "machine": "machine.txt",
+    "Go source query": "go-source.json", "Go runtime probe": "probes-go-runtime.txt",
+    "gctrace run": "gctrace.jsonl", "Go cgo probe": "probes-go-cgo.txt",
+    "pprof -top entry": "pprof-go-loopdefer.txt", "S3 run": "s3-gort.jsonl, s3-go.jsonl",
+    "STW run": "stw.jsonl", "Go benchmark (-d=noopendefer)": "go-noopendefer.txt", "trace event": "trace-events.txt",
+}
+EVIDENCE = []  # when a set is pushed here, every table read adds its label to it
+
+
+def used(label):
+    if EVIDENCE:
+        EVIDENCE[-1].add(label)
+
+
+class Lines(list):
+    """A list of output lines whose reads are recorded for the evidence column."""
+
+    def __init__(self, label, lines):
+        super().__init__(lines)
+        self.label = label
+
+    def __iter__(self):
+        used(self.label)
+        return super().__iter__()
+
+    def __getitem__(self, i):
+        used(self.label)
+        return super().__getitem__(i)
+
+
+class Strict(dict):
+    """A dict whose missing keys raise MissingResult naming the table and the key; get() keeps
+    its default (for tables that show "-"). Reads are recorded for the evidence column."""
+
+    def __init__(self, label, *args):
+        super().__init__(*args)
+        self.label = label
+
+    def __getitem__(self, key):
+        used(self.label)
+        return super().__getitem__(key)
+
+    def get(self, key, default=None):
+        used(self.label)
+        return super().get(key, default)
+
+    def __missing__(self, key):
+        raise MissingResult("%s: %s" % (self.label, key))
+
+
+class Figures:
+    """The derived figures, on top of go(name), gort(name) and counter(name, key); shared by the
+    results of the whole run (medians) and by the view of one round (RoundView)."""
+
+    def go_per_defer(self, n):
+        """Go's cost of one defer in a function with n defers written out, over direct calls."""
+        return (self.go("BenchmarkDeferN%d" % n) - self.go("BenchmarkNoDeferN%d" % n)) / n
+
+    def gort_per_defer(self, n):
+        return (self.gort("BM_GortDeferN/%d" % n) - self.gort("BM_ManualDeferN/%d" % n)) / n
+
+    def go_loop_per_defer(self, n):
+        """Go's cost of `defer cleanup()` in a loop, per defer, over the plain calls."""
+        return (self.go("BenchmarkLoopDeferPlain/%d" % n)
+                - self.go("BenchmarkNoDeferLoopPlain/%d" % n)) / n
+
+    def go_loop_arg_per_defer(self, n):
+        """Go's cost of `defer cleanupI(i)` in a loop (an allocated closure each), per defer."""
+        return (self.go("BenchmarkLoopDefer/%d" % n) - self.go("BenchmarkNoDeferLoop/%d" % n)) / n
+
+    def gort_loop_per_defer(self, n):
+        return (self.gort("BM_GortLoopDeferPlain/%d" % n)
+                - self.gort("BM_ManualLoopDeferPlain/%d" % n)) / n
+
+
+class RoundView(Figures):
+    """The results of round k alone (the k-th gort-<k>.json and the k-th block of go.txt)."""
+
+    def __init__(self, results, k):
+        self.r, self.k = results, k
+
+    def go(self, name):
+        return self.r._round_value(self.r.go_rounds, "Go benchmark", name, self.k)
+
+    def gort(self, name):
+        return self.r._round_value(self.r.gort_rounds, "gort benchmark", name, self.k)
+
+    def counter(self, name, key):
+        return self.r.counter(name, key)
+
+
+class Results(Figures):
     def __init__(self, out, root):
         self.out = out
         self.root = root
         self.gort_ns, self.gort_counters = self._read_gort(out)
         self.go_ns, self.go_bytes, self.go_allocs = self._read_go(os.path.join(out, "go.txt"))
-        self.callgrind = self._read_callgrind(os.path.join(out, "callgrind.txt"))
-        self.probe_gort = self._read_probes(os.path.join(out, "probes-gort.txt"))
-        self.probe_go = self._read_probes(os.path.join(out, "probes-go.txt"))
-        self.go_defer_kinds = self._read_defer_kinds()
-        self.go_escape = self._read_lines("probes-go-escape.txt")
-        self.go_inline = self._read_lines("probes-go-inline.txt")
-        self.go_asm = self._read_asm()
+        # the same parser for the -d=noopendefer runs; it sets go_metrics and go_rounds, which
+        # stay those of go.txt
+        metrics, rounds = self.go_metrics, self.go_rounds
+        self.go_noopen = Strict("Go benchmark (-d=noopendefer)", self._read_go(
+            os.path.join(out, "go-noopendefer.txt"))[0])
+        self.go_metrics, self.go_rounds = metrics, rounds
+        self.callgrind = Strict("callgrind count", self._read_callgrind(
+            os.path.join(out, "callgrind.txt")))
+        self.probe_gort = Strict("gort probe", self._read_probes(
+            os.path.join(out, "probes-gort.txt")))
+        self.probe_go = Strict("Go probe", self._read_probes(os.path.join(out, "probes-go.txt")))
+        self.go_defer_kinds = Strict("Go -d=defer kinds", self._read_defer_kinds())
+        self.go_escape = Lines("Go -m -l escapes", self._read_lines("probes-go-escape.txt"))
+        self.go_inline = Lines("Go -m=2 inlining", self._read_lines("probes-go-inline.txt"))
+        self.go_asm = Strict("Go -S listing", self._read_asm())
         race = os.path.join(out, "probes-go-race.txt")
-        self.go_race = self._read_lines("probes-go-race.txt") if os.path.exists(race) else None
-        self.machine = self._read_machine()
+        self.go_race = (Lines("Go -race", self._read_lines("probes-go-race.txt"))
+                        if os.path.exists(race) else None)
+        self.machine = Strict("machine", self._read_machine())
+        self.go_source = Strict("Go source query", json.loads(
+            "\n".join(self._read_lines("go-source.json"))))
+        self.probe_rt = Strict("Go runtime probe", self._read_probes(
+            os.path.join(out, "probes-go-runtime.txt")))
+        self.gctrace = Strict("gctrace run", self._read_gctrace())
+        self.probe_cgo = Strict("Go cgo probe", self._read_probes(
+            os.path.join(out, "probes-go-cgo.txt")))
+        self.pprof = Strict("pprof -top entry", self._read_pprof("pprof-go-loopdefer.txt"))
+        self.trace_events = Strict("trace event", self._read_trace_events())
+        self.stw = Strict("STW run", {"k%d" % x["pending_defers"]: x["pause_ns"]
+                                      for x in self._read_jsonl("stw.jsonl")})
         self.s3_runs = self._read_s3()
         self.idle_gort = self._read_idle("idle-gort.txt")
         self.idle_go = self._read_idle("idle-go.txt")
@@ -40,6 +171,7 @@ class Results:
         'cpu_ns/op'."""
         import glob
         times, counters = {}, {}
+        self.gort_rounds = {}
         for path in sorted(glob.glob(os.path.join(out, "gort-*.json"))):
             with open(path) as f:
                 data = json.load(f)
@@ -55,9 +187,10 @@ class Results:
                         c.setdefault(k, []).append(v)
                 if "/process_time" in b["name"]:
                     c.setdefault("cpu_ns/op", []).append(b["cpu_time"] * scale)
-        return ({k: statistics.median(v) for k, v in times.items()},
-                {k: {ck: statistics.median(cv) for ck, cv in c.items()}
-                 for k, c in counters.items()})
+        self.gort_rounds = times
+        return (Strict("gort benchmark", {k: statistics.median(v) for k, v in times.items()}),
+                Strict("gort benchmark", {k: {ck: statistics.median(cv) for ck, cv in c.items()}
+                                          for k, c in counters.items()}))
 
     def _read_go(self, path):
         """Medians over the rounds of ns/op, B/op, allocs/op and of every other metric a
@@ -78,10 +211,12 @@ class Results:
                         pass
         self.go_metrics = {k: {u: statistics.median(v) for u, v in m.items()}
                            for k, m in runs.items()}
+        self.go_rounds = {k: m["ns/op"] for k, m in runs.items() if "ns/op" in m}
         ns = {k: m["ns/op"] for k, m in self.go_metrics.items() if "ns/op" in m}
         by = {k: m["B/op"] for k, m in self.go_metrics.items() if "B/op" in m}
         al = {k: m["allocs/op"] for k, m in self.go_metrics.items() if "allocs/op" in m}
-        return ns, by, al
+        return (Strict("Go benchmark", ns), Strict("Go benchmark (B/op)", by),
+                Strict("Go benchmark (allocs/op)", al))
 
     def _read_callgrind(self, path):
         per_call = {}
@@ -102,6 +237,8 @@ class Results:
         return values
 
     def _read_lines(self, name):
+        if not os.path.exists(os.path.join(self.out, name)):
+            raise MissingResult("raw file: %s" % name)
         with open(os.path.join(self.out, name)) as f:
             return [line.rstrip("\n") for line in f]
 
@@ -116,6 +253,7 @@ class Results:
                 if m:
                     current = m.group(1)
                 func_at[number] = current
+        self.func_at = func_at
         kinds = {}
         for line in self._read_lines("probes-go-defer.txt"):
             m = re.match(r"^\./probes\.go:(\d+):\d+: (\S+) defer", line)
@@ -184,6 +322,36 @@ class Results:
             runs.append(cur)
         return runs
 
+    def _read_pprof(self, name):
+        """`go tool pprof -top` lines -> {function: {"flat%", "cum%"}}."""
+        out = {}
+        for line in self._read_lines(name):
+            m = re.match(r"^\s*\S+\s+([\d.]+)%\s+[\d.]+%\s+\S+\s+([\d.]+)%\s+(\S+)", line)
+            if m:
+                out[m.group(3)] = {"flat%": float(m.group(1)), "cum%": float(m.group(2))}
+        return out
+
+    def _read_trace_events(self):
+        """`go tool trace -d` output -> {event name: count}."""
+        counts = {}
+        for line in self._read_lines("trace-events.txt"):
+            parts = line.split()
+            if len(parts) > 2 and parts[0].isdigit() and "=" in parts[2]:
+                counts[parts[1]] = counts.get(parts[1], 0) + 1
+        return counts
+
+    def _read_gctrace(self):
+        """mode -> {"calls", "defers_per_call", "total_alloc", "num_gc", "gc_lines"}: the GC
+        program's JSON line and the runtime's `gc N @...` lines of its run."""
+        runs = {}
+        for x in self._read_jsonl("gctrace.jsonl"):
+            x = dict(x)
+            path = os.path.join(self.out, "gctrace-%s.txt" % x["mode"])
+            with open(path) as f:
+                x["gc_lines"] = [l.rstrip("\n") for l in f if l.startswith("gc ")]
+            runs[x.pop("mode")] = x
+        return runs
+
     def _read_machine(self):
         info = {}
         for line in self._read_lines("machine.txt"):
@@ -201,25 +369,39 @@ class Results:
         return self.go_ns[name]
 
     def counter(self, name, key):
-        return self.gort_counters.get(name, {}).get(key, 0.0)
+        """A user counter of a gort case; a counter the case does not report is 0 (Google
+        Benchmark drops zero-valued counters of no case), a case that did not run is missing."""
+        return self.gort_counters[name].get(key, 0.0)
 
-    def go_per_defer(self, n):
-        """Go's cost of one defer in a function with n defers written out, over direct calls."""
-        return (self.go("BenchmarkDeferN%d" % n) - self.go("BenchmarkNoDeferN%d" % n)) / n
+    def rounds(self):
+        """The number of rounds every gort and Go benchmark ran in (the fewest of any)."""
+        counts = [len(v) for v in self.gort_rounds.values()] + [
+            len(v) for v in self.go_rounds.values()]
+        return min(counts) if counts else 0
 
-    def gort_per_defer(self, n):
-        return (self.gort("BM_GortDeferN/%d" % n) - self.gort("BM_ManualDeferN/%d" % n)) / n
+    def _round_value(self, table, label, name, k):
+        if name not in table:
+            raise MissingResult("%s: %s" % (label, name))
+        return table[name][k]
 
-    def go_loop_per_defer(self, n):
-        return (self.go("BenchmarkLoopDefer/%d" % n) - self.go("BenchmarkNoDeferLoop/%d" % n)) / n
+    def spread(self, expr):
+        """The relative spread of a derived figure over the rounds: expr(view) is evaluated on
+        each round alone; the result is (max - min) / |median| of those values (0 with one
+        round). This is the tolerance a judge allows its figure."""
+        values = [expr(RoundView(self, k)) for k in range(self.rounds())]
+        if len(values) < 2:
+            return 0.0
+        mid = abs(statistics.median(values))
+        return (max(values) - min(values)) / mid if mid else float("inf")
 
     def asm_instructions(self, func):
-        """Instructions in a Go function's -S listing (PCDATA/FUNCDATA pseudo-ops excluded)."""
+        """Instructions in a Go function's -S listing (PCDATA, FUNCDATA and NOP pseudo-ops
+        excluded; the op is the third tab-separated field)."""
         count = 0
         for line in self.go_asm.get(func, [])[1:]:
             parts = line.split("\t")
-            op = parts[3].split()[0] if len(parts) > 3 and parts[3].split() else ""
-            if op and op not in ("PCDATA", "FUNCDATA", "TEXT"):
+            op = parts[2].split()[0] if len(parts) > 2 and parts[2].split() else ""
+            if op and op not in ("PCDATA", "FUNCDATA", "TEXT", "NOP"):
                 count += 1
         return count
 
@@ -227,16 +409,32 @@ class Results:
         return sum(1 for line in self.go_asm.get(func, []) if "CALL" in line and target in line)
 
     def go_metric(self, name, unit):
+        if unit not in self.go_metrics.get(name, {}):
+            raise MissingResult("Go benchmark metric: %s %s" % (name, unit))
         return self.go_metrics[name][unit]
+
+    def s3_spread(self, expr, impl_configs):
+        """The relative spread over the rounds of a figure of S3 runs: impl_configs is a list of
+        (impl, procs, background); expr gets one run of each, from the same round."""
+        per = [[x for x in self.s3_runs if x["impl"] == i and x["procs"] == p
+                and x["background"] == b] for i, p, b in impl_configs]
+        if any(not runs for runs in per):
+            raise MissingResult("S3 run: %s" % (impl_configs,))
+        values = [expr(*group) for group in zip(*per)]
+        if len(values) < 2:
+            return 0.0
+        mid = abs(statistics.median(values))
+        return (max(values) - min(values)) / mid if mid else float("inf")
 
     def s3(self, impl, procs, background):
         """One S3 configuration, each figure the median over the rounds (percentiles and max of
         the latencies alike): {"rounds", "wake_ns": {"p50", ...}, "yield_ns": {...},
         "runnext_hits", ...}; None values (Go's absent counters) stay None."""
+        used("S3 run")
         runs = [x for x in self.s3_runs if x["impl"] == impl and x["procs"] == procs
                 and x["background"] == background]
         if not runs:
-            raise KeyError("S3 %s P=%d %s" % (impl, procs, background))
+            raise MissingResult("S3 run: %s P=%d %s" % (impl, procs, background))
 
         def med(values):
             values = [v for v in values if v is not None]
@@ -287,7 +485,18 @@ class Results:
             "maxrss_kb": statistics.median([x["maxrss_kb"] for x in good]) if good else None,
         }
 
+    def escape_lines_in(self, func):
+        """The `go build -gcflags='-m -l'` lines about code inside probes.go's func."""
+        used("Go -m -l escapes")
+        out = []
+        for line in self.go_escape:
+            m = re.match(r"^\./probes\.go:(\d+):\d+: (.*)", line)
+            if m and self.func_at.get(int(m.group(1))) == func:
+                out.append(m.group(2))
+        return out
+
     def escape_line(self, fragment):
+        used("Go -m -l escapes")
         for line in self.go_escape:
             if fragment in line:
                 return line.split(": ", 1)[1] if ": " in line else line

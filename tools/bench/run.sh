@@ -28,7 +28,9 @@ cat "$out/machine.txt"
 
 # The Go twins of the S3 latency, idle and skynet programs, built once (not timed).
 (cd "$root/bench/go" && go build -o "$out/go-s3" ./s3 && go build -o "$out/go-idle" ./idle &&
-  go build -o "$out/go-skynet" ./skynet)
+  go build -o "$out/go-skynet" ./skynet && go build -o "$out/go-gctrace" ./gctrace &&
+  go build -o "$out/go-rtprobes" ./rtprobes && go build -o "$out/go-stw" ./stw &&
+  go build -o "$out/go-traceprobe" ./traceprobe)
 
 # One skynet run: appends its JSON line to $1; a failure or a hang (killed after 120 s) is said
 # on stderr and leaves no line, so the report shows fewer runs instead of the whole run stopping.
@@ -57,9 +59,12 @@ rm -f "$out"/gort-*.json
 : >"$out/skynet-gort.jsonl"
 : >"$out/skynet-go.jsonl"
 for round in $(seq 1 "$reps"); do
+  echo "-- round $round of $reps: gort_bench (defer, scheduler, channel cases)"
   "$build/bench/gort_bench" --benchmark_min_time=0.2 --benchmark_format=json \
     --benchmark_out="$out/gort-$round.json" --benchmark_out_format=json >/dev/null
+  echo "-- round $round of $reps: go test -bench (the Go twins)"
   (cd "$root/bench/go" && go test -run '^$' -bench . -benchmem -count 1 -benchtime 0.2s) >>"$out/go.txt"
+  echo "-- round $round of $reps: S3 latency (gort, Go), idle CPU (gort, Go), skynet at P=1 and P=2"
   "$build/bench/gort_s3_latency" "$s3_ms" "$s3_goroutines" >>"$out/s3-gort.jsonl"
   "$out/go-s3" "$s3_ms" "$s3_goroutines" >>"$out/s3-go.jsonl"
   /usr/bin/time -a -o "$out/idle-gort.txt" -f "time: %e %U %S" "$build/bench/gort_idle" >>"$out/idle-gort.txt"
@@ -72,10 +77,18 @@ for round in $(seq 1 "$reps"); do
   done
 done
 
+# Go's S0/S1 pairs with open-coded defers disabled (-d=noopendefer: every defer through a record,
+# as before Go 1.14), for the articles' figures that look like pre-1.14 ones.
+echo "== Go defers without open coding (-gcflags=-d=noopendefer)"
+(cd "$root/bench/go" && go test -gcflags=-d=noopendefer -run '^$' -bench '^Benchmark(No)?Defer(N1|N3)?$' \
+  -benchmem -count "$reps" -benchtime 0.2s) >"$out/go-noopendefer.txt"
+
 echo "== callgrind instruction counts"
 : >"$out/callgrind.txt"
 for c in gort/1 manual/1 gort/3 manual/3 gort/8 manual/8 gort/10 manual/10 gort/50 manual/50 \
-         gort-loop/10 manual-loop/10 gort-loop/100 manual-loop/100; do
+         gort-loop/10 manual-loop/10 gort-loop/100 manual-loop/100 \
+         gort-loop-plain/100 manual-loop-plain/100; do
+  echo "-- callgrind: $c"
   counts=()
   for n in 1000 3000; do
     counts+=("$(valgrind --tool=callgrind --callgrind-out-file=/dev/null \
@@ -91,12 +104,38 @@ echo "== article probes"
 (cd "$root/bench/go/probes" && go build -gcflags='-m -l' -o /dev/null probes.go) >"$out/probes-go-escape.txt" 2>&1
 (cd "$root/bench/go/probes" && go build -gcflags='-m=2' -o /dev/null probes.go) >"$out/probes-go-inline.txt" 2>&1
 (cd "$root/bench/go/probes" && go build -gcflags='-S' -o /dev/null probes.go) >"$out/probes-go-asm.txt" 2>&1
+"$out/go-rtprobes" >"$out/probes-go-runtime.txt"
+(cd "$root/bench/go" && CGO_ENABLED=1 go run ./cgoprobe) >"$out/probes-go-cgo.txt" 2>&1 ||
+  echo "cgo probe failed: $(tail -1 "$out/probes-go-cgo.txt")"
+# Stop-the-world pauses with 10,000 goroutines parked with 0, 3 or 10 pending defers.
+echo "-- STW pauses with 10,000 parked goroutines"
+GODEBUG=gctrace=1 "$out/go-stw" >"$out/stw.jsonl" 2>"$out/stw-gctrace.txt"
+# The events Go's tracer records for a defer-heavy program (go tool trace -d).
+echo "-- go tool trace of a defer-heavy program"
+"$out/go-traceprobe" "$out/go-trace.out"
+go tool trace -d "$out/go-trace.out" >"$out/trace-events.txt" 2>/dev/null
+# Where Go's CPU time goes in a defer-heavy benchmark: go tool pprof -top of a CPU profile.
+echo "-- pprof: BenchmarkLoopDeferPlain/100"
+(cd "$root/bench/go" && go test -run '^$' -bench '^BenchmarkLoopDeferPlain$/^100$' -benchtime 0.5s \
+  -cpuprofile "$out/go-cpu.prof" -o "$out/go-bench.test" >/dev/null)
+go tool pprof -top -nodecount=60 "$out/go-bench.test" "$out/go-cpu.prof" >"$out/pprof-go-loopdefer.txt" 2>/dev/null
+# GC counts under GODEBUG=gctrace=1: one JSON line per mode in gctrace.jsonl, the runtime's gc
+# lines in gctrace-<mode>.txt.
+: >"$out/gctrace.jsonl"
+for mode in nodefer closure loopplain looparg; do
+  echo "-- gctrace: $mode"
+  GODEBUG=gctrace=1 "$out/go-gctrace" "$mode" >>"$out/gctrace.jsonl" 2>"$out/gctrace-$mode.txt"
+done
 (cd "$root/bench/go/probes" && CGO_ENABLED=1 go run -race probes.go) >"$out/probes-go-race.txt" 2>&1 ||
   echo "go run -race failed: $(tail -1 "$out/probes-go-race.txt")"
+
+echo "== greps of the installed Go source (the functions, fields and names the articles mention)"
+python3 "$root/tools/bench/go_source.py" "$(go env GOROOT)" >"$out/go-source.json"
 
 echo "== profile of the defer machinery (perf, cpu-clock, DWARF call graphs)"
 rm -f "$out"/perf-*.script
 for b in BM_GortDeferN/50 BM_GortLoopDefer/100 BM_GortPanicRecover/10; do
+  echo "-- perf: $b"
   name=$(echo "$b" | tr '/' '_')
   if perf record -q -e cpu-clock -F 2000 --call-graph dwarf,16384 -o "$out/perf.data" \
        "$build/bench/gort_bench" --benchmark_min_time=0.3 --benchmark_filter="^$b\$" \

@@ -1,0 +1,255 @@
+#!/usr/bin/env python3
+"""Unit test of the claim judges (tools/bench/claims.py), without a bench run.
+
+The judges read a snapshot of one run's results (tools/bench/testdata/results.json: the parsed
+figures, not raw files; refresh it with `python3 tools/bench/test_claims.py --snapshot report`
+after a `make bench`). Each judge is run on the snapshot with one piece of its evidence altered
+at a time (a figure scaled, a probe's output, a kind of defer, an assembly listing, an escape
+line, the tolerance, ...); the test fails for a judge whose verdict never changes: a rule that
+cannot come out two ways is a constant, not a verdict. Run: python3 -m unittest test_claims
+(from tools/bench), or `make test` / ctest -R bench_claims.
+"""
+import copy
+import json
+import os
+import sys
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import claims  # noqa: E402
+from results import MissingResult, Results, Strict  # noqa: E402
+
+SNAPSHOT = os.path.join(HERE, "testdata", "results.json")
+DICTS = ("gort_ns", "go_ns", "go_bytes", "go_allocs", "callgrind", "probe_gort", "probe_go",
+         "machine", "go_defer_kinds", "go_asm", "gort_counters", "go_metrics", "go_source",
+         "probe_rt", "gctrace", "probe_cgo", "pprof", "stw",
+         "trace_events", "go_noopen")
+LISTS = ("go_escape", "go_inline", "go_race", "s3_runs")
+
+
+def snapshot(out_dir, root):
+    r = Results(out_dir, root)
+    data = {k: getattr(r, k) for k in DICTS + LISTS}
+    data["func_at"] = {str(k): v for k, v in r.func_at.items()}
+    data["s3_runs"] = [r.s3(i, p, b) for i in ("gort", "go") for p in (1, 2)
+                       for b in ("none", "plain", "defer")]
+    for x, (i, p, b) in zip(data["s3_runs"], [(i, p, b) for i in ("gort", "go") for p in (1, 2)
+                                              for b in ("none", "plain", "defer")]):
+        x.update(impl=i, procs=p, background=b)
+    os.makedirs(os.path.dirname(SNAPSHOT), exist_ok=True)
+    with open(SNAPSHOT, "w") as f:
+        json.dump(data, f, indent=0, sort_keys=True, ensure_ascii=False)
+
+
+class Tracked(Strict):
+    """A Strict dict that records which keys a judge read (into the shared set `seen`)."""
+
+    def __init__(self, label, data, seen):
+        super().__init__(label, data)
+        self.seen = seen
+
+    def __getitem__(self, k):
+        self.seen.add((self.label, k))
+        return super().__getitem__(k)
+
+    def get(self, k, default=None):
+        self.seen.add((self.label, k))
+        return super().get(k, default)
+
+    def __contains__(self, k):
+        self.seen.add((self.label, k))
+        return super().__contains__(k)
+
+
+class Fake(Results):
+    """Results from a snapshot; the rounds' spread is the fixed tolerance `tol`."""
+
+    def __init__(self, data, seen, tol=0.05):
+        self.seen, self.tol = seen, tol
+        for k in DICTS:
+            v = data[k]
+            if k == "gort_counters":
+                v = {n: Tracked("%s/%s" % (k, n), c, seen) for n, c in v.items()}
+            setattr(self, k, Tracked(k, v, seen))
+        for k in LISTS:
+            setattr(self, k, data[k])
+        self.func_at = {int(k): v for k, v in data["func_at"].items()}
+
+    def spread(self, expr):
+        expr(self)
+        return self.tol
+
+    def s3_spread(self, expr, impl_configs):
+        return self.tol
+
+
+SCALES = (0.01, 0.3, 0.5, 0.8, 1.1, 1.25, 1.4, 1.5, 1.75, 2.0, 2.5, 3.0, 100.0)
+STRINGS = ("3 3 3", "30 30 30", "30 20 10", "0 1 2", "2 1 0", "first second third",
+           "third second first", "deferred after-if", "recovered-p", "true", "false", "7")
+KINDS = (["heap-allocated"], ["stack-allocated"], ["open-coded"], [])
+ASM_EXTRA = ("\t0x0000 00000 (./probes.go:1)\tCALL\truntime.deferproc(SB)",
+             "\t0x0000 00000 (./probes.go:1)\tCALL\truntime.deferreturn(SB)",
+             "\t0x0000 00000 (./probes.go:1)\tCALL\tmain.cleanup(SB)",
+             "\t0x0000 00000 (./probes.go:1)\tCALL\truntime.newobject(SB)",
+             "\t0x0000 00000 (./probes.go:1)\tMOVQ\truntime::deferx(SB), AX",
+             "\t0x0000 00000 (./probes.go:1)\tCALL\truntime.reflectcall(SB)")
+
+
+SOURCE_LINES = ("deferpool []*_defer", "pcache", "mcache", "m.deferpool", "globrunqput(gp)",
+                "runqput(pp, gp, true)", "siz int32", "argp uintptr", "link *_defer",
+                "fn *funcval", "const maxOpenDefers = 8", "adjustdefers", "p := gp._panic")
+
+
+STRUCT_ALT = ("type _defer struct {", "link *_defer", "fn *funcval", "args unsafe.Pointer",
+              "siz int32", "sp uintptr", "pc uintptr", "argp uintptr", "fp uintptr", "}")
+
+
+def toggle_line(line):
+    for a, b in (("does not escape", "escapes to heap"), ("escapes to heap", "does not escape"),
+                 ("moved to heap", "kept on stack"), ("cannot inline", "can inline")):
+        if a in line:
+            return line.replace(a, b)
+    return line
+
+
+def variants(data, seen):
+    """Copies of the snapshot, each with one piece of what a judge read altered."""
+    for label, key in sorted(seen, key=str):
+        top, _, sub = label.partition("/")
+        table = data[top][sub] if sub else data[top]
+        if key not in table:
+            continue
+        v = table[key]
+        alts = []
+        if isinstance(v, bool):
+            alts = [not v]
+        elif isinstance(v, (int, float)):
+            alts = [v * s for s in SCALES] + ([1.0, 50.0] if v == 0 else [])
+        elif isinstance(v, str) and top == "machine":
+            alts = ["go version go1.23.0 linux/amd64"] if key == "go" else [
+                str(float(v) * s) for s in (0.2, 5.0)]
+        elif isinstance(v, str):
+            alts = [s for s in STRINGS if s != v] + sorted(set(data[top].values()) - {v})
+        elif top == "go_defer_kinds":
+            alts = [k for k in KINDS if k != v]
+        elif top == "go_source":
+            alts = [[], ["x.go:1: func %s(siz int32, fn *funcval) {" % key.split()[0]],
+                    ["x.go:1: func %s(a, b, c int) {" % key.split()[0]],
+                    ["x.go:1: " + l for l in SOURCE_LINES],
+                    ["x.go:%d: %s" % (i, l) for i, l in enumerate(STRUCT_ALT)]]
+        elif top == "go_asm":
+            alts = [["main.%s STEXT size=1 args=0x18 locals=0x20" % key]]
+            alts += [v + [e] for e in ASM_EXTRA] + [v + [e, e] for e in ASM_EXTRA]
+            alts += [v[:n] for n in range(1, len(v), 3)]
+            for imm in ("$3", "$7"):  # an immediate loaded just before each deferproc call
+                alts.append(sum(([("\t0x0000 00000 (x.go:1)\tMOVQ\t%s, BX" % imm), l]
+                                 if "runtime.deferproc(SB)" in l else [l] for l in v), []))
+        elif isinstance(v, list) and v and all(isinstance(x, (int, float)) for x in v):
+            alts = [[x * sc for x in v] for sc in SCALES]
+        elif isinstance(v, dict):
+            alts = [dict(v, **{ck: cv * s if cv else s}) for ck, cv in v.items()
+                    if isinstance(cv, (int, float)) and not isinstance(cv, bool)
+                    for s in (SCALES + (0,) if cv else (1, 50))]
+            alts += [dict(v, **{ck: alt}) for ck, cv in v.items() if isinstance(cv, list)
+                     for alt in ([], cv + [(cv[0] if cv else "") + " defer: 1 ns"])]
+        for a in alts:
+            d = copy.deepcopy(data)
+            (d[top][sub] if sub else d[top])[key] = a
+            yield d
+    # the lists, whole: emptied, lines toggled, a race report added
+    for k in ("go_escape", "go_inline"):
+        alts = [[], [toggle_line(l) for l in data[k]]]
+        alts += [data[k][:i] + [toggle_line(l)] + data[k][i + 1:]
+                 for i, l in enumerate(data[k]) if toggle_line(l) != l]
+        for alt in alts:
+            d = copy.deepcopy(data)
+            d[k] = alt
+            yield d
+    for alt in (["WARNING: DATA RACE"], []):
+        d = copy.deepcopy(data)
+        d["go_race"] = alt
+        yield d
+    # every numeric figure of every S3 configuration, scaled
+    for i, run in enumerate(data["s3_runs"]):
+        for k, v in run.items():
+            leaves = v.items() if isinstance(v, dict) else [(None, v)]
+            for q, x in leaves:
+                if not isinstance(x, (int, float)) or isinstance(x, bool):
+                    continue
+                for s in (0.01, 100.0):
+                    d = copy.deepcopy(data)
+                    if q is None:
+                        d["s3_runs"][i][k] = x * s
+                    else:
+                        d["s3_runs"][i][k][q] = x * s
+                    yield d
+
+
+def verdicts_of(claim, data):
+    seen = set()
+    base = claim.evaluate(Fake(data, seen))[0]
+    out = {base}
+    for d in variants(data, seen):
+        for tol in (0.05, 0.0, 0.3, 3.0):
+            try:
+                out.add(claim.evaluate(Fake(d, set(), tol))[0])
+            except (MissingResult, ZeroDivisionError, ValueError, IndexError):
+                pass
+        if len(out) >= 2:
+            break
+    return base, out
+
+
+class JudgesCanFail(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        with open(SNAPSHOT) as f:
+            cls.data = json.load(f)
+
+    def test_every_judge_has_two_outcomes(self):
+        constant = []
+        for article, cs in claims.CLAIMS.items():
+            for c in cs:
+                if c.judge is None:
+                    continue
+                with self.subTest(claim=c.cid):
+                    base, out = verdicts_of(c, self.data)
+                    if len(out) < 2:
+                        constant.append("%s (always %s)" % (c.cid, base))
+        self.assertEqual(constant, [], "judges whose verdict never changes")
+
+    def test_missing_result_is_named(self):
+        c = next(c for c in claims.CLAIMS["000"] if c.cid == "A000-3")
+        d = copy.deepcopy(self.data)
+        del d["go_bytes"]["BenchmarkDefer"]
+        with self.assertRaises(MissingResult) as e:
+            c.evaluate(Fake(d, set()))
+        self.assertIn("BenchmarkDefer", str(e.exception))
+
+    def test_rows_without_judge_say_why(self):
+        for article in ("000", "001", "002", "003", "004"):
+            self.assertTrue(claims.CLAIMS.get(article), "article %s has no rows" % article)
+            for c in claims.CLAIMS[article]:
+                if c.judge is None and c.na is None:
+                    self.assertIn(c.reason, claims.REASONS, c.cid)
+                    self.assertTrue(c.why, c.cid)
+
+    def test_parts_vocabulary(self):
+        self.assertEqual(claims.parts((True, "a"))[0], claims.CONFIRMED)
+        self.assertEqual(claims.parts((True, "a"), (False, "b"))[0], claims.PARTLY)
+        self.assertEqual(claims.parts((False, "b"))[0], claims.REFUTED)
+        self.assertEqual(claims.parts((True, "a"), ("why", "c"))[0], claims.UNVERIFIABLE)
+        self.assertEqual(claims.parts((False, "a"), ("why", "c"))[0], claims.REFUTED)
+
+    def test_agree_uses_the_tolerance(self):
+        self.assertFalse(claims.agree(1.0, 0.1, 1.5))
+        self.assertTrue(claims.agree(1.0, 0.6, 1.5))
+        self.assertTrue(claims.agree(1.0, 0.0, 0.5, 2.0))
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "--snapshot":
+        snapshot(sys.argv[2], os.path.dirname(os.path.dirname(HERE)))
+        sys.exit(0)
+    unittest.main()
