@@ -48,6 +48,12 @@
 // first, every P's due timers before stealing, and an M that finds nothing sleeps until the
 // earliest deadline (one such timer sleeper at a time; others park as usual).
 //
+// Exit. std::exit may be called anywhere while run is running (a goroutine, a blocking call, a
+// plain thread): it runs static destructors while the other Ms go on running goroutines, and the
+// process ends without run ever returning. So the runtime's own globals are never destroyed
+// (sched lives in a never_destroyed, the thread handles on the heap): nothing an M, sysmon or
+// the timer thread touches goes away under it. No deferred call runs, as with Go's os.Exit.
+//
 // Rejected: direct goroutine-to-goroutine switches (one switch instead of two). They need the
 // outgoing G's requeue to happen after its registers are saved, which means a handshake per
 // switch; the g0 hop costs about 5 ns and keeps every state change on a stack nobody else runs.
@@ -94,7 +100,7 @@
 namespace gort {
 namespace internal {
 
-sched_t sched;
+constinit never_destroyed<sched_t> sched_storage;
 constinit thread_local m* tls_m = nullptr;
 
 namespace {
@@ -108,11 +114,17 @@ struct eh_globals {
 };
 extern "C" eh_globals* __cxa_get_globals() noexcept;
 
+// The Ms' threads and sysmon's, joined when run shuts down. Never destroyed: std::exit may run
+// static destructors while these threads still run (a std::thread still joinable when destroyed
+// calls std::terminate).
 std::vector<std::thread>& m_threads() {  // guarded by sched.lock
   static auto* v = new std::vector<std::thread>;
   return *v;
 }
-std::thread sysmon_thread;
+std::thread& sysmon_thread() {  // run_main only
+  static auto* t = new std::thread;
+  return *t;
+}
 
 std::uint32_t fastrand(m* mp) {
   // xorshift32; per M, no synchronization needed.
@@ -1512,8 +1524,8 @@ int run_main(g* main_g) {
   init_m_thread(m0);
   start_goroutine(main_g);
   sched.helpers_started.store(0);
-  sysmon_thread = std::thread(sysmon_loop);
-  name_runtime_thread(sysmon_thread, "gort-sysmon");
+  sysmon_thread() = std::thread(sysmon_loop);
+  name_runtime_thread(sysmon_thread(), "gort-sysmon");
   // Wait until it registered as the runtime's (see register_runtime_thread).
   for (std::uint32_t n; (n = sched.helpers_started.load(std::memory_order_acquire)) < 1;)
     futex_wait(&sched.helpers_started, n, nullptr);
@@ -1523,7 +1535,7 @@ int run_main(g* main_g) {
   // preemption), see `done` at their next scheduling point and exit.
   sched.timer_note.wakeup();
   sched.sysmon_note.wakeup();
-  sysmon_thread.join();
+  sysmon_thread().join();
   for (;;) {
     std::vector<std::thread> threads;
     {

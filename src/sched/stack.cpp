@@ -42,6 +42,7 @@
 
 #if defined(__SANITIZE_ADDRESS__)
 #include <sanitizer/asan_interface.h>
+#include <sanitizer/lsan_interface.h>
 #endif
 
 namespace gort {
@@ -112,6 +113,12 @@ stack_span stack_alloc(std::size_t size) {
                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (mem == MAP_FAILED) fatal("out of memory: cannot map goroutine stacks");
     arenas().push_back(arena{static_cast<unsigned char*>(mem), bytes});
+#if defined(__SANITIZE_ADDRESS__)
+    // LeakSanitizer scans thread stacks, not goroutine stacks: without this, memory a parked
+    // goroutine still holds would be reported as leaked when the process exits inside run
+    // (std::exit). It skips the unreadable guard pages.
+    __lsan_register_root_region(mem, bytes);
+#endif
     cursor = static_cast<unsigned char*>(mem);
     left_in_arena = kArenaStacks;
     arena_stack_size = size;
@@ -152,6 +159,7 @@ void stack_free_all() noexcept {
     // the same address would inherit the poison.
     mprotect(a.base, a.bytes, PROT_READ | PROT_WRITE);
     __asan_unpoison_memory_region(a.base, a.bytes);
+    __lsan_unregister_root_region(a.base, a.bytes);
 #endif
     munmap(a.base, a.bytes);
   }
