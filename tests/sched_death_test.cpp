@@ -14,6 +14,8 @@
 #include <string>
 #include <thread>
 
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 #include <gort/gort.hpp>
 
@@ -264,6 +266,164 @@ TEST_P(SchedDeathTest, DeepRecursionInAGoroutineIsAStackOverflow) {
                   procs()),
               testing::ExitedWithCode(2),
               "fatal error: stack overflow\n\n" NOT_MAIN_GOROUTINE "\\[running\\]:");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Exit inside run: std::exit ends the process with its status from anywhere (Go's os.Exit), runs
+// the C++ exit handlers, flushes stdio and runs no deferred call. Each test makes stderr fully
+// buffered, so that the text it wrote reaches the death test only through exit's flush, and
+// matches the whole of stderr (anchored): a deferred call, a crash or a sanitizer report would
+// add lines. While it exits, another goroutine is parked holding heap memory (LeakSanitizer must
+// not call it a leak) and another keeps writing to a file (stdio is flushed under it).
+
+// start_bystanders starts the parked goroutine and the busy one.
+void start_bystanders() {
+  gort::go([] {
+    std::string held(100, 'x');
+    park_forever("holds memory");
+    std::fputs(held.c_str(), stderr);
+  });
+  gort::go([] {
+    std::FILE* sink = std::fopen("/dev/null", "w");
+    for (long i = 0;; ++i) {
+      std::fprintf(sink, "line %ld\n", i);
+      if (i % 64 == 0) gort::yield();
+    }
+  });
+}
+
+// prepare_exit buffers stderr fully and registers an atexit handler and a static object, whose
+// lines exit prints in reverse order of registration after "before exit".
+void prepare_exit() {
+  std::setvbuf(stderr, nullptr, _IOFBF, 1 << 16);
+  std::atexit([] { std::fputs("atexit handler ran\n", stderr); });
+  struct witness {
+    ~witness() { std::fputs("static destructor ran\n", stderr); }
+  };
+  static witness w;
+  std::fputs("before exit\n", stderr);
+}
+
+// run_on_a_new_thread runs gort::run(body, procs) on a thread of its own while the test's thread
+// waits for it. Under ASan with detect_stack_use_after_return (test_main.cpp), the locals of the
+// frames below gort::run sit on the calling thread's fake stack, which is switched out while that
+// thread runs goroutines, so LeakSanitizer would miss what gtest's own frames hold when the
+// process exits inside run (docs/scheduler.md): on a new thread, no gtest frame is below run.
+template <class Body>
+void run_on_a_new_thread(Body body, int procs) {
+  std::thread t([&] { gort::run(body, procs); });
+  t.join();
+}
+
+#define EXIT_HANDLERS_ONLY "^before exit\nstatic destructor ran\natexit handler ran\n$"
+
+TEST_P(SchedDeathTest, ExitOnTheMainGoroutine) {
+  EXPECT_EXIT(run_on_a_new_thread(
+                  [] {
+                    gort::func([](gort::frame& f) {
+                      f.defer([] { std::fputs("deferred call ran\n", stderr); });
+                      start_bystanders();
+                      gort::sleep(2ms);
+                      prepare_exit();
+                      std::exit(3);
+                    });
+                  },
+                  procs()),
+              testing::ExitedWithCode(3), EXIT_HANDLERS_ONLY);
+}
+
+TEST_P(SchedDeathTest, ExitOnAnotherGoroutine) {
+  EXPECT_EXIT(run_on_a_new_thread(
+                  [] {
+                    gort::func([](gort::frame& f) {
+                      f.defer([] { std::fputs("main's deferred call ran\n", stderr); });
+                      start_bystanders();
+                      gort::go([] {
+                        gort::func([](gort::frame& g) {
+                          g.defer([] { std::fputs("deferred call ran\n", stderr); });
+                          gort::sleep(2ms);
+                          prepare_exit();
+                          std::exit(3);
+                        });
+                      });
+                      park_forever("main waits");
+                    });
+                  },
+                  procs()),
+              testing::ExitedWithCode(3), EXIT_HANDLERS_ONLY);
+}
+
+TEST_P(SchedDeathTest, ExitInsideABlockingCall) {
+  EXPECT_EXIT(run_on_a_new_thread(
+                  [] {
+                    start_bystanders();
+                    gort::go([] {
+                      gort::func([](gort::frame& f) {
+                        f.defer([] { std::fputs("deferred call ran\n", stderr); });
+                        gort::blocking([] {
+                          std::this_thread::sleep_for(2ms);  // sysmon may hand the P over
+                          prepare_exit();
+                          std::exit(3);
+                        });
+                      });
+                    });
+                    park_forever("main waits");
+                  },
+                  procs()),
+              testing::ExitedWithCode(3), EXIT_HANDLERS_ONLY);
+}
+
+TEST_P(SchedDeathTest, ExitOnAPlainThreadDuringRun) {
+  EXPECT_EXIT(run_on_a_new_thread(
+                  [] {
+                    start_bystanders();
+                    auto* t = new std::thread([] {
+                      std::this_thread::sleep_for(2ms);
+                      prepare_exit();
+                      std::exit(3);
+                    });
+                    (void)t;  // never joined: the process ends first
+                    park_forever("main waits");
+                  },
+                  procs()),
+              testing::ExitedWithCode(3), EXIT_HANDLERS_ONLY);
+}
+
+TEST_P(SchedDeathTest, QuickExitAndUnderscoreExitInAGoroutine) {
+  // std::quick_exit runs the at_quick_exit handlers only; _exit runs nothing at all (Go's os.Exit
+  // exactly). Neither flushes stdio, so these tests write unbuffered.
+  EXPECT_EXIT(run_on_a_new_thread(
+                  [] {
+                    start_bystanders();
+                    gort::go([] {
+                      gort::func([](gort::frame& f) {
+                        f.defer([] { std::fputs("deferred call ran\n", stderr); });
+                        std::atexit([] { std::fputs("atexit handler ran\n", stderr); });
+                        std::at_quick_exit([] { std::fputs("quick_exit handler ran\n", stderr); });
+                        gort::sleep(2ms);
+                        std::quick_exit(4);
+                      });
+                    });
+                    park_forever("main waits");
+                  },
+                  procs()),
+              testing::ExitedWithCode(4), "^quick_exit handler ran\n$");
+  EXPECT_EXIT(run_on_a_new_thread(
+                  [] {
+                    start_bystanders();
+                    gort::go([] {
+                      gort::func([](gort::frame& f) {
+                        f.defer([] { std::fputs("deferred call ran\n", stderr); });
+                        std::atexit([] { std::fputs("atexit handler ran\n", stderr); });
+                        gort::sleep(2ms);
+                        std::fputs("before _exit\n", stderr);
+                        _exit(5);
+                      });
+                    });
+                    park_forever("main waits");
+                  },
+                  procs()),
+              testing::ExitedWithCode(5), "^before _exit\n$");
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -8,6 +8,10 @@ import (
 )
 
 func main() {
+	caller := make([]string, 4)
+	for i := range caller {
+		caller[i] = strings.Repeat("y", 100)
+	}
 	defer os.Stderr.WriteString("deferred call ran\n")
 	never := make(chan int)
 	go func() {
@@ -27,4 +31,5 @@ func main() {
 	time.Sleep(5 * time.Millisecond)
 	os.Stdout.WriteString("before exit\n")
 	os.Exit(3)
+	os.Stderr.WriteString(caller[0])
 }
