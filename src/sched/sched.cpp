@@ -66,7 +66,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <climits>
 #include <cstdio>
 #include <cstdlib>
@@ -80,6 +79,7 @@
 #include <gort/panic.hpp>
 
 #include "defer/panic_record.hpp"
+#include "sched/env.hpp"
 #include "sched/runtime.hpp"
 #include "sched/sched.hpp"
 
@@ -1383,55 +1383,22 @@ void exitsyscall() {
 // ---------------------------------------------------------------------------------------------
 // Boot and shutdown.
 
-static int parse_positive(const char* s, long max) {
-  if (s == nullptr || *s == '\0') return -1;
-  char* end = nullptr;
-  errno = 0;
-  long v = std::strtol(s, &end, 10);
-  if (errno != 0 || *end != '\0' || v <= 0 || v > max) return -1;
-  return static_cast<int>(v);
-}
+// The environment (src/sched/env.cpp has the rule, docs/env.md the table).
+constexpr int kMaxProcs = 1024;
+constexpr env_setting kMaxprocsEnv{"GORT_MAXPROCS", nullptr, env_kind::integer, 1, kMaxProcs};
+constexpr env_setting kSchedtraceEnv{"GORT_DEBUG", "schedtrace", env_kind::integer, 0, INT_MAX};
 
 static int resolve_procs(int procs) {
   if (procs < 0) fatal("gort::run: procs must be >= 0");
-  if (procs > 0) return std::min(procs, 1024);
-  if (const char* env = std::getenv("GORT_MAXPROCS");
-      env != nullptr && *env != '\0') {  // empty: unset, as Go
-    int v = parse_positive(env, 1024);
-    if (v < 0) {
-      std::string msg =
-          std::string("GORT_MAXPROCS=\"") + env + "\": must be a positive integer (at most 1024)";
-      fatal(msg.c_str());
-    }
-    return v;
-  }
+  if (procs > 0) return std::min(procs, kMaxProcs);
+  if (std::uint64_t v = env_number(kMaxprocsEnv, 0); v != 0) return static_cast<int>(v);
   unsigned n = std::thread::hardware_concurrency();
-  return n == 0 ? 1 : static_cast<int>(std::min(n, 1024u));
+  return n == 0 ? 1 : static_cast<int>(std::min<unsigned>(n, kMaxProcs));
 }
 
 static void parse_debug() {
-  sched.schedtrace_ms = 0;
-  const char* env = std::getenv("GORT_DEBUG");
-  if (env == nullptr) return;
-  std::string s = env;
-  std::size_t pos = 0;
-  while (pos <= s.size()) {
-    std::size_t comma = s.find(',', pos);
-    std::string item = s.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
-    pos = comma == std::string::npos ? s.size() + 1 : comma + 1;
-    std::size_t eq = item.find('=');
-    std::string key = item.substr(0, eq);
-    std::string value = eq == std::string::npos ? "" : item.substr(eq + 1);
-    if (key == "schedtrace") {
-      int v = parse_positive(value.c_str(), INT_MAX);
-      if (v < 0) {
-        std::string msg = "GORT_DEBUG: schedtrace=\"" + value + "\": must be a positive integer";
-        fatal(msg.c_str());
-      }
-      sched.schedtrace_ms = v;
-    }
-    // Unknown settings are ignored, as Go ignores unknown GODEBUG keys.
-  }
+  // 0 (Go's default) prints no SCHED lines.
+  sched.schedtrace_ms = static_cast<std::int64_t>(env_number(kSchedtraceEnv, 0));
 }
 
 int run_prepare(int procs) {
