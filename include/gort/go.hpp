@@ -84,9 +84,9 @@ g* spawn(Make&& make) {
 // number of CPUs), runs `main` as goroutine 1 and returns 0 once it returns. Other goroutines
 // still alive then are abandoned, as Go abandons them when main returns: they never resume and
 // their destructors do not run. Blocks the calling thread, which becomes the runtime's first M.
-// A bad GORT_MAXPROCS (not a positive integer) is a fatal error (exit status 2); a negative
-// `procs` too. May be called again after it returned; calling it inside a running gort::run is
-// a fatal error.
+// A bad GORT_MAXPROCS (not an integer from 1 to 1024, docs/env.md) is a fatal error (exit
+// status 2); a negative `procs` too. May be called again after it returned; calling it inside a
+// running gort::run is a fatal error.
 template <class Main>
 int run(Main&& main, int procs = 0) {
   using C = std::decay_t<Main>;
@@ -155,9 +155,10 @@ decltype(auto) blocking(Fn&& fn) {
   return std::invoke(std::forward<Fn>(fn));
 }
 
-// stack_size returns the size of goroutine stacks: GORT_STACK_SIZE (bytes, with an optional k/m
-// suffix; at least 16 KiB), else 256 KiB. set_stack_size changes it for stacks allocated from
-// now on (between runs; stacks already made keep their size).
+// stack_size returns the size of goroutine stacks: GORT_STACK_SIZE (bytes, with an optional k, m
+// or g suffix; 16 KiB to 1 GiB; anything else is a fatal error, docs/env.md), else 256 KiB.
+// set_stack_size changes it for stacks allocated from now on (between runs; stacks already made
+// keep their size), clamped to the same range and rounded up to whole pages.
 std::size_t stack_size();
 void set_stack_size(std::size_t bytes);
 

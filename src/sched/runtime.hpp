@@ -214,7 +214,20 @@ struct sched_t {
   std::int64_t schedtrace_ms = 0;
 };
 
-extern sched_t sched;
+// never_destroyed holds a T that is constant-initialized and never destroyed: std::exit runs
+// static destructors while other threads may still run goroutines (an exit in a goroutine, or in
+// main with goroutines still busy), and the runtime's globals must outlive every such thread.
+template <class T>
+union never_destroyed {
+  T value;
+  constexpr never_destroyed() : value() {}
+  ~never_destroyed() {}
+};
+
+// The scheduler state lives in sched_storage (sched.cpp) and is reached as `sched`; the reference
+// is a constant, so it compiles to direct accesses.
+extern never_destroyed<sched_t> sched_storage;
+inline constexpr sched_t& sched = sched_storage.value;
 extern constinit thread_local m* tls_m;  // the M this thread is, or nullptr
 
 // Shared by sched.cpp, stack.cpp and crash.cpp.

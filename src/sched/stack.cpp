@@ -30,7 +30,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include <cerrno>
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -38,10 +38,12 @@
 
 #include <gort/go.hpp>
 
+#include "sched/env.hpp"
 #include "sched/runtime.hpp"
 
 #if defined(__SANITIZE_ADDRESS__)
 #include <sanitizer/asan_interface.h>
+#include <sanitizer/lsan_interface.h>
 #endif
 
 namespace gort {
@@ -52,6 +54,12 @@ namespace {
 constexpr std::size_t kArenaStacks = 256;
 constexpr std::size_t kDefaultStack = 256 * 1024;
 constexpr std::size_t kMinStack = 16 * 1024;
+// At most 1 GiB: Go's limit for one goroutine's stack on 64-bit systems (maxstacksize in
+// runtime/proc.go, 10^9 bytes) rounded to a power of two. An arena of 256 such stacks reserves
+// 256 GiB of address space (not memory), 1/512 of the 47-bit user address space.
+constexpr std::size_t kMaxStack = std::size_t{1} << 30;
+constexpr env_setting kStackSizeEnv{"GORT_STACK_SIZE", nullptr, env_kind::size, kMinStack,
+                                    kMaxStack};
 
 std::atomic<std::size_t> configured_size{0};
 
@@ -75,22 +83,6 @@ std::size_t page_size() {
   return p;
 }
 
-std::size_t parse_size(const char* s) {
-  char* end = nullptr;
-  errno = 0;
-  unsigned long long v = std::strtoull(s, &end, 10);
-  if (errno != 0 || end == s) return 0;
-  if (*end == 'k' || *end == 'K') {
-    v <<= 10;
-    ++end;
-  } else if (*end == 'm' || *end == 'M') {
-    v <<= 20;
-    ++end;
-  }
-  if (*end != '\0') return 0;
-  return static_cast<std::size_t>(v);
-}
-
 long compute_guard_budget() {
   long max_maps = 65530;
   if (FILE* f = std::fopen("/proc/sys/vm/max_map_count", "r")) {
@@ -112,6 +104,12 @@ stack_span stack_alloc(std::size_t size) {
                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (mem == MAP_FAILED) fatal("out of memory: cannot map goroutine stacks");
     arenas().push_back(arena{static_cast<unsigned char*>(mem), bytes});
+#if defined(__SANITIZE_ADDRESS__)
+    // LeakSanitizer scans thread stacks, not goroutine stacks: without this, memory a parked
+    // goroutine still holds would be reported as leaked when the process exits inside run
+    // (std::exit). It skips the unreadable guard pages.
+    __lsan_register_root_region(mem, bytes);
+#endif
     cursor = static_cast<unsigned char*>(mem);
     left_in_arena = kArenaStacks;
     arena_stack_size = size;
@@ -152,6 +150,7 @@ void stack_free_all() noexcept {
     // the same address would inherit the poison.
     mprotect(a.base, a.bytes, PROT_READ | PROT_WRITE);
     __asan_unpoison_memory_region(a.base, a.bytes);
+    __lsan_unregister_root_region(a.base, a.bytes);
 #endif
     munmap(a.base, a.bytes);
   }
@@ -166,23 +165,15 @@ void stack_free_all() noexcept {
 std::size_t stack_size() {
   std::size_t s = internal::configured_size.load(std::memory_order_relaxed);
   if (s != 0) return s;
-  s = internal::kDefaultStack;
-  if (const char* env = std::getenv("GORT_STACK_SIZE")) {
-    std::size_t v = internal::parse_size(env);
-    if (v < internal::kMinStack) {
-      std::string msg = std::string("GORT_STACK_SIZE=\"") + env +
-                        "\": must be a size in bytes (k or m suffix allowed), at least 16k";
-      internal::fatal(msg.c_str());
-    }
-    s = v;
-  }
+  s = static_cast<std::size_t>(
+      internal::env_number(internal::kStackSizeEnv, internal::kDefaultStack));
   set_stack_size(s);
   return internal::configured_size.load(std::memory_order_relaxed);
 }
 
 void set_stack_size(std::size_t bytes) {
   std::size_t page = internal::page_size();
-  if (bytes < internal::kMinStack) bytes = internal::kMinStack;
+  bytes = std::clamp(bytes, internal::kMinStack, internal::kMaxStack);
   bytes = (bytes + page - 1) / page * page;
   internal::configured_size.store(bytes, std::memory_order_relaxed);
 }
