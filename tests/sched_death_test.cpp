@@ -2,14 +2,16 @@
 //
 // Death tests of the scheduler's fatal paths: each ends the process with exit status 2 and Go's
 // text on stderr (an unrecovered panic or escaping C++ exception in a goroutine, a deadlock, a
-// stack overflow, a bad environment variable, misuse of run/go), plus the GORT_DEBUG=schedtrace
-// line format. The goroutine paths run under P = 1, 2, 4 and 8 (SchedDeathTest).
-//
-// Death tests run in a re-executed child (test_main.cpp selects the "threadsafe" style), so an
-// environment variable set inside the death statement is seen only by that child.
+// stack overflow, a bad environment variable, misuse of run/go), plus the
+// GORT_DEBUG=schedtrace line format. The goroutine paths run under P = 1, 2, 4 and 8
+// (SchedDeathTest).
+
+#include <alloca.h>
+#include <sys/mman.h>
 
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -19,6 +21,7 @@
 
 #include "test_support.hpp"
 
+#include "sched/runtime.hpp"
 #include "sched/sema.hpp"
 
 namespace {
@@ -51,6 +54,50 @@ void park_forever(const char* reason = "park forever") {
   return recurse_forever(depth + 1) + pad[0];  // not a tail call: every level keeps its frame
 }
 #pragma GCC diagnostic pop
+
+volatile std::size_t alloca_bytes = 280 * 1024;  // more than the whole 256 KiB stack
+
+// alloca_beyond_the_stack asks for a frame larger than the whole stack and writes its lowest page.
+// gort::gort's -fstack-clash-protection makes the allocation touch each page on the way down.
+[[gnu::noinline]] void alloca_beyond_the_stack() {
+  auto* p = static_cast<unsigned char*>(alloca(alloca_bytes));
+  std::memset(p, 0x5a, 4096);
+  asm volatile("" : : "r"(p) : "memory");
+}
+
+// alloca_beyond_the_stack_then_yield overflows the same way but switches to the scheduler while the
+// oversized frame is live (what an unguarded stack is checked at).
+[[gnu::noinline]] void alloca_beyond_the_stack_then_yield() {
+  auto* p = static_cast<unsigned char*>(alloca(alloca_bytes));
+  asm volatile("" : : "r"(p) : "memory");
+  gort::yield();
+  asm volatile("" : : "r"(p) : "memory");
+}
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Winfinite-recursion"
+[[gnu::noinline]] int recurse_with_big_locals(int depth) {
+  volatile unsigned char pad[100 << 10];  // 100 KB: three calls need more than 256 KiB
+  pad[static_cast<unsigned>(depth) % sizeof pad] = static_cast<unsigned char>(depth);
+  return recurse_with_big_locals(depth + 1) + pad[static_cast<unsigned>(depth + 7) % sizeof pad];
+}
+#pragma GCC diagnostic pop
+
+// The faulting function (named first in the stack, with this file's name and a line), and the first
+// lines of Go's stack overflow reports.
+#define FAULTING_FUNCTION(name)                         \
+  "\\[running\\]:\n(\\(anonymous namespace\\)::)?" name \
+  "\\(\\)\n\t[^\n]*sched_death_test\\.cpp:[0-9]+ pc=0x[0-9a-f]+\n"
+#define STACK_OVERFLOW_REPORT                                      \
+  "runtime: goroutine stack exceeds 262144-byte limit\n"           \
+  "runtime: sp=0x[0-9a-f]+ stack=\\[0x[0-9a-f]+, 0x[0-9a-f]+\\]\n" \
+  "fatal error: stack overflow\n\n"
+#define UNGUARDED_STACK_OVERFLOW_REPORT                                                \
+  "runtime: goroutine stack exceeds 262144-byte limit\n"                               \
+  "runtime: sp=0x[0-9a-f]+ stack=\\[0x[0-9a-f]+, 0x[0-9a-f]+\\]\n"                     \
+  "runtime: the stack has no guard page [^\n]*: the overflow was caught late and may " \
+  "have overwritten memory below the stack\n"                                          \
+  "fatal error: stack overflow\n\n"
 
 class SchedDeathTest : public testing::TestWithParam<int> {
  protected:
@@ -264,6 +311,116 @@ TEST_P(SchedDeathTest, DeepRecursionInAGoroutineIsAStackOverflow) {
                   procs()),
               testing::ExitedWithCode(2),
               "fatal error: stack overflow\n\n" NOT_MAIN_GOROUTINE "\\[running\\]:");
+}
+
+TEST_P(SchedDeathTest, AllocaLargerThanTheStackIsAStackOverflow) {
+  // Without stack-clash probes the frame would step over the guard page into the stack below
+  // (another goroutine's), with no report.
+  EXPECT_EXIT(
+      {
+        gort::set_stack_size(256 * 1024);
+        gort::run(
+            [] {
+              gort::go([] { alloca_beyond_the_stack(); });
+              park_forever();
+            },
+            procs());
+      },
+      testing::ExitedWithCode(2),
+      STACK_OVERFLOW_REPORT NOT_MAIN_GOROUTINE FAULTING_FUNCTION("alloca_beyond_the_stack"));
+}
+
+TEST_P(SchedDeathTest, BigLocalsAreAStackOverflow) {
+  EXPECT_EXIT(
+      {
+        gort::set_stack_size(256 * 1024);
+        gort::run(
+            [] {
+              gort::go([] { recurse_with_big_locals(0); });
+              park_forever();
+            },
+            procs());
+      },
+      testing::ExitedWithCode(2),
+      STACK_OVERFLOW_REPORT NOT_MAIN_GOROUTINE
+      "\\[running\\]:\n(\\(anonymous "
+      "namespace\\)::)?recurse_with_big_locals\\(int\\)\n\t[^\n]*sched_death_test\\.cpp:[0-9]+ "
+      "pc=0x[0-9a-f]+\n[^\n]*recurse_with_big_locals\\(int\\)\n");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Stacks without a guard page: on kernels without MADV_GUARD_INSTALL (Linux < 6.13), the stacks
+// past the page-protection budget (docs/scheduler.md). The test hook makes this kernel behave so.
+
+TEST_P(SchedDeathTest, UnguardedStackOverflowIsFoundAtTheNextSwitch) {
+  // Budget 0: no stack has a guard. The oversized frame reaches into the stack below (mapped), so
+  // nothing faults; the switch to the scheduler finds the stack pointer below the stack.
+  EXPECT_EXIT(
+      {
+        gort::internal::stack_force_old_kernel_guards_for_testing(0);
+        gort::set_stack_size(256 * 1024);
+        gort::run(
+            [] {
+              gort::go([] { alloca_beyond_the_stack_then_yield(); });
+              park_forever();
+            },
+            procs());
+      },
+      testing::ExitedWithCode(2),
+      "^" UNGUARDED_STACK_OVERFLOW_REPORT NOT_MAIN_GOROUTINE "\\[running\\]:\n$");
+}
+
+TEST_P(SchedDeathTest, UnguardedStackOverflowThatFaultsBelowIsReported) {
+  // Budget 1: main's stack, the lowest of the arena, has a guard; the first goroutine's stack,
+  // just above it, has none. Its runaway recursion goes through main's stack (overwriting it) and
+  // faults in main's guard page, less than one stack below its own.
+  EXPECT_EXIT(
+      {
+        gort::internal::stack_force_old_kernel_guards_for_testing(1);
+        gort::set_stack_size(256 * 1024);
+        gort::run(
+            [] {
+              gort::go([] { recurse_forever(0); });
+              park_forever();
+            },
+            procs());
+      },
+      testing::ExitedWithCode(2),
+      "^" UNGUARDED_STACK_OVERFLOW_REPORT NOT_MAIN_GOROUTINE
+      "\\[running\\]:\n(\\(anonymous namespace\\)::)?recurse_forever\\(int\\)\n");
+}
+
+// old_guard_budget is how many stacks page protection may guard (stack.cpp): max_map_count / 4.
+long old_guard_budget() {
+  long max_maps = 65530;
+  if (FILE* f = std::fopen("/proc/sys/vm/max_map_count", "r")) {
+    if (std::fscanf(f, "%ld", &max_maps) != 1) max_maps = 65530;
+    std::fclose(f);
+  }
+  return max_maps / 4;
+}
+
+TEST_P(SchedDeathTest, StackPastTheOldGuardBudgetHasAGuard) {
+  // With lightweight guards (Linux 6.13+) there is no budget: a goroutine whose stack comes after
+  // more stacks than page protection could guard still overflows into a guard page, and the
+  // report is the guarded one. The stacks before it are taken directly from the allocator.
+  void* probe = mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  bool supported = probe != MAP_FAILED && madvise(probe, 4096, 102 /* MADV_GUARD_INSTALL */) == 0;
+  if (probe != MAP_FAILED) munmap(probe, 4096);
+  if (!supported) GTEST_SKIP() << "kernel without MADV_GUARD_INSTALL";
+  EXPECT_EXIT(
+      {
+        gort::set_stack_size(256 * 1024);
+        for (long i = 0; i <= old_guard_budget(); ++i) gort::internal::stack_alloc(256 * 1024);
+        gort::run(
+            [] {
+              gort::go([] { alloca_beyond_the_stack(); });
+              park_forever();
+            },
+            procs());
+      },
+      testing::ExitedWithCode(2),
+      STACK_OVERFLOW_REPORT NOT_MAIN_GOROUTINE FAULTING_FUNCTION("alloca_beyond_the_stack"));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -229,6 +229,9 @@ void prefault_stack_top(const stack_span& s) noexcept;
 void stack_force_old_kernel_guards_for_testing(long budget) noexcept;
 
 void install_crash_handlers();
+// The switch to the scheduler found gp's saved stack pointer below its unguarded stack: prints Go's
+// stack overflow report (saying the overflow was caught late) and exits with status 2.
+[[noreturn]] void fatal_unguarded_stack_overflow(const g* gp) noexcept;
 void install_altstack(m* mp);
 void free_altstack(m* mp) noexcept;
 
