@@ -2,12 +2,23 @@
 //
 // Death tests of the scheduler's fatal paths: each ends the process with exit status 2 and Go's
 // text on stderr (an unrecovered panic or escaping C++ exception in a goroutine, a deadlock, a
-// stack overflow, a bad environment variable, misuse of run/go), plus the
+// stack overflow, a hardware fault, a bad environment variable, misuse of run/go), plus the
 // GORT_DEBUG=schedtrace line format. The goroutine paths run under P = 1, 2, 4 and 8
 // (SchedDeathTest).
+//
+// Hardware faults are made on purpose: the faulting functions are kept from UBSan (its null and
+// divide-by-zero checks would report first under the asan preset; docs/scheduler.md) and read
+// their operands through volatiles, so that the compiler can neither fold the fault away nor
+// replace it with a trap instruction.
+//
+// Death tests run in a re-executed child (test_main.cpp selects the "threadsafe" style), so an
+// environment variable set inside the death statement is seen only by that child.
 
 #include <alloca.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -55,7 +66,34 @@ void park_forever(const char* reason = "park forever") {
 }
 #pragma GCC diagnostic pop
 
+int* volatile null_int = nullptr;
+volatile int zero_divisor = 0;
 volatile std::size_t alloca_bytes = 280 * 1024;  // more than the whole 256 KiB stack
+
+[[gnu::noinline, gnu::no_sanitize("undefined")]] int load_through_nil() {
+  return *null_int;
+}
+
+[[gnu::noinline, gnu::no_sanitize("undefined")]] int divide_by_zero_here(int a) {
+  return a / zero_divisor;
+}
+
+// store_to_protected_page writes to a page mapped PROT_NONE: SIGSEGV with SEGV_ACCERR at an
+// address far from 0, which Go reports as an unexpected fault address, not as a nil dereference.
+[[gnu::noinline]] void store_to_protected_page() {
+  void* page = mmap(nullptr, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (page == MAP_FAILED) std::abort();
+  *static_cast<volatile int*>(page) = 1;
+}
+
+// load_past_end_of_file reads a mapped page of a file that was truncated under it: SIGBUS.
+[[gnu::noinline]] int load_past_end_of_file() {
+  int fd = memfd_create("gort-sigbus", 0);
+  if (fd < 0 || ftruncate(fd, 4096) != 0) std::abort();
+  void* page = mmap(nullptr, 4096, PROT_READ, MAP_SHARED, fd, 0);
+  if (page == MAP_FAILED || ftruncate(fd, 0) != 0) std::abort();
+  return *static_cast<volatile int*>(page);
+}
 
 // alloca_beyond_the_stack asks for a frame larger than the whole stack and writes its lowest page.
 // gort::gort's -fstack-clash-protection makes the allocation touch each page on the way down.
@@ -83,8 +121,11 @@ volatile std::size_t alloca_bytes = 280 * 1024;  // more than the whole 256 KiB 
 }
 #pragma GCC diagnostic pop
 
-// The faulting function (named first in the stack, with this file's name and a line), and the first
-// lines of Go's stack overflow reports.
+// The first lines of Go's report of a hardware fault, then the faulting function (named first in
+// the stack, with this file's name and a line).
+#define NIL_DEREF_REPORT                                                      \
+  "panic: runtime error: invalid memory address or nil pointer dereference\n" \
+  "\\[signal SIGSEGV: segmentation violation code=0x1 addr=0x0 pc=0x[0-9a-f]+\\]\n\n"
 #define FAULTING_FUNCTION(name)                         \
   "\\[running\\]:\n(\\(anonymous namespace\\)::)?" name \
   "\\(\\)\n\t[^\n]*sched_death_test\\.cpp:[0-9]+ pc=0x[0-9a-f]+\n"
@@ -348,6 +389,86 @@ TEST_P(SchedDeathTest, BigLocalsAreAStackOverflow) {
       "pc=0x[0-9a-f]+\n[^\n]*recurse_with_big_locals\\(int\\)\n");
 }
 
+TEST_P(SchedDeathTest, NilDereferenceInAGoroutineIsGosPanicReport) {
+  EXPECT_EXIT(gort::run(
+                  [] {
+                    gort::go([] {
+                      gort::func([](gort::frame& f) {
+                        f.defer([] { std::fprintf(stderr, "deferred call ran\n"); });
+                        load_through_nil();
+                      });
+                    });
+                    park_forever();
+                  },
+                  procs()),
+              testing::ExitedWithCode(2),
+              "^" NIL_DEREF_REPORT NOT_MAIN_GOROUTINE FAULTING_FUNCTION("load_through_nil")
+              "(.*\n)*runtime: no deferred call ran: C\\+\\+ cannot recover from a hardware "
+              "fault\n$");
+}
+
+TEST_P(SchedDeathTest, NilDereferenceInTheMainGoroutineReportsGoroutineOne) {
+  EXPECT_EXIT(gort::run([] { load_through_nil(); }, procs()), testing::ExitedWithCode(2),
+              NIL_DEREF_REPORT "goroutine 1 " FAULTING_FUNCTION("load_through_nil"));
+}
+
+TEST_P(SchedDeathTest, NilDereferenceInABlockingCallIsTheGoroutines) {
+  // gort::blocking runs its function on the goroutine's stack, with the goroutine still current.
+  EXPECT_EXIT(gort::run(
+                  [] {
+                    gort::go([] { gort::blocking([] { return load_through_nil(); }); });
+                    park_forever();
+                  },
+                  procs()),
+              testing::ExitedWithCode(2),
+              NIL_DEREF_REPORT NOT_MAIN_GOROUTINE FAULTING_FUNCTION("load_through_nil"));
+}
+
+TEST_P(SchedDeathTest, IntegerDivisionByZeroIsGosPanicReport) {
+  EXPECT_EXIT(
+      gort::run(
+          [] {
+            gort::go([] { std::printf("%d\n", divide_by_zero_here(10)); });
+            park_forever();
+          },
+          procs()),
+      testing::ExitedWithCode(2),
+      "^panic: runtime error: integer divide by zero\n"
+      "\\[signal SIGFPE: floating-point exception code=0x1 addr=0x[0-9a-f]+ "
+      "pc=0x[0-9a-f]+\\]\n\n" NOT_MAIN_GOROUTINE
+      "\\[running\\]:\n(\\(anonymous "
+      "namespace\\)::)?divide_by_zero_here\\(int\\)\n\t[^\n]*sched_death_test\\.cpp:[0-9]+");
+}
+
+TEST_P(SchedDeathTest, FaultAtAnotherAddressIsAFatalFault) {
+  // Go: an address of 0x1000 or more is not a nil dereference but a runtime throw.
+  EXPECT_EXIT(
+      gort::run(
+          [] {
+            gort::go([] { store_to_protected_page(); });
+            park_forever();
+          },
+          procs()),
+      testing::ExitedWithCode(2),
+      "^unexpected fault address 0x[0-9a-f]{5,}\nfatal error: fault\n"
+      "\\[signal SIGSEGV: segmentation violation code=0x2 addr=0x[0-9a-f]{5,} "
+      "pc=0x[0-9a-f]+\\]\n\n" NOT_MAIN_GOROUTINE FAULTING_FUNCTION("store_to_protected_page"));
+}
+
+TEST_P(SchedDeathTest, BusErrorIsAFatalFault) {
+  EXPECT_EXIT(
+      gort::run(
+          [] {
+            gort::go([] { load_past_end_of_file(); });
+            park_forever();
+          },
+          procs()),
+      testing::ExitedWithCode(2),
+      "^unexpected fault address 0x[0-9a-f]{5,}\nfatal error: fault\n"
+      "\\[signal SIGBUS: bus error code=0x2 addr=0x[0-9a-f]{5,} "
+      "pc=0x[0-9a-f]+\\]\n\n" NOT_MAIN_GOROUTINE FAULTING_FUNCTION("load_past_end_of_file"));
+}
+
 // ---------------------------------------------------------------------------------------------
 // Stacks without a guard page: on kernels without MADV_GUARD_INSTALL (Linux < 6.13), the stacks
 // past the page-protection budget (docs/scheduler.md). The test hook makes this kernel behave so.
@@ -421,6 +542,37 @@ TEST_P(SchedDeathTest, StackPastTheOldGuardBudgetHasAGuard) {
       },
       testing::ExitedWithCode(2),
       STACK_OVERFLOW_REPORT NOT_MAIN_GOROUTINE FAULTING_FUNCTION("alloca_beyond_the_stack"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Faults outside goroutines keep the behaviour they would have without gort.
+
+bool not_gorts_report(int status) {
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  // The sanitizer's handler (installed before gort's, and called by it) reports and exits.
+  return !(WIFEXITED(status) && WEXITSTATUS(status) == 2);
+#else
+  return WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV;  // the default action
+#endif
+}
+
+TEST(SchedFaultDeathTest, FaultOnAPlainThreadDuringRunIsNotAGoroutinePanic) {
+  EXPECT_EXIT(gort::run(
+                  [] {
+                    std::thread t([] { load_through_nil(); });
+                    t.join();
+                  },
+                  2),
+              not_gorts_report, "");
+}
+
+TEST(SchedFaultDeathTest, FaultOnTheMainThreadAfterRunIsNotAGoroutinePanic) {
+  EXPECT_EXIT(
+      {
+        gort::run([] {}, 1);  // installs the handlers, which stay
+        load_through_nil();
+      },
+      not_gorts_report, "");
 }
 
 // ---------------------------------------------------------------------------------------------

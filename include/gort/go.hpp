@@ -27,8 +27,11 @@
 // options; code built any other way (a library compiled separately, another build system) must
 // add it itself. On Linux before 6.13, stacks past the first max_map_count / 4 have no guard page
 // and an overflow there is caught late or not at all (docs/scheduler.md, "Stacks").
-
-
+//
+// Hardware faults in a goroutine (a nil dereference, an integer division by zero, a bad address)
+// print Go's report (`panic: runtime error: invalid memory address or nil pointer dereference`,
+// `[signal SIGSEGV: ...]`, the goroutine and its stack) and exit with status 2; unlike Go's, that
+// panic cannot be recovered and no deferred call runs.
 
 #pragma once
 

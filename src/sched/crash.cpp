@@ -25,10 +25,19 @@
 //   its next switch to the scheduler (fatal_unguarded_stack_overflow); those reports say that
 //   memory below the stack may have been overwritten.
 //
+//   Hardware faults in a goroutine (SIGSEGV, SIGBUS, SIGFPE raised by the CPU, not sent with
+//   kill) follow Go's sigpanic: an address below 0x1000 is `panic: runtime error: invalid memory
+//   address or nil pointer dereference`, another address `unexpected fault address 0x...` and
+//   `fatal error: fault`, a division by zero `panic: runtime error: integer divide by zero`;
+//   then Go's `[signal SIG...: ... code=0x.. addr=0x.. pc=0x..]` line, `goroutine N [running]:`
+//   and the faulting goroutine's stack, exit status 2. Go's nil dereference is a panic that
+//   deferred calls may recover; in C++ it is undefined behaviour after which nothing can resume
+//   the goroutine, so no deferred call runs and the report's last line says so.
+//
 //   Everything else goes to the previous handler (or the default action): faults on threads that
-//   run no goroutine or elsewhere than below the goroutine's stack, and signals sent by kill. Under
-//   ASan the previous handler is ASan's; TSan keeps its own handler in front and calls ours. Either
-//   way faults outside goroutines still get the sanitizer's report.
+//   run no goroutine, on an M's scheduler stack (g0), and signals sent by kill. Under ASan the
+//   previous handler is ASan's; TSan keeps its own handler in front and calls ours. Either way
+//   faults outside goroutines still get the sanitizer's report.
 //
 //   Async-signal safety. After a fault the process is dying, and the report is best effort, but it
 //   allocates nothing: text goes to fd 2 through a static buffer (report_writer), the frames and
@@ -42,6 +51,12 @@
 // Symbolization: glibc's backtrace() for the addresses, dladdr() for the module, then the
 // binutils addr2line program for function, file and line (run only when a crash is printed).
 //
+// Rejected: Go's way of turning a fault into a panic (rewrite the signal context so that the
+// faulting goroutine returns from the handler into a call of sigpanic). For C++ that call could
+// only print, as here (throwing from it needs -fnon-call-exceptions in every frame between, and an
+// overflowed stack has no room for it), and it would add hand-written CFI for the fake frame.
+// libunwind walking from the ucontext: not needed, since backtrace() crosses the signal frame.
+
 #include <cxxabi.h>
 #include <dlfcn.h>
 #include <execinfo.h>
@@ -71,6 +86,7 @@ namespace {
 std::terminate_handler previous_terminate = nullptr;
 struct sigaction previous_segv;
 struct sigaction previous_bus;
+struct sigaction previous_fpe;
 bool handlers_installed = false;
 constexpr std::size_t kAltStackSize = 64 * 1024;
 constexpr int kMaxAddrs = 256;             // frames collected
@@ -379,6 +395,47 @@ void on_terminate() {
   end_report();
 }
 
+const char* signal_name(int sig) {
+  switch (sig) {
+    case SIGSEGV:
+      return "SIGSEGV: segmentation violation";
+    case SIGBUS:
+      return "SIGBUS: bus error";
+    default:
+      return "SIGFPE: floating-point exception";
+  }
+}
+
+// report_hardware_fault prints Go's report for a fault the CPU raised in gp's code (Go's sigpanic
+// and dopanic_m) and exits with status 2.
+[[noreturn]] void report_hardware_fault(const g* gp, int sig, const siginfo_t* info,
+                                        std::uintptr_t pc) {
+  auto addr = reinterpret_cast<std::uintptr_t>(info->si_addr);
+  const char* panic = nullptr;  // a Go panic, else Go's throw("fault")
+  if (sig == SIGFPE) {
+    panic = info->si_code == FPE_INTDIV   ? "integer divide by zero"
+            : info->si_code == FPE_INTOVF ? "integer overflow"
+                                          : "floating point error";
+  } else if (addr < 0x1000 && (sig == SIGSEGV || info->si_code == BUS_ADRERR)) {
+    panic = "invalid memory address or nil pointer dereference";
+  }
+  if (panic != nullptr)
+    out.putf("panic: runtime error: %s\n", panic);
+  else
+    out.putf("unexpected fault address 0x%lx\nfatal error: fault\n",
+             static_cast<unsigned long>(addr));
+  out.putf("[signal %s code=0x%x addr=0x%lx pc=0x%lx]\n\n", signal_name(sig),
+           static_cast<unsigned>(info->si_code), static_cast<unsigned long>(addr),
+           static_cast<unsigned long>(pc));
+  print_goroutine_header(gp, "running");
+  out.flush();  // the header is out even if symbolization gets stuck
+  print_signal_traceback(pc);
+  // Go's panic would run the goroutine's deferred calls first, and recover() could stop it.
+  if (panic != nullptr)
+    out.put("runtime: no deferred call ran: C++ cannot recover from a hardware fault\n");
+  end_report();
+}
+
 void on_fault(int sig, siginfo_t* info, void* uctx) {
   g* gp = current_g();
   // si_code > 0: raised by the kernel for this instruction (kill and sigqueue give <= 0).
@@ -388,17 +445,25 @@ void on_fault(int sig, siginfo_t* info, void* uctx) {
     auto sp = static_cast<std::uintptr_t>(uc->uc_mcontext.gregs[REG_RSP]);
     auto pc = static_cast<std::uintptr_t>(uc->uc_mcontext.gregs[REG_RIP]);
     auto lo = reinterpret_cast<std::uintptr_t>(gp->stack.lo);
+    auto hi = reinterpret_cast<std::uintptr_t>(gp->stack.hi);
     // A fault just below the stack (the guard page, or past an unguarded stack's end), or any
     // fault while the stack pointer itself is below the stack.
     bool below = addr < lo && addr + kReach >= lo;
     bool sp_out = sp < lo && sp + gp->stack.bytes + kReach >= lo;
-    if (below || sp_out) {
+    if (sig != SIGFPE && (below || sp_out)) {
       begin_report();
       report_stack_overflow(gp, sp, pc);
     }
+    // The goroutine's own code faulted (not the scheduler on g0 just before or after a switch).
+    if (sp >= lo && sp <= hi) {
+      begin_report();
+      report_hardware_fault(gp, sig, info, pc);
+    }
   }
   // Not ours: hand it to whoever was installed before, or die of the default action.
-  const struct sigaction& prev = sig == SIGBUS ? previous_bus : previous_segv;
+  const struct sigaction& prev = sig == SIGBUS   ? previous_bus
+                                 : sig == SIGFPE ? previous_fpe
+                                                 : previous_segv;
   if ((prev.sa_flags & SA_SIGINFO) != 0 && prev.sa_sigaction != nullptr) {
     prev.sa_sigaction(sig, info, uctx);
     return;
@@ -423,6 +488,7 @@ void install_crash_handlers() {
   sigemptyset(&sa.sa_mask);
   sigaction(SIGSEGV, &sa, &previous_segv);
   sigaction(SIGBUS, &sa, &previous_bus);
+  sigaction(SIGFPE, &sa, &previous_fpe);
   // glibc loads libgcc's unwinder (dlopen, malloc) at the first backtrace(): do it now, not in
   // a signal handler.
   void* warm[2];
