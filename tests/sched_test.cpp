@@ -14,10 +14,13 @@
 // There is no waitgroup or channel yet: tests wait with the internal semaphore (which parks
 // goroutines and sleeps plain threads) or with atomics and yield().
 
+#include <sys/mman.h>
+
 #include <atomic>
 #include <cfenv>
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <memory>
 #include <set>
 #include <stdexcept>
@@ -28,6 +31,7 @@
 #include <gtest/gtest.h>
 #include <gort/gort.hpp>
 
+#include "sched/runtime.hpp"
 #include "sched/sched.hpp"
 #include "sched/sema.hpp"
 #include "test_support.hpp"
@@ -1221,6 +1225,46 @@ TEST(SchedOutsideRun, MaxprocsFollowsGortMaxprocsAndRunUsesIt) {
     setenv("GORT_MAXPROCS", saved.c_str(), 1);
   else
     unsetenv("GORT_MAXPROCS");
+}
+
+// lightweight_guards_supported says whether this kernel has madvise(MADV_GUARD_INSTALL) (6.13+).
+bool lightweight_guards_supported() {
+  void* page = mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (page == MAP_FAILED) return false;
+  bool ok = madvise(page, 4096, 102 /* MADV_GUARD_INSTALL */) == 0;
+  munmap(page, 4096);
+  return ok;
+}
+
+long mappings() {
+  long n = 0;
+  if (FILE* f = std::fopen("/proc/self/maps", "r")) {
+    for (int c; (c = std::fgetc(f)) != EOF;) n += c == '\n';
+    std::fclose(f);
+  }
+  return n;
+}
+
+TEST(SchedStacks, EveryStackIsGuardedWithoutCostingMappings) {
+  // Checks: with lightweight guards, more stacks than the page-protection budget allows
+  // (max_map_count / 4, 16382 by default) all have a guard, and the process's mappings grow by a
+  // few per arena of 256 stacks (TSan maps shadow beside each), far from page protection's two
+  // per stack. The overflow itself is the death test
+  // StackPastTheOldGuardBudgetHasAGuard.
+  if (!lightweight_guards_supported()) GTEST_SKIP() << "kernel without MADV_GUARD_INSTALL";
+  long budget = 65530 / 4;
+  if (FILE* f = std::fopen("/proc/sys/vm/max_map_count", "r")) {
+    if (std::fscanf(f, "%ld", &budget) == 1) budget /= 4;
+    std::fclose(f);
+  }
+  const long n = budget + 1000;
+  long before = mappings();
+  long guarded = 0;
+  for (long i = 0; i < n; ++i) guarded += gort::internal::stack_alloc(16 * 1024).guarded;
+  long grown = mappings() - before;
+  gort::internal::stack_free_all();
+  EXPECT_EQ(guarded, n);
+  EXPECT_LT(grown, n / 16);
 }
 
 }  // namespace

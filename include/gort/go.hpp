@@ -19,6 +19,19 @@
 // Deviations from Go, forced by C++ (docs/scheduler.md): no preemption (a goroutine that loops
 // without yielding keeps its P); stacks have a fixed size (GORT_STACK_SIZE, default 256 KiB)
 // instead of growing; a panic's stack trace is printed from the outermost gort::func it left.
+//
+// Stack overflow: each stack has a guard page below it, and running into it prints Go's
+// `fatal error: stack overflow` report (exit status 2). A frame or alloca() larger than a page
+// would step over the guard into another goroutine's stack unless the code was compiled with
+// -fstack-clash-protection: linking the gort::gort CMake target adds it to your target's compile
+// options; code built any other way (a library compiled separately, another build system) must
+// add it itself. On Linux before 6.13, stacks past the first max_map_count / 4 have no guard page
+// and an overflow there is caught late or not at all (docs/scheduler.md, "Stacks").
+//
+// Hardware faults in a goroutine (a nil dereference, an integer division by zero, a bad address)
+// print Go's report (`panic: runtime error: invalid memory address or nil pointer dereference`,
+// `[signal SIGSEGV: ...]`, the goroutine and its stack) and exit with status 2; unlike Go's, that
+// panic cannot be recovered and no deferred call runs.
 
 #pragma once
 

@@ -71,7 +71,12 @@ template <class V>
 // runs because of that panic; the function whose deferred call recovered then returns normally.
 // Anywhere else (no panic running, a deferred call run by a normal return, inside a new
 // gort::func called from the deferred call, during goexit, a second call for the same panic) it
-// returns an empty std::any and has no effect. Never blocks.
+// returns an empty std::any and has no effect. Never blocks. It cannot stop a hardware fault:
+// where Go turns a nil dereference or an integer division by zero into a recoverable run-time
+// panic, in C++ the fault is undefined behaviour that nothing can resume after; in a goroutine it
+// prints Go's report (`panic: runtime error: ...`) and exits with status 2 without running any
+// deferred call (docs/defer.md). Test for nil and for a zero divisor and call gort::panic, as
+// safe_div above does.
 std::any recover();
 
 // goexit runs every pending deferred call of the current goroutine (all frames, innermost first,

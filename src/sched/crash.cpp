@@ -13,12 +13,49 @@
 //   frame's rethrow (the frames inside it were unwound to run their deferred calls, C++ style).
 //
 //   Stack overflow. A goroutine that runs into its guard page gets SIGSEGV; the handler runs on
-//   the M's alternate signal stack and prints `runtime: goroutine stack exceeds N-byte limit`,
-//   `fatal error: stack overflow` and the goroutine id, exit status 2. Faults elsewhere go to the
-//   previous handler (or the default action).
+//   the M's alternate signal stack and prints `runtime: goroutine stack exceeds N-byte limit`
+//   (N: the stack's configured size), Go's `runtime: sp=... stack=[...]` line,
+//   `fatal error: stack overflow`, `goroutine N [running]:` and the stack, exit status 2. A fault
+//   counts as an overflow when the faulting address lies within kReach below the stack, or the
+//   stack pointer itself is below it (by at most one stack and kReach: further down, the stack
+//   pointer is more likely somewhere else on purpose, such as a signal handler's own stack). With
+//   -fstack-clash-protection (gort::gort's consumers get it) a large frame touches its pages in
+//   order, so the first touch below the stack is in the guard page. An unguarded stack (see
+//   stack.cpp) is caught late: by this handler only when what lies below it is unmapped, else at
+//   its next switch to the scheduler (fatal_unguarded_stack_overflow); those reports say that
+//   memory below the stack may have been overwritten.
+//
+//   Hardware faults in a goroutine (SIGSEGV, SIGBUS, SIGFPE raised by the CPU, not sent with
+//   kill) follow Go's sigpanic: an address below 0x1000 is `panic: runtime error: invalid memory
+//   address or nil pointer dereference`, another address `unexpected fault address 0x...` and
+//   `fatal error: fault`, a division by zero `panic: runtime error: integer divide by zero`;
+//   then Go's `[signal SIG...: ... code=0x.. addr=0x.. pc=0x..]` line, `goroutine N [running]:`
+//   and the faulting goroutine's stack, exit status 2. Go's nil dereference is a panic that
+//   deferred calls may recover; in C++ it is undefined behaviour after which nothing can resume
+//   the goroutine, so no deferred call runs and the report's last line says so.
+//
+//   Everything else goes to the previous handler (or the default action): faults on threads that
+//   run no goroutine, on an M's scheduler stack (g0), and signals sent by kill. Under ASan the
+//   previous handler is ASan's; TSan keeps its own handler in front and calls ours. Either way
+//   faults outside goroutines still get the sanitizer's report.
+//
+//   Async-signal safety. After a fault the process is dying, and the report is best effort, but it
+//   allocates nothing: text goes to fd 2 through a static buffer (report_writer), the frames and
+//   addr2line's output live in static arrays (one report at a time: a second thread that starts
+//   one waits for the first one's exit; a fault inside a report ends the process at once). What
+//   remains is backtrace() (libgcc's unwinder, which crosses the signal frame; glibc loads it at
+//   its first call, made at install time so that no handler dlopens it), dladdr, snprintf, and
+//   fork + exec of addr2line. A fault while the loader's lock is held (inside dlopen) can still
+//   hang the report after its first lines. The panic report (on_terminate) uses the same path.
 //
 // Symbolization: glibc's backtrace() for the addresses, dladdr() for the module, then the
 // binutils addr2line program for function, file and line (run only when a crash is printed).
+//
+// Rejected: Go's way of turning a fault into a panic (rewrite the signal context so that the
+// faulting goroutine returns from the handler into a call of sigpanic). For C++ that call could
+// only print, as here (throwing from it needs -fnon-call-exceptions in every frame between, and an
+// overflowed stack has no room for it), and it would add hand-written CFI for the fake frame.
+// libunwind walking from the ucontext: not needed, since backtrace() crosses the signal frame.
 
 #include <cxxabi.h>
 #include <dlfcn.h>
@@ -29,13 +66,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
+#include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <exception>
-#include <map>
 #include <string>
-#include <vector>
 
 #include <gort/panic.hpp>
 
@@ -48,147 +86,270 @@ namespace {
 std::terminate_handler previous_terminate = nullptr;
 struct sigaction previous_segv;
 struct sigaction previous_bus;
+struct sigaction previous_fpe;
 bool handlers_installed = false;
 constexpr std::size_t kAltStackSize = 64 * 1024;
+constexpr int kMaxAddrs = 256;             // frames collected
+constexpr int kMaxFrames = 100;            // Go's traceback prints at most 100 frames, then says so
+constexpr std::size_t kReach = 64 * 1024;  // how far below its stack a faulting access may land
 
-// Runs addr2line on one module for the given offsets; returns its output lines (two per address:
-// function, then file:line), or nothing when it cannot run.
-std::vector<std::string> addr2line(const std::string& module,
-                                   const std::vector<std::uintptr_t>& offs) {
-  std::vector<std::string> lines;
-  int out[2];
-  if (pipe(out) != 0) return lines;
-  std::vector<std::string> args = {"addr2line", "-C", "-f", "-e", module};
-  for (std::uintptr_t o : offs) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "0x%lx", static_cast<unsigned long>(o));
-    args.push_back(buf);
+// Set by the first thread that prints a crash report; others wait for its exit. Atomic: any M
+// may crash at any time; the exchange is all that orders them, and the winner owns the static
+// buffers below.
+std::atomic<bool> reporting{false};
+constinit thread_local bool reporting_here = false;  // this thread is printing a report
+
+// ---------------------------------------------------------------------------------------------
+// Output: straight to fd 2 through a static buffer.
+
+void write_all(const char* text, std::size_t n) {
+  while (n > 0) {
+    ssize_t w = write(2, text, n);
+    if (w <= 0) return;
+    text += w;
+    n -= static_cast<std::size_t>(w);
   }
+}
+
+class report_writer {
+ public:
+  void put(const char* s) { put(s, std::strlen(s)); }
+  void put(const char* s, std::size_t n) {
+    while (n > 0) {
+      if (len_ == sizeof buf_) flush();
+      std::size_t k = std::min(n, sizeof buf_ - len_);
+      std::memcpy(buf_ + len_, s, k);
+      len_ += k;
+      s += k;
+      n -= k;
+    }
+  }
+  [[gnu::format(printf, 2, 3)]] void putf(const char* fmt, ...) {
+    char tmp[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = std::vsnprintf(tmp, sizeof tmp, fmt, ap);
+    va_end(ap);
+    if (n > 0) put(tmp, std::min(static_cast<std::size_t>(n), sizeof tmp - 1));
+  }
+  void flush() {
+    write_all(buf_, len_);
+    len_ = 0;
+  }
+
+ private:
+  char buf_[4096];
+  std::size_t len_ = 0;
+};
+
+report_writer out;  // owned by the reporting thread
+
+// begin_report makes this thread the one that prints (see `reporting`).
+void begin_report() {
+  if (reporting_here) {
+    static const char msg[] = "fatal error: fault while printing a crash report\n";
+    write_all(msg, sizeof msg - 1);
+    _exit(2);
+  }
+  reporting_here = true;
+  if (reporting.exchange(true, std::memory_order_acq_rel))
+    for (;;) pause();
+  std::fflush(stdout);
+}
+
+[[noreturn]] void end_report() {
+  out.flush();
+  _exit(2);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Symbolization: dladdr for the module, then one addr2line run per module for function, file and
+// line. Everything lives in static arrays owned by the reporting thread.
+
+struct frame_sym {
+  std::uintptr_t pc;      // the call instruction (or the faulting one)
+  std::uintptr_t offset;  // pc in the module
+  const char* module;     // dladdr's file name (the loader's string), or nullptr
+  const char* fn;         // function name (addr2line's, demangled; else dladdr's), or nullptr
+  const char* file;       // file:line from addr2line, or nullptr
+};
+
+frame_sym frames[kMaxAddrs];
+void* addrs[kMaxAddrs];
+char a2l_text[1 << 20];  // addr2line's output, split into lines in place
+std::size_t a2l_used = 0;
+char a2l_args[kMaxAddrs][24];
+char* a2l_argv[kMaxAddrs + 8];
+const char* a2l_lines[2 * kMaxAddrs + 2];
+
+// Runs addr2line on `module` for the frames idx[0..n); on success points their fn and file at its
+// output (two lines per address: function, then file:line) and returns true.
+bool addr2line(const char* module, const int* idx, int n) {
+  int pipefd[2];
+  if (pipe(pipefd) != 0) return false;
+  int argc = 0;
+  a2l_argv[argc++] = const_cast<char*>("addr2line");
+  a2l_argv[argc++] = const_cast<char*>("-C");
+  a2l_argv[argc++] = const_cast<char*>("-f");
+  a2l_argv[argc++] = const_cast<char*>("-e");
+  a2l_argv[argc++] = const_cast<char*>(module);
+  for (int k = 0; k < n; ++k) {
+    std::snprintf(a2l_args[k], sizeof a2l_args[k], "0x%lx",
+                  static_cast<unsigned long>(frames[idx[k]].offset));
+    a2l_argv[argc++] = a2l_args[k];
+  }
+  a2l_argv[argc] = nullptr;
   pid_t pid = fork();
   if (pid == 0) {
-    dup2(out[1], 1);
-    int devnull = open("/dev/null", 0);
+    dup2(pipefd[1], 1);
+    int devnull = open("/dev/null", O_WRONLY);
     if (devnull >= 0) dup2(devnull, 2);
-    close(out[0]);
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    execvp("addr2line", argv.data());
+    close(pipefd[0]);
+    execvp("addr2line", a2l_argv);
     _exit(127);
   }
-  close(out[1]);
+  close(pipefd[1]);
   if (pid < 0) {
-    close(out[0]);
-    return lines;
+    close(pipefd[0]);
+    return false;
   }
-  std::string text;
-  char buf[4096];
-  ssize_t n;
-  while ((n = read(out[0], buf, sizeof buf)) > 0) text.append(buf, static_cast<std::size_t>(n));
-  close(out[0]);
+  char* text = a2l_text + a2l_used;
+  std::size_t room = sizeof a2l_text - a2l_used - 1, len = 0;
+  for (ssize_t r; len < room && (r = read(pipefd[0], text + len, room - len)) > 0;)
+    len += static_cast<std::size_t>(r);
+  close(pipefd[0]);
   int status = 0;
   waitpid(pid, &status, 0);
-  std::size_t pos = 0;
-  while (pos < text.size()) {
-    std::size_t nl = text.find('\n', pos);
-    if (nl == std::string::npos) nl = text.size();
-    lines.push_back(text.substr(pos, nl - pos));
-    pos = nl + 1;
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return false;
+  text[len] = '\0';
+  a2l_used += len + 1;
+  int lines = 0;
+  for (char* p = text; *p != '\0' && lines < 2 * n;) {
+    a2l_lines[lines++] = p;
+    char* nl = std::strchr(p, '\n');
+    if (nl == nullptr) break;
+    *nl = '\0';
+    p = nl + 1;
   }
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) lines.clear();
-  return lines;
+  if (lines < 2 * n) return false;
+  for (int k = 0; k < n; ++k) {
+    frame_sym& f = frames[idx[k]];
+    if (std::strcmp(a2l_lines[2 * k], "??") != 0) f.fn = a2l_lines[2 * k];
+    if (std::strncmp(a2l_lines[2 * k + 1], "??", 2) != 0) f.file = a2l_lines[2 * k + 1];
+  }
+  return true;
 }
 
-std::string demangle(const char* name) {
-  int status = 0;
-  char* d = abi::__cxa_demangle(name, nullptr, nullptr, &status);
-  std::string s = status == 0 && d != nullptr ? d : name;
-  std::free(d);
-  return s;
+bool starts_with(const char* s, const char* prefix) {
+  return s != nullptr && std::strncmp(s, prefix, std::strlen(prefix)) == 0;
 }
 
-// Appends the current stack, innermost first, skipping `skip` innermost frames (the crash
-// machinery itself) and stopping at the goroutine's entry.
-void append_traceback(std::string& out, int skip) {
-  void* addrs[64];
-  int n = backtrace(addrs, 64);
-  struct frame_info {
-    std::string module;
-    std::uintptr_t offset;
-    std::uintptr_t pc;
-    std::string fn, file;
-  };
-  std::vector<frame_info> frames;
-  for (int i = skip; i < n; ++i) {
-    // Return addresses point after the call; look up the call instruction itself.
-    auto pc = reinterpret_cast<std::uintptr_t>(addrs[i]) - 1;
+// Prints frames[0..n), innermost first: one line with the function, one with file:line (or
+// module+offset) and pc. Frames of the runtime are left out (Go's traceback hides runtime frames
+// the same way), and so is everything below the goroutine's entry. With `below_throw`, the trace
+// starts below the C++ runtime's throw machinery (terminate, __cxa_throw). `may_allocate`: not in
+// a signal handler, so names addr2line could not give may be demangled.
+void print_frames(int n, bool below_throw, bool may_allocate) {
+  a2l_used = 0;
+  for (int i = 0; i < n; ++i) {
     Dl_info info{};
-    frame_info f;
-    f.pc = pc;
-    if (dladdr(reinterpret_cast<void*>(pc), &info) != 0 && info.dli_fname != nullptr) {
+    frame_sym& f = frames[i];
+    f.offset = 0;
+    f.module = f.fn = f.file = nullptr;
+    if (dladdr(reinterpret_cast<void*>(f.pc), &info) != 0 && info.dli_fname != nullptr) {
       f.module = info.dli_fname;
-      f.offset = pc - reinterpret_cast<std::uintptr_t>(info.dli_fbase);
-      if (info.dli_sname != nullptr) f.fn = demangle(info.dli_sname);
+      f.offset = f.pc - reinterpret_cast<std::uintptr_t>(info.dli_fbase);
+      f.fn = info.dli_sname;
     }
-    frames.push_back(f);
   }
   // One addr2line per module. The main program is named "" by dladdr on some systems.
-  std::map<std::string, std::vector<std::size_t>> by_module;
-  for (std::size_t i = 0; i < frames.size(); ++i)
-    if (!frames[i].module.empty()) by_module[frames[i].module].push_back(i);
-  for (auto& [module, idx] : by_module) {
-    std::vector<std::uintptr_t> offs;
-    for (std::size_t i : idx) offs.push_back(frames[i].offset);
-    std::string path = module;
-    if (path.find('/') == std::string::npos) path = "/proc/self/exe";
-    std::vector<std::string> lines = addr2line(path, offs);
-    if (lines.size() < 2 * idx.size()) continue;
-    for (std::size_t k = 0; k < idx.size(); ++k) {
-      frame_info& f = frames[idx[k]];
-      if (lines[2 * k] != "??") f.fn = lines[2 * k];
-      f.file = lines[2 * k + 1];
-    }
+  static bool done[kMaxAddrs];
+  static int idx[kMaxAddrs];
+  std::fill(done, done + n, false);
+  for (int i = 0; i < n; ++i) {
+    if (done[i] || frames[i].module == nullptr) continue;
+    int k = 0;
+    for (int j = i; j < n; ++j)
+      if (!done[j] && frames[j].module != nullptr &&
+          std::strcmp(frames[j].module, frames[i].module) == 0) {
+        done[j] = true;
+        idx[k++] = j;
+      }
+    const char* path =
+        std::strchr(frames[i].module, '/') != nullptr ? frames[i].module : "/proc/self/exe";
+    addr2line(path, idx, k);
   }
-  // Start below the C++ runtime's throw machinery (terminate, __cxa_throw), and leave out the
-  // runtime's own frames (Go's traceback hides runtime frames the same way).
-  std::size_t first = 0;
-  for (std::size_t i = 0; i < frames.size(); ++i)
-    if (frames[i].fn == "__cxa_throw" || frames[i].fn == "__cxa_rethrow") first = i + 1;
-  for (std::size_t i = first; i < frames.size(); ++i) {
-    const frame_info& f = frames[i];
-    if (f.fn.rfind("gort_start", 0) == 0) break;  // gort_start, gort_start_fresh
+  int first = 0;
+  if (below_throw)
+    for (int i = 0; i < n; ++i)
+      if (starts_with(frames[i].fn, "__cxa_throw") || starts_with(frames[i].fn, "__cxa_rethrow"))
+        first = i + 1;
+  int printed = 0;
+  for (int i = first; i < n; ++i) {
+    const frame_sym& f = frames[i];
+    if (starts_with(f.fn, "gort_start")) break;  // gort_start, gort_start_fresh
+    // Demangled names from addr2line; mangled ones from dladdr when it could not run.
     bool runtime_frame =
-        f.fn.rfind("gort::frame::", 0) == 0 ||
-        (f.fn.rfind("gort::internal::", 0) == 0 && f.fn.find(" gort::func<") == std::string::npos);
+        starts_with(f.fn, "gort::frame::") || starts_with(f.fn, "_ZN4gort5frame") ||
+        ((starts_with(f.fn, "gort::internal::") || starts_with(f.fn, "_ZN4gort8internal")) &&
+         std::strstr(f.fn, " gort::func<") == nullptr &&
+         std::strstr(f.fn, "4gort4func") == nullptr);
     if (runtime_frame) continue;
-    char buf[64];
-    out += f.fn.empty() ? "??" : f.fn;
-    out += "\n\t";
-    if (!f.file.empty() && f.file.rfind("??", 0) != 0) {
-      out += f.file;
-    } else {
-      std::snprintf(buf, sizeof buf, "%s+0x%lx", f.module.empty() ? "?" : f.module.c_str(),
-                    static_cast<unsigned long>(f.offset));
-      out += buf;
+    if (printed == kMaxFrames) {
+      out.put("...additional frames elided...\n");
+      break;
     }
-    std::snprintf(buf, sizeof buf, " pc=0x%lx\n", static_cast<unsigned long>(f.pc));
-    out += buf;
+    ++printed;
+    const char* fn = f.fn;
+    if (fn != nullptr && may_allocate && f.file == nullptr) {
+      int status = 0;
+      char* d = abi::__cxa_demangle(fn, nullptr, nullptr, &status);  // freed by the exit
+      if (status == 0 && d != nullptr) fn = d;
+    }
+    out.put(fn != nullptr ? fn : "??");
+    out.put("\n\t");
+    if (f.file != nullptr)
+      out.put(f.file);
+    else
+      out.putf("%s+0x%lx", f.module != nullptr ? f.module : "?",
+               static_cast<unsigned long>(f.offset));
+    out.putf(" pc=0x%lx\n", static_cast<unsigned long>(f.pc));
   }
 }
 
-std::string goroutine_header(const g* gp, const char* state) {
-  char buf[96];
-  std::snprintf(buf, sizeof buf, "goroutine %llu [%s]:\n", static_cast<unsigned long long>(gp->id),
-                state);
-  return buf;
+// Prints the current stack, skipping `skip` innermost frames (the crash machinery itself).
+void print_traceback(int skip) {
+  int n = backtrace(addrs, kMaxAddrs);
+  int k = 0;
+  // Return addresses point after the call; look up the call instruction itself.
+  for (int i = skip; i < n; ++i) frames[k++].pc = reinterpret_cast<std::uintptr_t>(addrs[i]) - 1;
+  print_frames(k, true, true);
 }
 
-[[noreturn]] void print_and_exit(const std::string& text) {
-  std::fflush(stdout);
-  std::fputs(text.c_str(), stderr);
-  std::fflush(stderr);
-  std::_Exit(2);
+// Prints the stack of the code a signal interrupted at `fault_pc`. Called in the handler:
+// backtrace() walks the handler's frames, crosses the signal frame (libgcc reads the saved
+// registers from it) and goes on with the interrupted code, whose first frame is the faulting
+// instruction itself (not a return address). When the unwinder cannot cross the signal frame,
+// only the faulting frame is shown.
+void print_signal_traceback(std::uintptr_t fault_pc) {
+  int n = backtrace(addrs, kMaxAddrs);
+  int at = -1;
+  for (int i = 0; i < n && at < 0; ++i)
+    if (reinterpret_cast<std::uintptr_t>(addrs[i]) == fault_pc) at = i;
+  int k = 0;
+  frames[k++].pc = fault_pc;
+  if (at >= 0)
+    for (int i = at + 1; i < n; ++i)
+      frames[k++].pc = reinterpret_cast<std::uintptr_t>(addrs[i]) - 1;
+  print_frames(k, false, false);
 }
+
+void print_goroutine_header(const g* gp, const char* state) {
+  out.putf("goroutine %llu [%s]:\n", static_cast<unsigned long long>(gp->id), state);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reports.
 
 void on_terminate() {
   g* gp = current_g();
@@ -197,37 +358,105 @@ void on_terminate() {
     if (previous_terminate != nullptr) previous_terminate();
     std::abort();
   }
-  std::string out = terminate_report(e) + "\n" + goroutine_header(gp, "running");
-  append_traceback(out, 2);
-  print_and_exit(out);
+  std::string report = terminate_report(e);
+  begin_report();
+  out.put(report.data(), report.size());
+  out.put("\n");
+  print_goroutine_header(gp, "running");
+  out.flush();
+  print_traceback(2);
+  end_report();
+}
+
+// report_stack_overflow prints Go's stack overflow report for gp and exits with status 2. `sp` is
+// the stack pointer at the overflow; `fault_pc`, when not 0, the faulting instruction, whose stack
+// is printed (a switch-time check has no stack to show).
+[[noreturn]] void report_stack_overflow(const g* gp, std::uintptr_t sp, std::uintptr_t fault_pc) {
+  out.putf("runtime: goroutine stack exceeds %zu-byte limit\n", gp->stack.bytes);
+  out.putf("runtime: sp=0x%lx stack=[0x%lx, 0x%lx]\n", static_cast<unsigned long>(sp),
+           reinterpret_cast<unsigned long>(gp->stack.lo),
+           reinterpret_cast<unsigned long>(gp->stack.hi));
+  if (!gp->stack.guarded)
+    out.put(
+        "runtime: the stack has no guard page (past the guard budget of a kernel without "
+        "MADV_GUARD_INSTALL): the overflow was caught late and may have overwritten memory below "
+        "the stack\n");
+  out.put("fatal error: stack overflow\n\n");
+  print_goroutine_header(gp, "running");
+  out.flush();  // the header is out even if symbolization gets stuck
+  if (fault_pc != 0) print_signal_traceback(fault_pc);
+  end_report();
+}
+
+const char* signal_name(int sig) {
+  switch (sig) {
+    case SIGSEGV:
+      return "SIGSEGV: segmentation violation";
+    case SIGBUS:
+      return "SIGBUS: bus error";
+    default:
+      return "SIGFPE: floating-point exception";
+  }
+}
+
+// report_hardware_fault prints Go's report for a fault the CPU raised in gp's code (Go's sigpanic
+// and dopanic_m) and exits with status 2.
+[[noreturn]] void report_hardware_fault(const g* gp, int sig, const siginfo_t* info,
+                                        std::uintptr_t pc) {
+  auto addr = reinterpret_cast<std::uintptr_t>(info->si_addr);
+  const char* panic = nullptr;  // a Go panic, else Go's throw("fault")
+  if (sig == SIGFPE) {
+    panic = info->si_code == FPE_INTDIV   ? "integer divide by zero"
+            : info->si_code == FPE_INTOVF ? "integer overflow"
+                                          : "floating point error";
+  } else if (addr < 0x1000 && (sig == SIGSEGV || info->si_code == BUS_ADRERR)) {
+    panic = "invalid memory address or nil pointer dereference";
+  }
+  if (panic != nullptr)
+    out.putf("panic: runtime error: %s\n", panic);
+  else
+    out.putf("unexpected fault address 0x%lx\nfatal error: fault\n",
+             static_cast<unsigned long>(addr));
+  out.putf("[signal %s code=0x%x addr=0x%lx pc=0x%lx]\n\n", signal_name(sig),
+           static_cast<unsigned>(info->si_code), static_cast<unsigned long>(addr),
+           static_cast<unsigned long>(pc));
+  print_goroutine_header(gp, "running");
+  out.flush();  // the header is out even if symbolization gets stuck
+  print_signal_traceback(pc);
+  // Go's panic would run the goroutine's deferred calls first, and recover() could stop it.
+  if (panic != nullptr)
+    out.put("runtime: no deferred call ran: C++ cannot recover from a hardware fault\n");
+  end_report();
 }
 
 void on_fault(int sig, siginfo_t* info, void* uctx) {
   g* gp = current_g();
-  if (gp != nullptr) {
-    auto* addr = static_cast<unsigned char*>(info->si_addr);
+  // si_code > 0: raised by the kernel for this instruction (kill and sigqueue give <= 0).
+  if (gp != nullptr && info->si_code > 0) {
+    auto addr = reinterpret_cast<std::uintptr_t>(info->si_addr);
     auto* uc = static_cast<ucontext_t*>(uctx);
-    auto* sp = reinterpret_cast<unsigned char*>(uc->uc_mcontext.gregs[REG_RSP]);
-    constexpr std::size_t kReach = 64 * 1024;  // how far below its stack a frame may land
-    unsigned char* lo = gp->stack.lo;
+    auto sp = static_cast<std::uintptr_t>(uc->uc_mcontext.gregs[REG_RSP]);
+    auto pc = static_cast<std::uintptr_t>(uc->uc_mcontext.gregs[REG_RIP]);
+    auto lo = reinterpret_cast<std::uintptr_t>(gp->stack.lo);
+    auto hi = reinterpret_cast<std::uintptr_t>(gp->stack.hi);
     // A fault just below the stack (the guard page, or past an unguarded stack's end), or any
     // fault while the stack pointer itself is below the stack.
     bool below = addr < lo && addr + kReach >= lo;
-    bool sp_out = sp < lo && sp + kReach >= lo;
-    if (below || sp_out) {
-      char buf[256];
-      int n = std::snprintf(buf, sizeof buf,
-                            "runtime: goroutine stack exceeds %zu-byte limit\n"
-                            "fatal error: stack overflow\n\ngoroutine %llu [running]:\n",
-                            static_cast<std::size_t>(gp->stack.hi - gp->stack.lo),
-                            static_cast<unsigned long long>(gp->id));
-      ssize_t w = write(2, buf, static_cast<std::size_t>(n));
-      (void)w;
-      _exit(2);
+    bool sp_out = sp < lo && sp + gp->stack.bytes + kReach >= lo;
+    if (sig != SIGFPE && (below || sp_out)) {
+      begin_report();
+      report_stack_overflow(gp, sp, pc);
+    }
+    // The goroutine's own code faulted (not the scheduler on g0 just before or after a switch).
+    if (sp >= lo && sp <= hi) {
+      begin_report();
+      report_hardware_fault(gp, sig, info, pc);
     }
   }
   // Not ours: hand it to whoever was installed before, or die of the default action.
-  const struct sigaction& prev = sig == SIGBUS ? previous_bus : previous_segv;
+  const struct sigaction& prev = sig == SIGBUS   ? previous_bus
+                                 : sig == SIGFPE ? previous_fpe
+                                                 : previous_segv;
   if ((prev.sa_flags & SA_SIGINFO) != 0 && prev.sa_sigaction != nullptr) {
     prev.sa_sigaction(sig, info, uctx);
     return;
@@ -252,6 +481,16 @@ void install_crash_handlers() {
   sigemptyset(&sa.sa_mask);
   sigaction(SIGSEGV, &sa, &previous_segv);
   sigaction(SIGBUS, &sa, &previous_bus);
+  sigaction(SIGFPE, &sa, &previous_fpe);
+  // glibc loads libgcc's unwinder (dlopen, malloc) at the first backtrace(): do it now, not in
+  // a signal handler.
+  void* warm[2];
+  backtrace(warm, 2);
+}
+
+void fatal_unguarded_stack_overflow(const g* gp) noexcept {
+  begin_report();
+  report_stack_overflow(gp, reinterpret_cast<std::uintptr_t>(gp->ctx.sp), 0);
 }
 
 void install_altstack(m* mp) {

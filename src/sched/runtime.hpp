@@ -36,12 +36,13 @@ enum class gstatus : std::uint32_t {
 };
 const char* gstatus_name(gstatus s) noexcept;
 
-// Stack of a goroutine: [lo, hi), with a PROT_NONE guard page just below lo when `guarded`,
-// otherwise the saved stack pointer is checked against lo at every switch (see stack.cpp).
+// Stack of a goroutine: [lo, hi), with a guard page just below lo when `guarded`, otherwise the
+// saved stack pointer is checked against lo at every switch (see stack.cpp).
 struct stack_span {
   unsigned char* lo = nullptr;
   unsigned char* hi = nullptr;
   bool guarded = false;
+  std::size_t bytes = 0;  // the whole stack as configured, guard included (the limit reports print)
 };
 
 inline constexpr std::size_t kGFnBuf = 64;  // bytes of a goroutine's callable kept in its G
@@ -235,8 +236,15 @@ stack_span stack_alloc(std::size_t size);
 void stack_free_all() noexcept;
 bool stack_sp_ok(const stack_span& s, const void* sp) noexcept;
 void prefault_stack_top(const stack_span& s) noexcept;
+// Test hook: from the next stack on, guard stacks as on a kernel without MADV_GUARD_INSTALL, with
+// `budget` page-protected stacks before they go unguarded (budget < 0: back to normal). Stays in
+// force across runs; call it before gort::run.
+void stack_force_old_kernel_guards_for_testing(long budget) noexcept;
 
 void install_crash_handlers();
+// The switch to the scheduler found gp's saved stack pointer below its unguarded stack: prints Go's
+// stack overflow report (saying the overflow was caught late) and exits with status 2.
+[[noreturn]] void fatal_unguarded_stack_overflow(const g* gp) noexcept;
 void install_altstack(m* mp);
 void free_altstack(m* mp) noexcept;
 

@@ -693,12 +693,7 @@ static void execute(m* mp, g* gp, bool inherit) {
   *eh = g0_eh;
   tls_cur = own;
   mp->curg = nullptr;
-  if (!gp->stack.guarded && !stack_sp_ok(gp->stack, gp->ctx.sp)) {
-    char buf[128];
-    std::snprintf(buf, sizeof buf, "stack overflow (goroutine %llu ran past its unguarded stack)",
-                  static_cast<unsigned long long>(gp->id));
-    fatal(buf);
-  }
+  if (!gp->stack.guarded && !stack_sp_ok(gp->stack, gp->ctx.sp)) fatal_unguarded_stack_overflow(gp);
 
   m::action act = mp->act;
   mp->act = m::action::none;

@@ -10,14 +10,24 @@
 // reused: a dead G keeps its stack on a per-P free list (then a global one), so spawning mostly
 // reuses warm pages instead of faulting fresh ones in (about 12 us each here).
 //
-// Protection. A stack gets a PROT_NONE guard page at its low end while the guard budget lasts;
-// overflowing into it raises SIGSEGV, which crash.cpp reports as Go's "stack overflow". Each
-// guard splits its arena's mapping, costing two of the kernel's vm.max_map_count mappings
-// (65530 by default) per stack, so a million guarded stacks are impossible. The budget is a
-// quarter of max_map_count (16382 stacks by default). Stacks beyond it are unguarded: the
-// stack pointer is checked against the low end every time the goroutine switches to the
-// scheduler, and the SIGSEGV handler reports a fault just below a goroutine's stack as an
-// overflow. An overflow there may corrupt the top of the neighbouring stack before it is caught.
+// Protection. Every stack should have a guard page at its low end: a page no access may touch,
+// so that running off the stack raises SIGSEGV, which crash.cpp reports as Go's "stack overflow".
+// A frame larger than the guard page could step over it, so gort's CMake target compiles every
+// consumer with -fstack-clash-protection: frames and alloca()s larger than a page touch their
+// pages in order, top down, and the first touch below the stack lands in the guard.
+// Two kinds of guard:
+//   - lightweight (Linux 6.13+, madvise(MADV_GUARD_INSTALL)): a marker in the page tables, no
+//     change to the mapping. Costs no vm.max_map_count mapping, so every stack gets one.
+//   - page protection (older kernels, or when the madvise fails): mprotect(PROT_NONE) of the
+//     lowest page. Each one splits its arena's mapping, costing two of the kernel's
+//     vm.max_map_count mappings (65530 by default), so a million such stacks are impossible: the
+//     budget is a quarter of max_map_count (16382 stacks by default).
+// Stacks beyond the budget (old kernels only) are unguarded: the stack pointer is checked against
+// the low end every time the goroutine switches to the scheduler, and the SIGSEGV handler reports
+// a fault just below a goroutine's stack as an overflow. What lies below an unguarded stack is
+// usually the top of the neighbouring stack, mapped and writable, so an overflow there is caught
+// only late (at the next switch) or not at all (a deep frame that returns before the goroutine
+// switches), after it overwrote the neighbour's memory; the reports and docs/scheduler.md say so.
 // (A canary word at the low end would catch more, but writing it commits the stack's lowest page:
 // 4 KiB more memory per goroutine.) Arenas of unguarded stacks cost one mapping per
 // kArenaStacks stacks, so one million goroutines need under 4,000 mappings.
@@ -25,6 +35,8 @@
 // Stacks are unmapped all at once when gort::run returns (stack_free_all).
 //
 // Rejected: one mapping per stack (two with its guard): hits max_map_count at ~32k goroutines.
+// Gaps (holes left unmapped between stacks) as guards: each stack is then a mapping of its own, so
+// the limit is only doubled, and any later mmap of the process may fill a hole.
 // Growable (copied) stacks as in Go: C++ frames hold raw pointers into the stack.
 
 #include <sys/mman.h>
@@ -76,7 +88,15 @@ std::vector<arena>& arenas() {  // guarded by stack_lock
 unsigned char* cursor = nullptr;  // next free stack in the newest arena, guarded by stack_lock
 std::size_t left_in_arena = 0;
 std::size_t arena_stack_size = 0;
-long guard_budget = -1;  // -1: not computed yet
+long guard_budget = -1;  // -1: not computed yet; guarded by stack_lock
+// Whether madvise(MADV_GUARD_INSTALL) works here; cleared at its first failure. Guarded by
+// stack_lock.
+bool lightweight_guards = true;
+// Test hook (stack_force_old_kernel_guards_for_testing): behave as on a kernel without lightweight
+// guards, with this page-protection budget. Guarded by stack_lock.
+long forced_budget = -1;
+
+constexpr int kMadvGuardInstall = 102;  // MADV_GUARD_INSTALL, Linux 6.13
 
 std::size_t page_size() {
   static const std::size_t p = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
@@ -84,6 +104,7 @@ std::size_t page_size() {
 }
 
 long compute_guard_budget() {
+  if (forced_budget >= 0) return forced_budget;
   long max_maps = 65530;
   if (FILE* f = std::fopen("/proc/sys/vm/max_map_count", "r")) {
     if (std::fscanf(f, "%ld", &max_maps) != 1) max_maps = 65530;
@@ -119,12 +140,26 @@ stack_span stack_alloc(std::size_t size) {
   s.hi = cursor + size;
   cursor += size;
   --left_in_arena;
+  s.bytes = size;
+  if (lightweight_guards && forced_budget < 0 && madvise(s.lo, page, kMadvGuardInstall) == 0) {
+    s.lo += page;
+    s.guarded = true;
+    return s;
+  }
+  lightweight_guards = false;  // older kernel (EINVAL), or a mapping it refuses (mlockall)
   if (guard_budget > 0 && mprotect(s.lo, page, PROT_NONE) == 0) {
     --guard_budget;
     s.lo += page;
     s.guarded = true;
   }
   return s;
+}
+
+void stack_force_old_kernel_guards_for_testing(long budget) noexcept {
+  lock_guard lock(stack_lock);
+  forced_budget = budget;
+  lightweight_guards = budget < 0;
+  guard_budget = -1;
 }
 
 void prefault_stack_top(const stack_span& s) noexcept {
@@ -158,6 +193,7 @@ void stack_free_all() noexcept {
   cursor = nullptr;
   left_in_arena = 0;
   guard_budget = -1;
+  lightweight_guards = forced_budget < 0;
 }
 
 }  // namespace internal
