@@ -113,6 +113,18 @@ long compute_guard_budget() {
   return max_maps / 4;
 }
 
+#if defined(__SANITIZE_ADDRESS__)
+constexpr int kMadvGuardRemove = 103;  // MADV_GUARD_REMOVE, Linux 6.13
+
+// At exit (an atexit handler registered after LeakSanitizer's, so it runs before the leak check
+// reads the stacks as root regions): removes every lightweight guard. The process is ending; an
+// overflow now would go unreported, as it would after exit in any case.
+void lift_guards_for_leak_check() {
+  lock_guard lock(stack_lock);
+  for (const arena& a : arenas()) madvise(a.base, a.bytes, kMadvGuardRemove);
+}
+#endif
+
 }  // namespace
 
 stack_span stack_alloc(std::size_t size) {
@@ -128,8 +140,11 @@ stack_span stack_alloc(std::size_t size) {
 #if defined(__SANITIZE_ADDRESS__)
     // LeakSanitizer scans thread stacks, not goroutine stacks: without this, memory a parked
     // goroutine still holds would be reported as leaked when the process exits inside run
-    // (std::exit). It skips the unreadable guard pages.
+    // (std::exit). It skips pages that /proc/self/maps shows unreadable (mprotect guards) but not
+    // MADV_GUARD_INSTALL markers, which fault when read: those are lifted before its check.
     __lsan_register_root_region(mem, bytes);
+    static const bool lift_at_exit = (std::atexit(&lift_guards_for_leak_check), true);
+    (void)lift_at_exit;
 #endif
     cursor = static_cast<unsigned char*>(mem);
     left_in_arena = kArenaStacks;
