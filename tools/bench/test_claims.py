@@ -201,6 +201,16 @@ def verdicts_of(claim, data):
     return base, out
 
 
+class _Noisy:
+    """A run whose rounds disagree by ±80%."""
+
+    def spread(self, expr):
+        return 0.8
+
+
+NOISY_RUN = _Noisy()
+
+
 class JudgesCanFail(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -246,6 +256,18 @@ class JudgesCanFail(unittest.TestCase):
         self.assertFalse(claims.agree(1.0, 0.1, 1.5))
         self.assertTrue(claims.agree(1.0, 0.6, 1.5))
         self.assertTrue(claims.agree(1.0, 0.0, 0.5, 2.0))
+
+    def test_noise_cannot_hide_a_refutation(self):
+        # a claimed figure outside even a wide window is refuted; inside one, too noisy
+        self.assertIs(claims.decided(claims.agree(1.0, 0.8, 5.0), 0.8), False)
+        self.assertIsInstance(claims.decided(claims.agree(1.0, 0.8, 1.5), 0.8), str)
+        self.assertIs(claims.decided(claims.agree(1.0, 0.3, 1.2), 0.3), True)
+        self.assertIs(claims.above(-1.0, 0.8, 0), False)
+        self.assertIsInstance(claims.above(1.0, 0.8, 0), str)
+        self.assertIsInstance(claims.above(1.0, 1.5, 0), str)
+        self.assertIs(claims.above(1.0, 0.3, 0), True)
+        part = claims.ratio_part(NOISY_RUN, "x", 5.0, lambda v: 1.0)
+        self.assertIs(part[0], False, part[1])
 
 
 if __name__ == "__main__":
