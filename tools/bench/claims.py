@@ -46,6 +46,8 @@ GOSCHED = "article 003's scenario with goroutines calling Gosched"
 LOCK = "article 002's Lock/defer Unlock pair at 1,000 and 5,000 goroutines"
 CONN = "article 002's connection-close and loop probes"
 HTTP = "the HTTP issue's load experiment (article 002)"
+RUNNEXT = ("a count of runnext hits and misses in Go (Go 1.19 keeps none: a runtime patched to "
+           "count them, or a trace matching each GoUnblock to the next GoStart on its P)")
 
 # A time from a machine whose clock the article does not name: any clock in this range (GHz).
 CLOCK_GHZ = (1.0, 5.0)
@@ -533,7 +535,16 @@ def a002_7(r, f):
     return parts((dr9 >= 1, "a function with record defers calls deferreturn (%d call(s))" % dr9),
                  (direct == 0, "a 1-defer function runs its defer through deferreturn (it calls "
                   "cleanup directly %d time(s) on return)" % direct),
-                 (WAITS + ": " + GREP, "runtime.gopanic runs the deferred calls on a panic"))
+                 gopanic_runs_defers(r))
+
+
+def gopanic_runs_defers(r):
+    body = src_lines(r, "gopanic")
+    walk = any("d := gp._defer" in l for l in body)
+    call = [l.split(": ", 1)[0] for l in body if l.rstrip().endswith("d.fn()")]
+    return (walk and bool(call), "runtime.gopanic runs the deferred calls on a panic (Go %s's "
+            "gopanic walks gp._defer: %s; calls d.fn() at %s)" % (
+                go_version(r), "yes" if walk else "no", ", ".join(call) or "nowhere"))
 
 
 def a002_8(r, f):
@@ -569,8 +580,14 @@ def a002_15(r, f):
     vals = r.probe_go["loop-arguments"].split()
     ints = [int(x) for x in vals if x.lstrip("-").isdigit()]
     piled = len(ints) == 3 and ints == sorted(ints, reverse=True) and len(set(ints)) == 3
+    c = r.probe_rt
+    n, before = int(c["loop-close-files"]), int(c["loop-close-open-before-return"])
+    after = int(c["loop-close-open-after-return"])
     return parts((piled, "loop defers run together at function return, last first: Go prints "
-                  "%s" % " ".join(vals)), (WAITS + ": " + CONN, "file descriptors stay open"))
+                  "%s" % " ".join(vals)),
+                 (before >= n and after <= 0, "file descriptors stay open until the return: "
+                  "after a loop of %d os.Open + defer f.Close(), %d more descriptors are open "
+                  "before the return, %d after it (/proc/self/fd)" % (n, before, after)))
 
 
 def a002_16(r, f):
@@ -687,8 +704,7 @@ def a003_4(r, f):
     return parts((ok_p and not ok_d, "more runnext misses with defers: Go's wake-up p99 %s with "
                   "defers, %s without, against %s for a pass through the queue" % (
                       us(wake_d), us(wake_p), us(yld))),
-                 (WAITS + ": " + GOSCHED + "; Go 1.19 counts no runnext misses",
-                  "+%g%%" % f["more misses %"]),
+                 (WAITS + ": " + RUNNEXT, "+%g%% runnext misses" % f["more misses %"]),
                  extra="gort (beside, not evidence): %.2f / %.2f runnext hits per round with / "
                  "without defers" % (gort_runnext_per_round(r, 1, "defer"),
                                      gort_runnext_per_round(r, 1, "plain")))
@@ -727,7 +743,10 @@ def a003_14(r, f):
     return parts(cycles_part(r, "a loop defer with an allocated argument",
                              f["ns"], lambda v: v.go_loop_arg_per_defer(100)),
                  (GO_VERSION, "Go %s (1.19 here)" % f["Go"]),
-                 (GCTRACE, "+%g%% GC load" % f["GC %"]))
+                 (GO_VERSION, "+%g%% GC load, a Go %s figure" % (f["GC %"], f["Go"])),
+                 extra="Go here under GODEBUG=gctrace=1: %d GCs for loop defers with an "
+                 "argument, %d without" % (r.gctrace["looparg"]["num_gc"],
+                                           r.gctrace["loopplain"]["num_gc"]))
 
 
 # --- article 004 --------------------------------------------------------------------------------
@@ -760,9 +779,11 @@ def a004_16(r, f):
     e, line = escapes(r, "new(int)")
     stops = r.probe_go["defer-recover-builtin-stops-panic"]
     return parts((e, "a capturing deferred closure: " + line),
-                 (WAITS + ": " + ASM, "defer recover() does not escape (Go: `defer recover()` "
-                  "stops a panic: %s; gort: %s)" % (stops, r.probe_gort[
-                      "defer-recover-builtin-stops-panic"])))
+                 (kinds(r, "deferRecoverBuiltin") == "open-coded", "defer recover() does not "
+                  "escape: -d=defer reports the probe's defers (deferRecoverBuiltin) %s, no "
+                  "record" % kinds(r, "deferRecoverBuiltin")),
+                 extra="`defer recover()` stops a panic: Go %s, gort %s" % (
+                     stops, r.probe_gort["defer-recover-builtin-stops-panic"]))
 
 
 def a004_17(r, f):
@@ -1093,9 +1114,67 @@ def a001_22(r, f):
 
 def a003_23(r, f):
     dp = pprof_cum(r, "runtime.deferproc")
-    return parts((dp > f["%"], "deferproc's share of the CPU samples of a loop-defer benchmark: "
-                  "%.1f%% (pprof)" % dp), (WAITS + ": " + TRACE, "the trace views"))
+    run, views = r.trace_runnable, r.trace_views
+    net = views["net"]
+    sched = views["sched"]
+    return parts((run["over_2ms"] > 0, "a trace of the article's hotDeferHandler (8 goroutines "
+                  "on 2 Ps; go tool trace -d) shows goroutines runnable over 2 ms: %d of %d "
+                  "runnable spells (mean %s, max %s)" % (
+                      run["over_2ms"], run["count"], us(run["mean_ns"]), us(run["max_ns"]))),
+                 (net["cum%"].get("runtime.deferproc", 0.0) > f["%"],
+                  "the network blocking profile (go tool trace -pprof=net) puts deferproc on "
+                  "%.1f%% of %s of blocking" % (net["cum%"].get("runtime.deferproc", 0.0),
+                                               us(net["total_ns"]))),
+                 (dp > f["%"], "deferproc's share of the CPU samples of a loop-defer benchmark: "
+                  "%.1f%% (pprof)" % dp),
+                 extra="the scheduler latency profile (-pprof=sched) has deferproc on the stacks "
+                 "of %.1f%% of %s of runnable delay (sync %.1f%%, syscall %.1f%%)" % (
+                     sched["cum%"].get("runtime.deferproc", 0.0), us(sched["total_ns"]),
+                     views["sync"]["cum%"].get("runtime.deferproc", 0.0),
+                     views["syscall"]["cum%"].get("runtime.deferproc", 0.0)))
 
+
+def a003_20(r, f):
+    h, c = r.go_asmhdr, r.probe_rt
+    return parts((h["g__defer"] == f["_defer"], "g._defer at offset %d (go_asm.h of the installed "
+                  "runtime)" % h["g__defer"]),
+                 (h["g_stack"] == f["stack"], "g.stack at offset %d" % h["g_stack"]),
+                 extra="a field-for-field copy of g's first fields (bench/go/rtprobes) gives "
+                 "_defer %s, stack %s; g is %d bytes" % (
+                     c["g-offset-_defer"], c["g-offset-stack"], h["g__size"]))
+
+
+def a003_24(r, f):
+    sp = r.probe_spin
+    kept = sp["exit-status"] != "0"
+    off = sp["asyncpreemptoff exit-status"]
+    return parts((kept, "a goroutine spinning without calls or blocking on GOMAXPROCS=1 keeps "
+                  "the P from main's 1 ms sleep: %s" % (
+                      "the probe hung" if kept else "main resumed after %s ms (Go preempted "
+                      "the spinner)" % sp.get("spin-main-resumed-ms", "?"))),
+                 extra="with GODEBUG=asyncpreemptoff=1 the probe %s" % (
+                     "hung (killed by the timeout: asynchronous preemption, Go 1.14+, is what "
+                     "takes the P back)" if off == "124" else "exited with status %s" % off))
+
+
+def a000_35(r, f):
+    p = r.probe_perf
+    if "unavailable" in p:
+        return parts(("perf unavailable here: %s" % p["unavailable"], "what dwarf,8192 sets"))
+    dump = p.get("sample_stack_user") == "8192"
+    depth = p.get("sample_max_stack") == "8192"
+    sizes = p["ustack sizes"]
+    seen = "perf evlist -v: sample_stack_user %s, sample_max_stack %s; the samples' user-stack " \
+        "dumps: %d-%d bytes (%d samples); for 70000 perf says: %s" % (
+            p.get("sample_stack_user", "unset"), p.get("sample_max_stack", "unset"),
+            min(sizes) if sizes else 0, max(sizes) if sizes else 0, len(sizes),
+            p.get("over the maximum", "-"))
+    if depth:
+        return parts((True, "8192 sets the call-chain depth limit (%s)" % seen))
+    if dump:
+        return parts((False, "8192 is a depth limit: it is the size in bytes of the user stack "
+                      "copied per sample (%s)" % seen))
+    return parts(("perf set neither attribute to 8192", "what 8192 is (%s)" % seen))
 
 
 def asm_op(line):
@@ -1265,8 +1344,7 @@ CLAIMS = {
               params_judge("deferproc")),
         Claim("A000-34", "defer nodes live on the goroutine stack", "stack", a000_34),
         Claim("A000-35", "perf --call-graph dwarf,8192: 8192 is a depth limit", {"8192": "depth"},
-              reason=WAITS, why="a perf option's meaning (perf's documentation: a stack dump "
-              "size in bytes)", waits="a perf probe of the option"),
+              a000_35),
         Claim("A000-36", "SSA turns every defer into deferproc + deferprocStack calls",
               "calls", a000_36),
         Claim("A000-37", "deferreturn's list walk raises the branch misprediction rate",
@@ -1403,15 +1481,17 @@ CLAIMS = {
               a003_18),
         Claim("A003-19", "deferproc's allocation can park the G onto the global queue, "
               "bypassing runnext", "global queue", a003_19),
-        Claim("A003-20", "g._defer is at offset 56 of g, g.stack at 120", {"offsets": "56/120"},
-              reason=WAITS, why=INTERNAL_WHY, waits="unsafe.Offsetof of a field-for-field copy "
-              "of the installed runtime's g"),
+        Claim("A003-20", "g._defer is at offset 56 of g, g.stack at 120",
+              {"_defer": 56, "stack": 120}, a003_20),
         Claim("A003-21", "closures of deferproc can read reused stack memory after preemption",
               "dirty data", a003_21),
         Claim("A003-22", "SSA pass deferinline; GODEBUG=defertrace; GOEXPERIMENT=deferstack",
               "names", a003_22),
-        Claim("A003-23", "go tool trace shows G starvation; deferproc > 92% of samples in its "
-              "views", {"%": 92}, a003_23),
+        Claim("A003-23", "go tool trace shows G starvation (Runnable > 2 ms); its network "
+              "blocking profile shows deferproc > 92% of the samples", {"%": 92}, a003_23),
+        Claim("A003-24", "GMP schedules cooperatively, without preemption: a G gives up its P "
+              "only at yield points (channels, syscalls, GC), not on time slices",
+              "cooperative", a003_24),
     ],
     "004": [
         Claim("A004-1", "closures capturing the loop variable print 3 3 3", {"prints": "3 3 3"},

@@ -33,6 +33,10 @@ SOURCES = {
     "gctrace run": "gctrace.jsonl", "Go cgo probe": "probes-go-cgo.txt",
     "pprof -top entry": "pprof-go-loopdefer.txt", "S3 run": "s3-gort.jsonl, s3-go.jsonl",
     "STW run": "stw.jsonl", "Go benchmark (-d=noopendefer)": "go-noopendefer.txt", "trace event": "trace-events.txt",
+    "trace viewer profile": "trace-hot-sched.txt, trace-hot-sync.txt, trace-hot-syscall.txt, "
+    "trace-hot-net.txt", "runnable delay (trace)": "trace-hot-events.txt",
+    "spin probe": "spin.txt, spin-asyncpreemptoff.txt", "go_asm.h offset": "go-asmhdr.txt",
+    "perf probe": "perf-dwarf.txt",
 }
 EVIDENCE = []  # when a set is pushed here, every table read adds its label to it
 
@@ -153,6 +157,17 @@ class Results(Figures):
             os.path.join(out, "probes-go-cgo.txt")))
         self.pprof = Strict("pprof -top entry", self._read_pprof("pprof-go-loopdefer.txt"))
         self.trace_events = Strict("trace event", self._read_trace_events())
+        self.trace_views = Strict("trace viewer profile", {
+            v: self._read_trace_view("trace-hot-%s.txt" % v)
+            for v in ("sched", "sync", "syscall", "net")})
+        self.trace_runnable = Strict("runnable delay (trace)",
+                                     self._read_runnable("trace-hot-events.txt"))
+        spin = self._read_probes(os.path.join(out, "spin.txt"))
+        spin.update(("asyncpreemptoff " + k, v) for k, v in self._read_probes(
+            os.path.join(out, "spin-asyncpreemptoff.txt")).items())
+        self.probe_spin = Strict("spin probe", spin)
+        self.go_asmhdr = Strict("go_asm.h offset", self._read_asmhdr("go-asmhdr.txt"))
+        self.probe_perf = Strict("perf probe", self._read_perf_dwarf("perf-dwarf.txt"))
         self.stw = Strict("STW run", {"k%d" % x["pending_defers"]: x["pause_ns"]
                                       for x in self._read_jsonl("stw.jsonl")})
         self.s3_runs = self._read_s3()
@@ -329,6 +344,71 @@ class Results(Figures):
             m = re.match(r"^\s*\S+\s+([\d.]+)%\s+[\d.]+%\s+\S+\s+([\d.]+)%\s+(\S+)", line)
             if m:
                 out[m.group(3)] = {"flat%": float(m.group(1)), "cum%": float(m.group(2))}
+        return out
+
+    def _read_trace_view(self, name):
+        """A trace viewer profile's `go tool pprof -top` -> {"total_ns", "cum%": {function: %}}."""
+        units = {"ns": 1, "us": 1e3, "µs": 1e3, "ms": 1e6, "s": 1e9, "0": 1}
+        total = None
+        for line in self._read_lines(name):
+            m = re.search(r"of ([\d.]+)(ns|us|µs|ms|s)? total", line)
+            if m:
+                total = float(m.group(1)) * units[m.group(2) or "0"]
+        if total is None:
+            raise MissingResult("a total in %s" % name)
+        return {"total_ns": total,
+                "cum%": {k: v["cum%"] for k, v in self._read_pprof(name).items()}}
+
+    def _read_runnable(self, name):
+        """`go tool trace -d` of the hot trace -> how long goroutines stayed runnable: from the
+        event that made one runnable (GoCreate, GoUnblock: the target g; GoSched, GoPreempt: the
+        goroutine itself; GoSysExit) to its next GoStart."""
+        import statistics
+        pending, delays = {}, []
+        for line in self._read_lines(name):
+            parts = line.split()
+            if len(parts) < 3 or not parts[0].isdigit():
+                continue
+            ts, ev = int(parts[0]), parts[1]
+            gs = [p[2:] for p in parts[2:] if p.startswith("g=")]
+            if not gs:
+                continue
+            if ev in ("GoCreate", "GoUnblock", "GoSysExit"):
+                pending[gs[-1]] = ts
+            elif ev in ("GoSched", "GoPreempt"):
+                pending[gs[0]] = ts
+            elif ev in ("GoStart", "GoStartLabel") and gs[-1] in pending:
+                delays.append(ts - pending.pop(gs[-1]))
+        if not delays:
+            raise MissingResult("runnable delays in %s" % name)
+        return {"count": len(delays), "max_ns": max(delays), "mean_ns": statistics.mean(delays),
+                "p50_ns": statistics.median(delays),
+                "over_2ms": sum(1 for d in delays if d > 2e6)}
+
+    def _read_perf_dwarf(self, name):
+        """perf-dwarf.txt -> the event's attributes ("sample_stack_user": "8192", ...), the
+        samples' user-stack dump sizes ("ustack sizes": [bytes, ...]), perf's message for a
+        size over the maximum ("over the maximum"), or {"unavailable": why}."""
+        out, sizes = {}, []
+        for line in self._read_lines(name):
+            m = re.match(r"sample ustack: size (\d+)", line)
+            if m:
+                sizes.append(int(m.group(1)))
+            elif line.startswith("perf unavailable: "):
+                out["unavailable"] = line.split(": ", 1)[1]
+            elif ": " in line:
+                k, v = line.split(": ", 1)
+                out[k.strip()] = v.strip()
+        out["ustack sizes"] = sizes
+        return out
+
+    def _read_asmhdr(self, name):
+        """go_asm.h's `#define g__defer 40` lines -> {"g__defer": 40}."""
+        out = {}
+        for line in self._read_lines(name):
+            parts = line.split()
+            if len(parts) == 3 and parts[0] == "#define" and parts[2].lstrip("-").isdigit():
+                out[parts[1]] = int(parts[2])
         return out
 
     def _read_trace_events(self):

@@ -24,7 +24,8 @@ SNAPSHOT = os.path.join(HERE, "testdata", "results.json")
 DICTS = ("gort_ns", "go_ns", "go_bytes", "go_allocs", "callgrind", "probe_gort", "probe_go",
          "machine", "go_defer_kinds", "go_asm", "gort_counters", "go_metrics", "go_source",
          "probe_rt", "gctrace", "probe_cgo", "pprof", "stw",
-         "trace_events", "go_noopen")
+         "trace_events", "go_noopen", "trace_views", "trace_runnable", "probe_spin",
+         "go_asmhdr", "probe_perf")
 LISTS = ("go_escape", "go_inline", "go_race", "s3_runs")
 
 
@@ -125,12 +126,13 @@ def variants(data, seen):
         if isinstance(v, bool):
             alts = [not v]
         elif isinstance(v, (int, float)):
-            alts = [v * s for s in SCALES] + ([1.0, 50.0] if v == 0 else [])
+            alts = [v * s for s in SCALES] + ([1.0, 50.0] if v == 0 else [0])
         elif isinstance(v, str) and top == "machine":
             alts = ["go version go1.23.0 linux/amd64"] if key == "go" else [
                 str(float(v) * s) for s in (0.2, 5.0)]
         elif isinstance(v, str):
-            alts = [s for s in STRINGS if s != v] + sorted(set(data[top].values()) - {v})
+            alts = [s for s in STRINGS if s != v] + sorted(
+                set(x for x in data[top].values() if isinstance(x, str)) - {v})
         elif top == "go_defer_kinds":
             alts = [k for k in KINDS if k != v]
         elif top == "go_source":
