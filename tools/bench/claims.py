@@ -580,14 +580,8 @@ def a002_15(r, f):
     vals = r.probe_go["loop-arguments"].split()
     ints = [int(x) for x in vals if x.lstrip("-").isdigit()]
     piled = len(ints) == 3 and ints == sorted(ints, reverse=True) and len(set(ints)) == 3
-    c = r.probe_rt
-    n, before = int(c["loop-close-files"]), int(c["loop-close-open-before-return"])
-    after = int(c["loop-close-open-after-return"])
     return parts((piled, "loop defers run together at function return, last first: Go prints "
-                  "%s" % " ".join(vals)),
-                 (before >= n and after <= 0, "file descriptors stay open until the return: "
-                  "after a loop of %d os.Open + defer f.Close(), %d more descriptors are open "
-                  "before the return, %d after it (/proc/self/fd)" % (n, before, after)))
+                  "%s" % " ".join(vals)), fds_part(r))
 
 
 def a002_16(r, f):
@@ -764,14 +758,17 @@ def a004_3(r, f):
 def a004_4(r, f):
     k = kinds(r, "probeOneDefer")
     n = r.asm_calls("probeOneDefer", "runtime.deferproc")
-    return parts((n >= 1, "a single defer: %s, %d deferproc call(s)" % (k, n)))
+    return parts((n >= 1, "a single defer: %s, %d deferproc call(s)" % (k, n)),
+                 (not src_lines(r, "ODEFER lowering"), "the rewrite happens on the AST (Go %s "
+                  "lowers ir.ODEFER while building SSA: %s)" % (
+                      go_version(r), src_where(r, "ODEFER lowering"))))
 
 
 def a004_11(r, f):
     vals = r.probe_go["loop-arguments"].split()
     ok = len(vals) == 3 and vals == sorted(vals, key=lambda x: -int(x)) and len(set(vals)) == 3
     return parts((ok, "the loop's defers all run at function return, last first: Go prints %s "
-                  "(%s)" % (" ".join(vals), kinds(r, "probeLoop"))),
+                  "(%s)" % (" ".join(vals), kinds(r, "probeLoop"))), fds_part(r),
                  extra="gort: %s" % r.probe_gort["kind-probeLoop100"])
 
 
@@ -1272,6 +1269,171 @@ def a003_21(r, f):
                       go_version(r), ", ".join(adjusted) or "nothing")))
 
 
+def struct_types(r, name):
+    """{field: type} of a struct in the installed Go source (one field per line)."""
+    out = {}
+    for line in r.go_source[name][1:]:
+        text = line.split(": ", 1)[-1].split("//")[0].strip()
+        m = re.match(r"^(\w+)\s+(\S.*)$", text)
+        if m:
+            out[m.group(1)] = m.group(2).strip()
+    return out
+
+
+def src_where(r, name):
+    lines = src_lines(r, name)
+    return lines[0].rsplit(": ", 1)[0] if lines else "nowhere in Go %s" % go_version(r)
+
+
+def a001_23(r, f):
+    n = r.asm_calls("probeOneDefer", "runtime.deferproc")
+    return parts((bool(src_lines(r, "ODEFER in the parser")), "the parser makes an ir.ODEFER "
+                  "node per defer statement (%s)" % src_where(r, "ODEFER in the parser")),
+                 (bool(src_lines(r, "ODEFER lowering")), "SSA construction lowers ODEFER (%s)" %
+                  src_where(r, "ODEFER lowering")),
+                 (n >= 1, "into a deferproc call: a 1-defer function is %s, %d deferproc call(s)"
+                  % (kinds(r, "probeOneDefer"), n)))
+
+
+def a001_24(r, f):
+    t = struct_types(r, "_defer")
+    return parts(*[(t.get(k) == v, "%s is %s (Go %s: %s)" % (k, v, go_version(r),
+                                                          t.get(k, "no such field")))
+                   for k, v in f["types"].items()])
+
+
+def a001_25(r, f):
+    t = struct_types(r, "_defer")
+    missing = [k for k in f["types"] if k not in t]
+    wrong = [k for k, v in f["types"].items() if k in t and t[k] != v]
+    return parts((src_where(r, "_defer").startswith(f["file"]), "_defer is declared in %s (Go "
+                  "%s: %s)" % (f["file"], go_version(r), src_where(r, "_defer"))),
+                 (not missing and not wrong, "its fields are %s (Go's: %s; missing: %s; other "
+                  "types: %s)" % (", ".join(f["types"]), ", ".join(
+                      "%s %s" % kv for kv in t.items()), ", ".join(missing) or "none",
+                      ", ".join("%s is %s" % (k, t[k]) for k in wrong) or "none")))
+
+
+def a001_26(r, f):
+    return parts((bool(src_lines(r, "DeferStack field")), "the compiler consults a DeferStack "
+                  "field (cmd/compile of Go %s: %s)" % (go_version(r), src_where(
+                      r, "DeferStack field"))),
+                 extra="why withDefer is not inlined: %s" % inline_reason(r, "withDefer"))
+
+
+def inline_reason(r, fn):
+    lines = [l for l in r.go_inline if "cannot inline %s" % fn in l]
+    return lines[0].split(": ", 2)[-1] if lines else "(no -m=2 line)"
+
+
+def a001_27(r, f):
+    lines = [l for fn in sorted(r.go_asm) for l in r.go_asm[fn] if "runtime.deferreturn" in l]
+    direct = sum(1 for l in lines if "CALL\truntime.deferreturn(SB)" in l)
+    lea = sum(1 for l in lines if "LEAQ" in l)
+    return parts((lea > 0 and direct == 0, "deferreturn is reached through LEAQ "
+                  "runtime.deferreturn(SB), AX; CALL AX (the probes' -S listings: %d direct CALL "
+                  "runtime.deferreturn(SB), %d LEAQ of it)" % (direct, lea)))
+
+
+def a001_28(r, f):
+    t = struct_types(r, "_panic")
+    have = [k for k in f["fields"] if k in t]
+    return parts(("defers" in t, "_panic has a defers field (Go %s's _panic: %s)" % (
+        go_version(r), ", ".join(t))),
+                 (set(have) >= set(f["fields"]) - {"defers"}, "arg, recovered and aborted are "
+                  "_panic fields"))
+
+
+def a001_29(r, f):
+    body = src_lines(r, "deferproc body")
+    checks = [l.split(": ", 1)[-1] for l in body if "gp._panic" in l]
+    return parts((bool(checks), "deferproc gives up when g._panic != nil (Go %s's deferproc: %s)"
+                  % (go_version(r), "; ".join(checks) or "no g._panic check; it throws if the "
+                     "new record's own _panic is set")))
+
+
+def a001_30(r, f):
+    body = src_lines(r, "gopanic")
+    walk = any("gp._defer" in l for l in body)
+    return parts((bool(src_lines(r, "deferproc1")), "gopanic runs the deferred calls through "
+                  "deferproc1 (%s)" % src_where(r, "deferproc1")),
+                 (not walk, "it walks the _panic list for them (Go %s's gopanic walks %s)" % (
+                     go_version(r), "gp._defer" if walk else "no defer list")),
+                 extra=gopanic_runs_defers(r)[1])
+
+
+def a001_31(r, f):
+    return parts(*[(bool(src_lines(r, q)), "%s (%s)" % (label, src_where(r, q))) for q, label in (
+        ("newstack", "runtime.newstack grows the stack"),
+        ("morestack_noctxt", "runtime.morestack_noctxt calls it"),
+        ("stackcopy", "runtime.stackcopy copies it"),
+        ("adjustdefers", "the defer chain is adjusted when the stack is copied"))],
+                 extra="the copy is runtime.copystack (%s)" % src_where(r, "copystack"))
+
+
+def a001_32(r, f):
+    body = src_lines(r, "deferreturn body")
+    loops = any(l.split(": ", 1)[-1].strip().startswith("for ") for l in body)
+    sites = r.asm_calls("probeLoop", "runtime.deferreturn")
+    return parts((not loops, "deferreturn is called once per deferred call (Go %s's deferreturn "
+                  "%s; probeLoop has %d deferreturn call site(s))" % (
+                      go_version(r), "loops over the frame's records itself" if loops else
+                      "runs one record per call", sites)))
+
+
+def a001_33(r, f):
+    lines = r.gctrace["looparg"]["gc_lines"]
+    gen = [l for l in lines if re.search(r"\b(minor|young|nursery)\b", l)]
+    return parts((bool(gen), "Go's GC has a young generation and minor collections (the %d "
+                  "gctrace lines of a loop-defer run: %d minor ones; a line: %s)" % (
+                      len(lines), len(gen), lines[0] if lines else "none")))
+
+
+def fds_part(r):
+    c = r.probe_rt
+    n, before = int(c["loop-close-files"]), int(c["loop-close-open-before-return"])
+    after = int(c["loop-close-open-after-return"])
+    return (before >= n and after <= 0, "file descriptors stay open until the return: after a "
+            "loop of %d os.Open + defer f.Close(), %d more descriptors are open before the "
+            "return, %d after it (/proc/self/fd)" % (n, before, after))
+
+
+def a004_24(r, f):
+    return parts(fields_item(r, f["fields"]))
+
+
+def a004_25(r, f):
+    t = struct_types(r, "g")
+    return parts(("_defer" not in t, "each stack frame has its own _defer chain (Go %s keeps one "
+                  "chain per goroutine: g._defer %s)" % (go_version(r), t.get("_defer", "absent"))))
+
+
+def a004_27(r, f):
+    sites = deferproc_sites(r)
+    stores = [o for _, setup, _ in sites for o in setup if re.search(r",\s*(0|8)?\(SP\)$", o)]
+    regs = ["%s: %s" % (fn, [o for o in setup if o.endswith(", AX")][-1]) for fn, setup, _ in sites
+            if any(o.endswith(", AX") for o in setup)]
+    return parts((bool(stores), "deferproc's arguments are stored at 0(SP) and 8(SP) (%d stores "
+                  "there before its %d call sites; the func value is loaded into a register "
+                  "instead where the listing shows it: %s)" % (
+                      len(stores), len(sites), "; ".join(regs) or "-")),
+                 extra="Go %s's deferproc takes one argument, fn func() (%s)" % (
+                     go_version(r), first_src(r, "deferproc")))
+
+
+def a004_28(r, f):
+    k = kinds(r, "probeMultiReturn")
+    return parts(("open-coded" not in k, "a defer in a function with two return paths keeps its "
+                  "cost (-d=defer: %s)" % k))
+
+
+def a004_29(r, f):
+    k, loop = kinds(r, "probeLoopWrapped"), kinds(r, "probeLoop")
+    return parts(("heap" not in k and k != "none reported", "a loop defer wrapped in a function "
+                  "literal per iteration is not heap-allocated (-d=defer: %s; unwrapped: %s)" % (
+                      k, loop)))
+
+
 INTERNAL_WHY = "a claim about Go's runtime internals"
 
 CLAIMS = {
@@ -1389,6 +1551,32 @@ CLAIMS = {
         Claim("A001-21", "withDefer is TEXT $32-24 (32-byte frame)", {"frame": 32, "args": 24},
               a001_21),
         Claim("A001-22", "defers at a cgo boundary may not run", "fault", a001_22),
+        Claim("A001-23", "each defer becomes an ODefer node, which SSA turns into a deferproc "
+              "call plus a deferreturn", "ODEFER -> deferproc", a001_23),
+        Claim("A001-24", "field table: fn func(), link *_defer, siz uintptr",
+              {"types": {"fn": "func()", "link": "*_defer", "siz": "uintptr"}}, a001_24),
+        Claim("A001-25", "runtime/panic.go defines _defer as link, fn *funcval, framepc, framesp, "
+              "framefp, argp, argc int32, newstack bool",
+              {"file": "runtime/panic.go",
+               "types": {"link": "*_defer", "fn": "*funcval", "framepc": "uintptr",
+                         "framesp": "uintptr", "framefp": "uintptr", "argp": "unsafe.Pointer",
+                         "argc": "int32", "newstack": "bool"}}, a001_25),
+        Claim("A001-26", "the compiler inserts the defer calls depending on fn.Pragma&NoInline and "
+              "fn.DeferStack", "DeferStack", a001_26),
+        Claim("A001-27", "deferreturn is reached by LEAQ runtime.deferreturn(SB), AX; CALL AX",
+              "LEAQ + CALL AX", a001_27),
+        Claim("A001-28", "_panic carries the defer list (_panic.defers) and arg, recovered, "
+              "aborted", {"fields": ["defers", "arg", "recovered", "aborted"]}, a001_28),
+        Claim("A001-29", "deferproc returns failure when g._panic != nil (no new defers during a "
+              "panic)", "check", a001_29),
+        Claim("A001-30", "gopanic walks the _panic list, running defers through deferproc1",
+              "deferproc1", a001_30),
+        Claim("A001-31", "stack growth: runtime.newstack (via morestack_noctxt) and "
+              "runtime.stackcopy migrate the defer chain", "names", a001_31),
+        Claim("A001-32", "a loop's N defers make deferreturn run N times at the end",
+              "N calls", a001_32),
+        Claim("A001-33", "capturing defers add young-generation objects: more frequent minor GCs",
+              "minor GC", a001_33),
         offtopic("A001-X", "closing chapters: gateway, sidecar and bank case studies"),
     ],
     "002": [
@@ -1534,6 +1722,18 @@ CLAIMS = {
         Claim("A004-22", "a loop defer 1000 times goes through the heap", "heap", a004_22),
         Claim("A004-23", "each defer creates a _defer record in the current stack frame",
               "stack", a000_34),
+        Claim("A004-24", "a _defer holds the function, its arguments, an execution flag and "
+              "the link", {"fields": ["fn", "args", "started", "link"]}, a004_24),
+        Claim("A004-25", "each stack frame starts an empty _defer chain of its own", "per frame",
+              a004_25),
+        Claim("A004-26", "a defer's arguments are evaluated when the defer statement runs",
+              {"prints": "30 20 10"}, probe_eq("loop-arguments")),
+        Claim("A004-27", "deferproc's arguments go on the stack: MOVQ AX, 0(SP); MOVQ $7, 8(SP)",
+              "0(SP)/8(SP)", a004_27),
+        Claim("A004-28", "with several return paths the defer overhead stays (not optimized)",
+              "not optimized", a004_28),
+        Claim("A004-29", "wrapping each iteration's defer in a closure keeps it off the heap",
+              "not heap", a004_29),
         offtopic("A004-X", "closing chapter: monitoring case (MTTR, 3 sigma, load-level latency "
                  "table)"),
     ],

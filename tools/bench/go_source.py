@@ -46,6 +46,16 @@ QUERIES = {
     "deferPriority": ("grep", "runtime/*.go", r"\bdeferPriority\b|\brunqputpriority\b"),
     "Gosched to global queue": ("func", "runtime/proc.go", "goschedImpl"),
     "open-coded defer limit": ("grep", "cmd/compile/internal/walk/walk.go", r"maxOpenDefers\s*="),
+    "ODEFER lowering": ("grep", "cmd/compile/internal/ssagen/ssa.go", r"case ir\.ODEFER\b"),
+    "ODEFER in the parser": ("grep", "cmd/compile/internal/noder/*.go", r"\bir\.ODEFER\b"),
+    "DeferStack field": ("grep", "cmd/compile/internal/*/*.go", r"\bDeferStack\b"),
+    "_panic": ("struct", "runtime/runtime2.go", "_panic"),
+    "deferproc body": ("func", "runtime/panic.go", "deferproc"),
+    "deferproc1": ("grep", "runtime/*.go", r"\bdeferproc1\b"),
+    "stackcopy": ("grep", "runtime/*.go", r"^func stackcopy\("),
+    "copystack": ("grep", "runtime/stack.go", r"^func copystack\("),
+    "newstack": ("grep", "runtime/stack.go", r"^func newstack\("),
+    "morestack_noctxt": ("grep", "runtime/asm_amd64.s", r"^TEXT runtime·morestack_noctxt\b"),
 }
 
 

@@ -102,8 +102,13 @@ SOURCE_LINES = ("deferpool []*_defer", "pcache", "mcache", "m.deferpool", "globr
                 "fn *funcval", "const maxOpenDefers = 8", "adjustdefers", "p := gp._panic")
 
 
-STRUCT_ALT = ("type _defer struct {", "link *_defer", "fn *funcval", "args unsafe.Pointer",
-              "siz int32", "sp uintptr", "pc uintptr", "argp uintptr", "fp uintptr", "}")
+STRUCT_ALT = ("type _defer struct {", "started bool", "link *_defer", "fn *funcval",
+              "args unsafe.Pointer", "siz int32", "sp uintptr", "pc uintptr", "argp uintptr",
+              "fp uintptr", "}")
+# the _defer article 001 describes, declared where it says (runtime/panic.go)
+STRUCT_PANIC_GO = ("type _defer struct {", "link *_defer", "fn *funcval", "framepc uintptr",
+                   "framesp uintptr", "framefp uintptr", "argp unsafe.Pointer", "argc int32",
+                   "newstack bool", "}")
 
 
 def toggle_line(line):
@@ -139,13 +144,15 @@ def variants(data, seen):
             alts = [[], ["x.go:1: func %s(siz int32, fn *funcval) {" % key.split()[0]],
                     ["x.go:1: func %s(a, b, c int) {" % key.split()[0]],
                     ["x.go:1: " + l for l in SOURCE_LINES],
-                    ["x.go:%d: %s" % (i, l) for i, l in enumerate(STRUCT_ALT)]]
+                    ["x.go:%d: %s" % (i, l) for i, l in enumerate(STRUCT_ALT)],
+                    ["runtime/panic.go:%d: %s" % (i, l) for i, l in enumerate(STRUCT_PANIC_GO)]]
         elif top == "go_asm":
             alts = [["main.%s STEXT size=1 args=0x18 locals=0x20" % key]]
             alts += [v + [e] for e in ASM_EXTRA] + [v + [e, e] for e in ASM_EXTRA]
             alts += [v[:n] for n in range(1, len(v), 3)]
-            for imm in ("$3", "$7"):  # an immediate loaded just before each deferproc call
-                alts.append(sum(([("\t0x0000 00000 (x.go:1)\tMOVQ\t%s, BX" % imm), l]
+            # an immediate loaded, or a store to the stack, just before each deferproc call
+            for imm in ("$3, BX", "$7, BX", "AX, (SP)"):
+                alts.append(sum(([("\t0x0000 00000 (x.go:1)\tMOVQ\t%s" % imm), l]
                                  if "runtime.deferproc(SB)" in l else [l] for l in v), []))
         elif isinstance(v, list) and v and all(isinstance(x, (int, float)) for x in v):
             alts = [[x * sc for x in v] for sc in SCALES]
@@ -154,7 +161,8 @@ def variants(data, seen):
                     if isinstance(cv, (int, float)) and not isinstance(cv, bool)
                     for s in (SCALES + (0,) if cv else (1, 50))]
             alts += [dict(v, **{ck: alt}) for ck, cv in v.items() if isinstance(cv, list)
-                     for alt in ([], cv + [(cv[0] if cv else "") + " defer: 1 ns"])]
+                     for alt in ([], cv + [(cv[0] if cv else "") + " defer: 1 ns"],
+                                 cv + ["minor gc 1 @0.001s"])]
         for a in alts:
             d = copy.deepcopy(data)
             (d[top][sub] if sub else d[top])[key] = a
@@ -168,6 +176,15 @@ def variants(data, seen):
             d = copy.deepcopy(data)
             d[k] = alt
             yield d
+    # every listing at once: deferreturn reached through a register instead of a direct call
+    d = copy.deepcopy(data)
+    for fn, listing in d["go_asm"].items():
+        d["go_asm"][fn] = sum(([l.replace("CALL\truntime.deferreturn(SB)",
+                                          "LEAQ\truntime.deferreturn(SB), AX"),
+                                "\t0x0000 00000 (x.go:1)\tCALL\tAX"]
+                               if "CALL\truntime.deferreturn(SB)" in l else [l]
+                               for l in listing), [])
+    yield d
     for alt in (["WARNING: DATA RACE"], []):
         d = copy.deepcopy(data)
         d["go_race"] = alt

@@ -81,6 +81,24 @@ func probeLoop(n int) {
 	}
 }
 
+// Article 004's "several return paths keep the defer overhead".
+func probeMultiReturn(c bool) int {
+	defer cleanup()
+	if c {
+		return 1
+	}
+	return 2
+}
+
+// Article 004's fix for loop defers: each iteration's defer in its own function literal.
+func probeLoopWrapped(n int) {
+	for i := 0; i < n; i++ {
+		func() {
+			defer cleanup()
+		}()
+	}
+}
+
 // Article 001's inlining example (-m=2 says whether it can be inlined; -S gives its frame).
 func withDefer(x int) int {
 	defer func() { _ = x }()
@@ -199,6 +217,8 @@ func main() {
 	probeEight()
 	probeNine()
 	probeLoop(3)
+	probeMultiReturn(true)
+	probeLoopWrapped(3)
 	escapeSlice1000()
 	escapeSlice10()
 	escapeNewInt()
