@@ -1133,8 +1133,9 @@ def a003_23(r, f):
 
 def a003_20(r, f):
     h, c = r.go_asmhdr, r.probe_rt
-    return parts((h["g__defer"] == f["_defer"], "g._defer at offset %d (go_asm.h of the installed "
-                  "runtime)" % h["g__defer"]),
+    return parts((h["g_sched"] == f["sched"], "g.sched at offset %d (go_asm.h of the installed "
+                  "runtime)" % h["g_sched"]),
+                 (h["g__defer"] == f["_defer"], "g._defer at offset %d" % h["g__defer"]),
                  (h["g_stack"] == f["stack"], "g.stack at offset %d" % h["g_stack"]),
                  extra="a field-for-field copy of g's first fields (bench/go/rtprobes) gives "
                  "_defer %s, stack %s; g is %d bytes" % (
@@ -1434,6 +1435,103 @@ def a004_29(r, f):
                       k, loop)))
 
 
+def a003_25(r, f):
+    return parts((not src_lines(r, "netpoll parks"), "a G blocked in net.Conn.Read takes its M "
+                  "off the P (Go %s parks the G in the netpoller, the M and P run on: %s)" % (
+                      go_version(r), src_where(r, "netpoll parks"))))
+
+
+def a003_26(r, f):
+    n = r.asm_calls("probeOneDefer", "runtime.deferproc")
+    return parts((bool(src_lines(r, "ODEFER lowering")), "defer statements are lowered while "
+                  "SSA is generated (%s)" % src_where(r, "ODEFER lowering")),
+                 (n >= 1, "every defer becomes a runtime.deferproc call: a 1-defer function is "
+                  "%s, %d deferproc call(s)" % (kinds(r, "probeOneDefer"), n)))
+
+
+def a003_27(r, f):
+    body = [l.split(": ", 1)[-1].strip() for l in src_lines(r, "deferproc body")]
+    linked = "d.link = gp._defer" in body and "gp._defer = d" in body
+    return parts((linked, "deferproc pushes the record on g._defer (d.link = gp._defer; "
+                  "gp._defer = d in Go %s's deferproc: %s)" % (go_version(r),
+                                                              "yes" if linked else "no")))
+
+
+def a003_28(r, f):
+    return parts((bool(src_lines(r, "deferpoolgc")), "a full deferpool triggers "
+                  "runtime.deferpoolgc() (%s)" % src_where(r, "deferpoolgc")),
+                 extra="Go's deferproc: %s" % first_src(r, "deferproc"))
+
+
+def a003_29(r, f):
+    body = src_lines(r, "runqget body")
+    steals = any("runqsteal(" in l for l in body)
+    atomic_load = any("runnext" in l and "atomic.Loaduintptr" in l for l in body)
+    names = [(q, src_where(r, q)) for q in ("schedule", "findrunnable", "runqsteal")]
+    return parts((all(src_lines(r, q) for q, _ in names), "schedule, findrunnable and runqsteal "
+                  "exist (%s)" % "; ".join("%s" % w for _, w in names)),
+                 (steals, "runqget leads to runqsteal (Go %s's runqget calls it: %s)" % (
+                     go_version(r), "yes" if steals else "no")),
+                 (atomic_load, "runqget reads p.runnext with atomic.Loaduintptr (Go's: %s)" % (
+                     "; ".join(l.split(": ", 1)[-1] for l in body if "runnext" in l and
+                               "//" not in l.split(": ", 1)[-1][:3]) or "no runnext read")))
+
+
+def a003_30(r, f):
+    lines = r.gctrace["looparg"]["gc_lines"]
+    gen = [l for l in lines if re.search(r"\b(minor|young|nursery)\b", l)]
+    drain = first_src(r, "gcDrain")
+    return parts((bool(gen), "Go's GC is generational (old and young objects): %d of the %d "
+                  "gctrace lines of a loop-defer run are minor collections" % (
+                      len(gen), len(lines))),
+                 ("wb *workbuf" in drain, "gcDrain(wb *workbuf) pops the mark work (Go %s: %s)" % (
+                     go_version(r), drain)),
+                 extra="the names it cites: gcmarknewobject %s, throw(\"workbuf is not empty\") %s "
+                 "(present names alone do not make the mechanism)" % (
+                     src_where(r, "gcmarknewobject"), src_where(r, "workbuf is not empty")))
+
+
+def a003_31(r, f):
+    sig = first_src(r, "deferproc")
+    params, ret = signature(sig)
+    return parts((len(params) == f["parameters"], "deferproc takes %d parameters (a size and a "
+                  "pointer; Go %s: %s)" % (f["parameters"], go_version(r), sig)),
+                 (ret == f["returns"], "it returns an int saying whether the record was queued "
+                  "(Go's returns %s)" % (ret or "nothing")))
+
+
+def signature(decl):
+    """`func f(a, b T) R {` -> (the parameters, as written, split at top-level commas; R)."""
+    start = decl.find("(")
+    if start < 0:
+        return [], ""
+    depth, cur, params = 0, "", []
+    for i in range(start, len(decl)):
+        ch = decl[i]
+        depth += ch == "("
+        depth -= ch == ")"
+        if depth == 0:
+            break
+        if ch == "," and depth == 1:
+            params.append(cur)
+            cur = ""
+        elif i > start:
+            cur += ch
+    params = [x.strip() for x in params + [cur] if x.strip()]
+    return params, decl[i + 1:].split("{")[0].strip()
+
+
+def a003_32(r, f):
+    t = struct_types(r, "p")
+    return parts((bool(src_lines(r, "deferCleanup")), "the patch edits runtime/proc.go's "
+                  "deferCleanup (%s)" % src_where(r, "deferCleanup")),
+                 ("runqhead" in t and "runqtail" in t, "p's run queue has runqhead and runqtail "
+                  "(Go %s: %s, %s)" % (go_version(r), t.get("runqhead", "-"),
+                                       t.get("runqtail", "-"))),
+                 extra="deferPriority / runqputpriority / runqmid in Go's runtime: %s (the "
+                 "patch's own names)" % src_where(r, "deferPriority"))
+
+
 INTERNAL_WHY = "a claim about Go's runtime internals"
 
 CLAIMS = {
@@ -1669,8 +1767,8 @@ CLAIMS = {
               a003_18),
         Claim("A003-19", "deferproc's allocation can park the G onto the global queue, "
               "bypassing runnext", "global queue", a003_19),
-        Claim("A003-20", "g._defer is at offset 56 of g, g.stack at 120",
-              {"_defer": 56, "stack": 120}, a003_20),
+        Claim("A003-20", "g.sched is at offset 0 of g, g._defer at 56, g.stack at 120",
+              {"sched": 0, "_defer": 56, "stack": 120}, a003_20),
         Claim("A003-21", "closures of deferproc can read reused stack memory after preemption",
               "dirty data", a003_21),
         Claim("A003-22", "SSA pass deferinline; GODEBUG=defertrace; GOEXPERIMENT=deferstack",
@@ -1680,6 +1778,24 @@ CLAIMS = {
         Claim("A003-24", "GMP schedules cooperatively, without preemption: a G gives up its P "
               "only at yield points (channels, syscalls, GC), not on time slices",
               "cooperative", a003_24),
+        Claim("A003-25", "a G blocked in net.Conn.Read makes its M leave the P and sleep",
+              "M unbinds", a003_25),
+        Claim("A003-26", "the compiler lowers every defer to runtime.deferproc during SSA "
+              "generation", "SSA -> deferproc", a003_26),
+        Claim("A003-27", "deferproc attaches the chain to g._defer (d.link = gp._defer; "
+              "gp._defer = d), on the first defer", "g._defer", a003_27),
+        Claim("A003-28", "deferproc calls runtime.deferpoolgc() when the P's pool is full",
+              "deferpoolgc", a003_28),
+        Claim("A003-29", "the runnext path: schedule -> findrunnable -> runqget -> runqsteal; "
+              "runqget reads p.runnext with atomic.Loaduintptr", "names", a003_29),
+        Claim("A003-30", "GC marking misses _defer records' cross-generation references "
+              "(gcmarknewobject, gcDrain(wb *workbuf), throw \"workbuf is not empty\")",
+              "generational", a003_30),
+        Claim("A003-31", "go:linkname deferproc(uintptr, unsafe.Pointer) int: a size, a pointer "
+              "and a queued flag", {"parameters": 2, "returns": "int"}, a003_31),
+        Claim("A003-32", "a patch of runtime/proc.go's deferCleanup adds g.deferPriority and "
+              "runqputpriority (p.runq split into runqhead/runqmid/runqtail)", "patch",
+              a003_32),
     ],
     "004": [
         Claim("A004-1", "closures capturing the loop variable print 3 3 3", {"prints": "3 3 3"},

@@ -55,6 +55,16 @@ QUERIES = {
     "stackcopy": ("grep", "runtime/*.go", r"^func stackcopy\("),
     "copystack": ("grep", "runtime/stack.go", r"^func copystack\("),
     "newstack": ("grep", "runtime/stack.go", r"^func newstack\("),
+    "deferpoolgc": ("grep", "runtime/*.go", r"\bdeferpoolgc\b"),
+    "schedule": ("grep", "runtime/proc.go", r"^func schedule\("),
+    "findrunnable": ("grep", "runtime/proc.go", r"^func find[Rr]unnable\("),
+    "runqget body": ("func", "runtime/proc.go", "runqget"),
+    "runqsteal": ("grep", "runtime/proc.go", r"^func runqsteal\("),
+    "gcmarknewobject": ("grep", "runtime/*.go", r"^func gcmarknewobject\("),
+    "gcDrain": ("grep", "runtime/*.go", r"^func gcDrain\("),
+    "workbuf is not empty": ("grep", "runtime/*.go", r"throw\(\"workbuf is not empty\"\)"),
+    "deferCleanup": ("grep", "runtime/*.go", r"^func deferCleanup\("),
+    "netpoll parks": ("grep", "runtime/netpoll.go", r"gopark\(netpollblockcommit"),
     "morestack_noctxt": ("grep", "runtime/asm_amd64.s", r"^TEXT runtime·morestack_noctxt\b"),
 }
 
