@@ -15,7 +15,8 @@ there. Absolute times measured on other machines are never compared with ours di
 are compared through ratios measured in this run (their figure over their own baseline against
 ours over ours), or, where the article gives no baseline, through cycles (ns x clock; the
 article's clock when it names it, else any clock from CLOCK_GHZ). The tolerance of a figure of
-this run is its relative spread over the run's rounds (Results.spread), never a fixed factor.
+this run is its relative spread over the run's rounds (Results.spread: the narrowest window
+around the figure that holds every round), never a fixed factor.
 Claims about Go are judged on Go's evidence only; gort's figures stand beside them. A result the
 run did not produce raises MissingResult and fails the report (tools/bench/report.py).
 tools/bench/test_claims.py checks that every judge's verdict changes with its evidence.

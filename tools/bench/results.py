@@ -62,6 +62,16 @@ class Lines(list):
         return super().__getitem__(i)
 
 
+def deviation(values, center):
+    """The largest distance of values from center, over |center| (0 for fewer than 2 values):
+    center x (1 +- deviation) is the narrowest window around center holding every value."""
+    if len(values) < 2:
+        return 0.0
+    if not center:
+        return float("inf")
+    return max(abs(v - center) for v in values) / abs(center)
+
+
 class Strict(dict):
     """A dict whose missing keys raise MissingResult naming the table and the key; get() keeps
     its default (for tables that show "-"). Reads are recorded for the evidence column."""
@@ -466,13 +476,12 @@ class Results(Figures):
 
     def spread(self, expr):
         """The relative spread of a derived figure over the rounds: expr(view) is evaluated on
-        each round alone; the result is (max - min) / |median| of those values (0 with one
-        round). This is the tolerance a judge allows its figure."""
+        each round alone and on the whole run (expr(self), the figure a judge compares); the
+        result is the largest distance of a round's value from the run's figure, over that
+        figure (0 with one round): the window figure x (1 +- spread) is the narrowest one around
+        it that holds every round. This is the tolerance a judge allows its figure."""
         values = [expr(RoundView(self, k)) for k in range(self.rounds())]
-        if len(values) < 2:
-            return 0.0
-        mid = abs(statistics.median(values))
-        return (max(values) - min(values)) / mid if mid else float("inf")
+        return deviation(values, expr(self))
 
     def asm_instructions(self, func):
         """Instructions in a Go function's -S listing (PCDATA, FUNCDATA and NOP pseudo-ops
@@ -501,10 +510,7 @@ class Results(Figures):
         if any(not runs for runs in per):
             raise MissingResult("S3 run: %s" % (impl_configs,))
         values = [expr(*group) for group in zip(*per)]
-        if len(values) < 2:
-            return 0.0
-        mid = abs(statistics.median(values))
-        return (max(values) - min(values)) / mid if mid else float("inf")
+        return deviation(values, expr(*[self.s3(*c) for c in impl_configs]))
 
     def s3(self, impl, procs, background):
         """One S3 configuration, each figure the median over the rounds (percentiles and max of

@@ -276,6 +276,12 @@ class JudgesCanFail(unittest.TestCase):
         self.assertTrue(claims.agree(1.0, 0.6, 1.5))
         self.assertTrue(claims.agree(1.0, 0.0, 0.5, 2.0))
 
+    def test_spread_is_the_narrowest_window_holding_every_round(self):
+        from results import deviation
+        self.assertAlmostEqual(deviation([1.0, 2.0], 1.5), 1 / 3)
+        self.assertAlmostEqual(deviation([0.7, 1.0, 1.2], 1.0), 0.3)
+        self.assertEqual(deviation([3.0], 3.0), 0.0)
+
     def test_noise_cannot_hide_a_refutation(self):
         # a claimed figure outside even a wide window is refuted; inside one, too noisy
         self.assertIs(claims.decided(claims.agree(1.0, 0.8, 5.0), 0.8), False)
