@@ -561,12 +561,28 @@ def a002_9(r, f):
                  extra="gort prints %s" % r.probe_gort["lifo"])
 
 
-def a002_13(r, f):
-    line = next((l for l in r.go_inline if "inline withDefer" in l), None)
+def inline_line(r, fn):
+    line = next((l for l in r.go_inline if re.search(r"\binline %s\b" % fn, l)), None)
     if line is None:
-        raise KeyError_missing("-m=2 line about withDefer")
-    return parts(("cannot inline" in line, "a function with a defer is not inlined: " +
-                  line.split(": ", 1)[-1]))
+        raise KeyError_missing("-m=2 line about %s" % fn)
+    return line.split(": ", 1)[-1]
+
+
+def frame_locals(r, fn):
+    m = re.search(r"locals=0x([0-9a-f]+)", r.go_asm[fn][0])
+    if not m:
+        raise KeyError_missing("-S frame size of %s" % fn)
+    return int(m.group(1), 16)
+
+
+def a002_13(r, f):
+    d, m = frame_locals(r, "lockDefer"), frame_locals(r, "lockManual")
+    ml = inline_line(r, "lockManual")
+    return parts((m < d, "manual unlocking shrinks the frame: locals %d B with an explicit "
+                  "Unlock, %d B with defer Unlock (-S)" % (m, d)),
+                 (ml.startswith("can inline"), "and lets the function inline: %s" % ml),
+                 extra="with defer Unlock: %s; article 001's withDefer: %s" % (
+                     inline_line(r, "lockDefer"), inline_line(r, "withDefer")))
 
 
 def a002_14(r, f):

@@ -8,6 +8,7 @@ package main
 import (
 	"fmt"
 	"strings"
+	"sync"
 )
 
 var sink int
@@ -97,6 +98,22 @@ func probeLoopWrapped(n int) {
 			defer cleanup()
 		}()
 	}
+}
+
+// Article 002's pair: Lock with a deferred Unlock, and with an explicit one (-m=2 says which can
+// be inlined; -S gives their frames).
+var mu sync.Mutex
+
+func lockDefer() {
+	mu.Lock()
+	defer mu.Unlock()
+	sink++
+}
+
+func lockManual() {
+	mu.Lock()
+	sink++
+	mu.Unlock()
 }
 
 // Article 001's inlining example (-m=2 says whether it can be inlined; -S gives its frame).
@@ -218,6 +235,8 @@ func main() {
 	probeNine()
 	probeLoop(3)
 	probeMultiReturn(true)
+	lockDefer()
+	lockManual()
 	probeLoopWrapped(3)
 	escapeSlice1000()
 	escapeSlice10()
