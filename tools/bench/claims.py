@@ -1063,9 +1063,12 @@ def a000_23b(r, f):
 def a000_26(r, f):
     lines = r.gctrace["looparg"]["gc_lines"]
     field = any("defer:" in l for l in lines)
-    return parts((field, "Go %s's gctrace line has a defer:<ns> field: %s" % (
-        go_version(r), lines[0] if lines else "(no GC in the run)")),
-                 (GO_VERSION, "Go %s+" % f["Go"]))
+    # The article calls the field new in Go 1.22: its absence here agrees, its presence in
+    # Go 1.19 would refute "new"; whether 1.22 has it needs Go 1.22.
+    return parts((not field, "the field is new in Go %s: Go %s's gctrace lines %s it (%s)" % (
+        f["Go"], go_version(r), "have" if field else "lack",
+        lines[0] if lines else "(no GC in the run)")),
+                 (GO_VERSION, "Go %s+ writes defer:<ns> at the end of a stw: line" % f["Go"]))
 
 
 def a002_10(r, f):
