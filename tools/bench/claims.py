@@ -1552,6 +1552,20 @@ def a003_32(r, f):
                  "patch's own names)" % src_where(r, "deferPriority"))
 
 
+def a000_38(r, f):
+    meaning = r.probe_recipes["compile -l"]
+    return parts(("symbol" in meaning, "-gcflags=\"-l\" keeps the symbol table for perf "
+                  "(go tool compile -help: -l %s)" % meaning))
+
+
+def a000_39(r, f):
+    n = int(r.probe_recipes["gc lines"])
+    m = int(r.probe_recipes['matched by grep "gc \\d+"'])
+    return parts((n > 0 and m == n, "grep \"gc \\d+\" picks the gc lines out of a gctrace log "
+                  "(it matched %d of the %d gc lines of a loop-defer run%s)" % (
+                      m, n, ": grep's basic regex has no \\d" if m < n else "")))
+
+
 INTERNAL_WHY = "a claim about Go's runtime internals"
 
 CLAIMS = {
@@ -1629,6 +1643,10 @@ CLAIMS = {
               "calls", a000_36),
         Claim("A000-37", "deferreturn's list walk raises the branch misprediction rate",
               "mispredictions", reason=COUNTERS, why="needs branch-miss counters"),
+        Claim("A000-38", "go build -gcflags=\"-l\" keeps the symbol table for perf",
+              "symbols", a000_38),
+        Claim("A000-39", "GODEBUG=gctrace=1 ./defer_bench 2>&1 | grep \"gc \\d+\" > gc.log "
+              "collects the gc lines", "gc.log", a000_39),
         offtopic("A000-X", "closing chapters: industry deployments (customers, AUC, Flink, ETL, "
                  "OEE figures)"),
     ],

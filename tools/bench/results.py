@@ -36,7 +36,7 @@ SOURCES = {
     "trace viewer profile": "trace-hot-sched.txt, trace-hot-sync.txt, trace-hot-syscall.txt, "
     "trace-hot-net.txt", "runnable delay (trace)": "trace-hot-events.txt",
     "spin probe": "spin.txt, spin-asyncpreemptoff.txt", "go_asm.h offset": "go-asmhdr.txt",
-    "perf probe": "perf-dwarf.txt",
+    "perf probe": "perf-dwarf.txt", "article recipe": "article-recipes.txt",
 }
 EVIDENCE = []  # when a set is pushed here, every table read adds its label to it
 
@@ -178,6 +178,9 @@ class Results(Figures):
         self.probe_spin = Strict("spin probe", spin)
         self.go_asmhdr = Strict("go_asm.h offset", self._read_asmhdr("go-asmhdr.txt"))
         self.probe_perf = Strict("perf probe", self._read_perf_dwarf("perf-dwarf.txt"))
+        self._read_lines("article-recipes.txt")  # a missing file is named
+        self.probe_recipes = Strict("article recipe", self._read_probes(
+            os.path.join(out, "article-recipes.txt")))
         self.stw = Strict("STW run", {"k%d" % x["pending_defers"]: x["pause_ns"]
                                       for x in self._read_jsonl("stw.jsonl")})
         self.s3_runs = self._read_s3()

@@ -153,6 +153,13 @@ for mode in nodefer closure loopplain looparg; do
   echo "-- gctrace: $mode"
   GODEBUG=gctrace=1 "$out/go-gctrace" "$mode" >>"$out/gctrace.jsonl" 2>"$out/gctrace-$mode.txt"
 done
+# Article 000's recipes, run as written: its grep for the gc lines (`grep "gc \d+"`) on a
+# gctrace log, and what `-gcflags="-l"` means (go tool compile -help).
+{
+  echo "gc lines: $(grep -c '^gc ' "$out/gctrace-looparg.txt" || true)"
+  echo "matched by grep \"gc \\d+\": $(grep "gc \d+" "$out/gctrace-looparg.txt" 2>/dev/null | wc -l)"
+  echo "compile -l: $(go tool compile -help 2>&1 | sed -n 's/^[[:space:]]*-l[[:space:]]\{1,\}//p')"
+} >"$out/article-recipes.txt"
 (cd "$root/bench/go/probes" && CGO_ENABLED=1 go run -race probes.go) >"$out/probes-go-race.txt" 2>&1 ||
   echo "go run -race failed: $(tail -1 "$out/probes-go-race.txt")"
 

@@ -25,7 +25,7 @@ DICTS = ("gort_ns", "go_ns", "go_bytes", "go_allocs", "callgrind", "probe_gort",
          "machine", "go_defer_kinds", "go_asm", "gort_counters", "go_metrics", "go_source",
          "probe_rt", "gctrace", "probe_cgo", "pprof", "stw",
          "trace_events", "go_noopen", "trace_views", "trace_runnable", "probe_spin",
-         "go_asmhdr", "probe_perf")
+         "go_asmhdr", "probe_perf", "probe_recipes")
 LISTS = ("go_escape", "go_inline", "go_race", "s3_runs")
 
 
@@ -87,7 +87,8 @@ class Fake(Results):
 
 SCALES = (0.01, 0.3, 0.5, 0.8, 1.1, 1.25, 1.4, 1.5, 1.75, 2.0, 2.5, 3.0, 100.0)
 STRINGS = ("3 3 3", "30 30 30", "30 20 10", "0 1 2", "2 1 0", "first second third",
-           "third second first", "deferred after-if", "recovered-p", "true", "false", "7")
+           "third second first", "deferred after-if", "recovered-p", "true", "false", "7",
+           "keep the symbol table")
 KINDS = (["heap-allocated"], ["stack-allocated"], ["open-coded"], [])
 ASM_EXTRA = ("\t0x0000 00000 (./probes.go:1)\tCALL\truntime.deferproc(SB)",
              "\t0x0000 00000 (./probes.go:1)\tCALL\truntime.deferreturn(SB)",
