@@ -132,7 +132,7 @@ def variants(data, seen):
         if isinstance(v, bool):
             alts = [not v]
         elif isinstance(v, (int, float)):
-            alts = [v * s for s in SCALES] + ([1.0, 50.0] if v == 0 else [0])
+            alts = [v * s for s in SCALES] + ([1.0, 50.0, 2400.0] if v == 0 else [0])
         elif isinstance(v, str) and top == "machine":
             alts = ["go version go1.23.0 linux/amd64"] if key == "go" else [
                 str(float(v) * s) for s in (0.2, 5.0)]
