@@ -515,7 +515,11 @@ def a001_20(r, f):
 def a001_21(r, f):
     head = r.go_asm["withDefer"][0]
     return parts(("locals=0x%x" % f["frame"] in head and "args=0x%x" % f["args"] in head,
-                  head.split("STEXT", 1)[-1].strip()))
+                  "a $%d-%d frame: %s" % (f["frame"], f["args"],
+                                          head.split("STEXT", 1)[-1].strip())),
+                 (" nosplit " in " %s " % head, "withDefer is NOSPLIT (%s)" % (
+                     "its STEXT line says nosplit" if " nosplit " in " %s " % head else
+                     "its STEXT line has no nosplit")))
 
 
 # --- article 002 --------------------------------------------------------------------------------
@@ -1687,7 +1691,8 @@ CLAIMS = {
               "newobject", a001_19),
         Claim("A001-20", "functions with defer are not inlined (Go 1.21+)", {"since": "1.21"},
               a001_20),
-        Claim("A001-21", "withDefer is TEXT $32-24 (32-byte frame)", {"frame": 32, "args": 24},
+        Claim("A001-21", "withDefer is TEXT NOSPLIT, $32-24 (32-byte frame)",
+              {"frame": 32, "args": 24},
               a001_21),
         Claim("A001-22", "defers at a cgo boundary may not run", "fault", a001_22),
         Claim("A001-23", "each defer becomes an ODefer node, which SSA turns into a deferproc "
