@@ -375,9 +375,10 @@ class Results(Figures):
     def _read_runnable(self, name):
         """`go tool trace -d` of the hot trace -> how long goroutines stayed runnable: from the
         event that made one runnable (GoCreate, GoUnblock: the target g; GoSched, GoPreempt: the
-        goroutine itself; GoSysExit) to its next GoStart."""
+        goroutine itself; GoSysExit) to its next GoStart; and how long they ran: from a GoStart
+        to the goroutine's next GoBlock*, GoSched, GoPreempt, GoEnd, GoSysCall or GoSleep."""
         import statistics
-        pending, delays = {}, []
+        pending, delays, running, spells = {}, [], {}, []
         for line in self._read_lines(name):
             parts = line.split()
             if len(parts) < 3 or not parts[0].isdigit():
@@ -392,11 +393,19 @@ class Results(Figures):
                 pending[gs[0]] = ts
             elif ev in ("GoStart", "GoStartLabel") and gs[-1] in pending:
                 delays.append(ts - pending.pop(gs[-1]))
-        if not delays:
-            raise MissingResult("runnable delays in %s" % name)
+            if ev in ("GoStart", "GoStartLabel"):
+                running[gs[-1]] = ts
+            elif (ev.startswith("GoBlock") or ev in ("GoSched", "GoPreempt", "GoEnd", "GoSysCall",
+                                                     "GoSleep")) and gs[0] in running:
+                spells.append(ts - running.pop(gs[0]))
+        if not delays or len(spells) < 4:
+            raise MissingResult("runnable delays and running spells in %s" % name)
+        q = statistics.quantiles(spells, n=4)
         return {"count": len(delays), "max_ns": max(delays), "mean_ns": statistics.mean(delays),
                 "p50_ns": statistics.median(delays),
-                "over_2ms": sum(1 for d in delays if d > 2e6)}
+                "over_2ms": sum(1 for d in delays if d > 2e6),
+                "spells": len(spells), "spell_q1_ns": q[0], "spell_p50_ns": q[1],
+                "spell_q3_ns": q[2], "spells_over_1ms": sum(1 for d in spells if d > 1e6)}
 
     def _read_perf_dwarf(self, name):
         """perf-dwarf.txt -> the event's attributes ("sample_stack_user": "8192", ...), the
