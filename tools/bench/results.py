@@ -375,10 +375,11 @@ class Results(Figures):
     def _read_runnable(self, name):
         """`go tool trace -d` of the hot trace -> how long goroutines stayed runnable: from the
         event that made one runnable (GoCreate, GoUnblock: the target g; GoSched, GoPreempt: the
-        goroutine itself; GoSysExit) to its next GoStart; and how long they ran: from a GoStart
-        to the goroutine's next GoBlock*, GoSched, GoPreempt, GoEnd, GoSysCall or GoSleep."""
+        goroutine itself; GoSysExit) to its next GoStart; and how long the goroutines that call
+        Gosched (the handlers) ran: from a GoStart to the goroutine's next GoBlock*, GoSched,
+        GoPreempt, GoEnd, GoSysCall or GoSleep."""
         import statistics
-        pending, delays, running, spells = {}, [], {}, []
+        pending, delays, running, spells, yielders = {}, [], {}, [], set()
         for line in self._read_lines(name):
             parts = line.split()
             if len(parts) < 3 or not parts[0].isdigit():
@@ -391,13 +392,18 @@ class Results(Figures):
                 pending[gs[-1]] = ts
             elif ev in ("GoSched", "GoPreempt"):
                 pending[gs[0]] = ts
+                if ev == "GoSched":
+                    yielders.add(gs[0])
             elif ev in ("GoStart", "GoStartLabel") and gs[-1] in pending:
                 delays.append(ts - pending.pop(gs[-1]))
             if ev in ("GoStart", "GoStartLabel"):
                 running[gs[-1]] = ts
             elif (ev.startswith("GoBlock") or ev in ("GoSched", "GoPreempt", "GoEnd", "GoSysCall",
                                                      "GoSleep")) and gs[0] in running:
-                spells.append(ts - running.pop(gs[0]))
+                spells.append((gs[0], ts - running.pop(gs[0])))
+        # the running spells of the goroutines that call Gosched (the handlers), not of main or
+        # the runtime's own goroutines
+        spells = [d for g, d in spells if g in yielders]
         if not delays or len(spells) < 4:
             raise MissingResult("runnable delays and running spells in %s" % name)
         q = statistics.quantiles(spells, n=4)
