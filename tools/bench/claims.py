@@ -1255,8 +1255,9 @@ def a004_9b(r, f):
 
 def stw_ratio_part(r, label, k, theirs):
     """Their STW ratio (with k pending defers per goroutine over none) against Go's here: the
-    per-cycle ratio of the pauses, its median and its spread over the GC cycles (interquartile
-    range over the median: one cycle's outlier does not set the tolerance)."""
+    per-cycle ratio of the pauses, its median and its spread over the GC cycles (half the
+    interquartile range over the median: the window holds the middle half of the cycles, and one
+    cycle's outlier does not set the tolerance)."""
     import statistics
     with_k, without = r.stw["k%d" % k], r.stw["k0"]
     ratios = sorted(a / b for a, b in zip(with_k, without) if b)
@@ -1264,7 +1265,7 @@ def stw_ratio_part(r, label, k, theirs):
         raise KeyError_missing("STW cycles for k=%d" % k)
     mid = statistics.median(ratios)
     q = statistics.quantiles(ratios, n=4)
-    tol = (q[2] - q[0]) / mid
+    tol = (q[2] - q[0]) / 2 / mid
     return (decided(agree(mid, tol, theirs), tol),
             "%s: theirs %.2fx, Go here %.2fx (±%.0f%% over %d GC cycles; median pause %.1f µs "
             "with %d defers, %.1f µs without)" % (
