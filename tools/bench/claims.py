@@ -1582,6 +1582,33 @@ def a000_39(r, f):
                       m, n, ": grep's basic regex has no \\d" if m < n else "")))
 
 
+def a000_40(r, f):
+    t = struct_types(r, "g")
+    have = [k for k in f["fields"] if k in t]
+    return parts((len(have) == len(f["fields"]), "g holds the defer list in %s (Go %s's g: %s; "
+                  "the chain head is g._defer %s)" % (
+                      " and ".join(f["fields"]), go_version(r), ", ".join(have) or "neither",
+                      t.get("_defer", "absent"))))
+
+
+def a000_41(r, f):
+    size, offs = defer_layout(r)
+    n = len(struct_fields(r, "_defer"))
+    return parts((n == f["fields"], "a _defer has %d fields (Go %s's: %d)" % (
+        f["fields"], go_version(r), n)), layout_part(r, f))
+
+
+def a000_42(r, f):
+    body = [l.split(": ", 1)[-1].strip() for l in src_lines(r, "deferreturn body")]
+    return parts(("gp._defer = d.link" in body, "deferreturn moves gp._defer to d.link"),
+                 (any(l.startswith("freedefer(d)") for l in body), "and frees the record with "
+                  "freedefer"),
+                 (any("reflectcall(" in l for l in body), "it calls the deferred function "
+                  "through reflectcall (Go %s's deferreturn: %s)" % (
+                      go_version(r), "; ".join(l for l in body if l.endswith("fn()"))
+                      or "no direct call")))
+
+
 INTERNAL_WHY = "a claim about Go's runtime internals"
 
 CLAIMS = {
@@ -1659,6 +1686,12 @@ CLAIMS = {
               "calls", a000_36),
         Claim("A000-37", "deferreturn's list walk raises the branch misprediction rate",
               "mispredictions", reason=COUNTERS, why="needs branch-miss counters"),
+        Claim("A000-40", "the defer list sits in g's deferpool and deferptr fields, at the end "
+              "of g", {"fields": ["deferpool", "deferptr"]}, a000_40),
+        Claim("A000-41", "a _defer has 8 fields, 48 B, 8-byte aligned", {"fields": 8, "B": 48},
+              a000_41),
+        Claim("A000-42", "deferreturn: for d := gp._defer; d != nil; d = d.link { reflectcall(...) "
+              "}, then gp._defer = d.link and freedefer(d)", "reflectcall", a000_42),
         Claim("A000-38", "go build -gcflags=\"-l\" keeps the symbol table for perf",
               "symbols", a000_38),
         Claim("A000-39", "GODEBUG=gctrace=1 ./defer_bench 2>&1 | grep \"gc \\d+\" > gc.log "

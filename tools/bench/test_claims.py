@@ -106,6 +106,9 @@ SOURCE_LINES = ("deferpool []*_defer", "pcache", "mcache", "m.deferpool", "globr
 STRUCT_ALT = ("type _defer struct {", "started bool", "link *_defer", "fn *funcval",
               "args unsafe.Pointer", "siz int32", "sp uintptr", "pc uintptr", "argp uintptr",
               "fp uintptr", "}")
+# a g holding its defers the way article 000 says
+STRUCT_G_ALT = ("type g struct {", "_defer *_defer", "deferpool []*_defer", "deferptr *_defer",
+                "}")
 # the _defer article 001 describes, declared where it says (runtime/panic.go)
 STRUCT_PANIC_GO = ("type _defer struct {", "link *_defer", "fn *funcval", "framepc uintptr",
                    "framesp uintptr", "framefp uintptr", "argp unsafe.Pointer", "argc int32",
@@ -146,7 +149,8 @@ def variants(data, seen):
                     ["x.go:1: func %s(a, b, c int) {" % key.split()[0]],
                     ["x.go:1: " + l for l in SOURCE_LINES],
                     ["x.go:%d: %s" % (i, l) for i, l in enumerate(STRUCT_ALT)],
-                    ["runtime/panic.go:%d: %s" % (i, l) for i, l in enumerate(STRUCT_PANIC_GO)]]
+                    ["runtime/panic.go:%d: %s" % (i, l) for i, l in enumerate(STRUCT_PANIC_GO)],
+                    ["x.go:%d: %s" % (i, l) for i, l in enumerate(STRUCT_G_ALT)]]
         elif top == "go_asm":
             alts = [["main.%s STEXT size=1 args=0x18 locals=0x20" % key]]
             alts += [v + [e] for e in ASM_EXTRA] + [v + [e, e] for e in ASM_EXTRA]
