@@ -1609,6 +1609,18 @@ def a000_42(r, f):
                       or "no direct call")))
 
 
+def a000_43(r, f):
+    names = set(re.findall(r"traceEv(\w+)\s*=", " ".join(src_lines(r, "trace events"))))
+    names |= set(k for k in r.trace_events if r.trace_events[k])
+    missing = [e for e in f["events"] if e not in names]
+    return parts((bool(src_lines(r, "GoSched")), "runtime.GoSched() exists (Go %s: %s; "
+                  "Gosched: %s)" % (go_version(r), src_where(r, "GoSched"),
+                                    src_where(r, "Gosched"))),
+                 (not missing, "the trace has events %s (missing: %s; Go's goroutine events: %s)"
+                  % (", ".join(f["events"]), ", ".join(missing) or "none",
+                     ", ".join(sorted(n for n in names if n.startswith("Go")))[:300])))
+
+
 INTERNAL_WHY = "a claim about Go's runtime internals"
 
 CLAIMS = {
@@ -1692,6 +1704,9 @@ CLAIMS = {
               a000_41),
         Claim("A000-42", "deferreturn: for d := gp._defer; d != nil; d = d.link { reflectcall(...) "
               "}, then gp._defer = d.link and freedefer(d)", "reflectcall", a000_42),
+        Claim("A000-43", "trace example: runtime.GoSched(); the defer events line up with "
+              "GoroutineCreate / GoroutineSleep / GoroutinePreempt events",
+              {"events": ["GoroutineCreate", "GoroutineSleep", "GoroutinePreempt"]}, a000_43),
         Claim("A000-38", "go build -gcflags=\"-l\" keeps the symbol table for perf",
               "symbols", a000_38),
         Claim("A000-39", "GODEBUG=gctrace=1 ./defer_bench 2>&1 | grep \"gc \\d+\" > gc.log "

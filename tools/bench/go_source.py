@@ -55,6 +55,8 @@ QUERIES = {
     "stackcopy": ("grep", "runtime/*.go", r"^func stackcopy\("),
     "copystack": ("grep", "runtime/stack.go", r"^func copystack\("),
     "newstack": ("grep", "runtime/stack.go", r"^func newstack\("),
+    "GoSched": ("grep", "runtime/proc.go", r"^func GoSched\("),
+    "Gosched": ("grep", "runtime/proc.go", r"^func Gosched\("),
     "deferpoolgc": ("grep", "runtime/*.go", r"\bdeferpoolgc\b"),
     "schedule": ("grep", "runtime/proc.go", r"^func schedule\("),
     "findrunnable": ("grep", "runtime/proc.go", r"^func find[Rr]unnable\("),
