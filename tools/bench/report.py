@@ -606,11 +606,11 @@ def verdict_section(verdicts):
         out.append("| id | claim | theirs | verdict | ours | evidence |\n"
                    "|---|---|---|---|---|---|")
         for c, verdict, ours in rows:
-            ev = ", ".join("[%s](%s)" % (f, f.split(",")[0].replace("*", "1"))
-                           for f in c.evidence) or "-"
+            files = sorted(set(x.strip() for f in c.evidence for x in f.split(",")))
+            ev = ", ".join("[%s](%s)" % (f, f.replace("*", "1")) for f in files) or "-"
             out.append('| <a id="%s"></a>%s | %s | %s | **%s** | %s | %s |' % (
-                anchor(c.cid), c.cid, c.text, c.theirs().replace("|", "\\|"), verdict,
-                ours.replace("|", "\\|"), ev))
+                anchor(c.cid), c.cid, c.text.replace("|", "\\|"),
+                c.theirs().replace("|", "\\|"), verdict, ours.replace("|", "\\|"), ev))
         out.append("")
     return out
 

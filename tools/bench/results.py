@@ -33,6 +33,10 @@ SOURCES = {
     "gctrace run": "gctrace.jsonl", "Go cgo probe": "probes-go-cgo.txt",
     "pprof -top entry": "pprof-go-loopdefer.txt", "S3 run": "s3-gort.jsonl, s3-go.jsonl",
     "STW run": "stw.jsonl", "Go benchmark (-d=noopendefer)": "go-noopendefer.txt", "trace event": "trace-events.txt",
+    "trace viewer profile": "trace-hot-sched.txt, trace-hot-sync.txt, trace-hot-syscall.txt, "
+    "trace-hot-net.txt", "runnable delay (trace)": "trace-hot-events.txt",
+    "spin probe": "spin.txt, spin-asyncpreemptoff.txt", "go_asm.h offset": "go-asmhdr.txt",
+    "perf probe": "perf-dwarf.txt", "article recipe": "article-recipes.txt",
 }
 EVIDENCE = []  # when a set is pushed here, every table read adds its label to it
 
@@ -56,6 +60,16 @@ class Lines(list):
     def __getitem__(self, i):
         used(self.label)
         return super().__getitem__(i)
+
+
+def deviation(values, center):
+    """The largest distance of values from center, over |center| (0 for fewer than 2 values):
+    center x (1 +- deviation) is the narrowest window around center holding every value."""
+    if len(values) < 2:
+        return 0.0
+    if not center:
+        return float("inf")
+    return max(abs(v - center) for v in values) / abs(center)
 
 
 class Strict(dict):
@@ -153,6 +167,20 @@ class Results(Figures):
             os.path.join(out, "probes-go-cgo.txt")))
         self.pprof = Strict("pprof -top entry", self._read_pprof("pprof-go-loopdefer.txt"))
         self.trace_events = Strict("trace event", self._read_trace_events())
+        self.trace_views = Strict("trace viewer profile", {
+            v: self._read_trace_view("trace-hot-%s.txt" % v)
+            for v in ("sched", "sync", "syscall", "net")})
+        self.trace_runnable = Strict("runnable delay (trace)",
+                                     self._read_runnable("trace-hot-events.txt"))
+        spin = self._read_probes(os.path.join(out, "spin.txt"))
+        spin.update(("asyncpreemptoff " + k, v) for k, v in self._read_probes(
+            os.path.join(out, "spin-asyncpreemptoff.txt")).items())
+        self.probe_spin = Strict("spin probe", spin)
+        self.go_asmhdr = Strict("go_asm.h offset", self._read_asmhdr("go-asmhdr.txt"))
+        self.probe_perf = Strict("perf probe", self._read_perf_dwarf("perf-dwarf.txt"))
+        self._read_lines("article-recipes.txt")  # a missing file is named
+        self.probe_recipes = Strict("article recipe", self._read_probes(
+            os.path.join(out, "article-recipes.txt")))
         self.stw = Strict("STW run", {"k%d" % x["pending_defers"]: x["pause_ns"]
                                       for x in self._read_jsonl("stw.jsonl")})
         self.s3_runs = self._read_s3()
@@ -331,6 +359,86 @@ class Results(Figures):
                 out[m.group(3)] = {"flat%": float(m.group(1)), "cum%": float(m.group(2))}
         return out
 
+    def _read_trace_view(self, name):
+        """A trace viewer profile's `go tool pprof -top` -> {"total_ns", "cum%": {function: %}}."""
+        units = {"ns": 1, "us": 1e3, "µs": 1e3, "ms": 1e6, "s": 1e9, "0": 1}
+        total = None
+        for line in self._read_lines(name):
+            m = re.search(r"of ([\d.]+)(ns|us|µs|ms|s)? total", line)
+            if m:
+                total = float(m.group(1)) * units[m.group(2) or "0"]
+        if total is None:
+            raise MissingResult("a total in %s" % name)
+        return {"total_ns": total,
+                "cum%": {k: v["cum%"] for k, v in self._read_pprof(name).items()}}
+
+    def _read_runnable(self, name):
+        """`go tool trace -d` of the hot trace -> how long goroutines stayed runnable: from the
+        event that made one runnable (GoCreate, GoUnblock: the target g; GoSched, GoPreempt: the
+        goroutine itself; GoSysExit) to its next GoStart; and how long the goroutines that call
+        Gosched (the handlers) ran: from a GoStart to the goroutine's next GoBlock*, GoSched,
+        GoPreempt, GoEnd, GoSysCall or GoSleep."""
+        import statistics
+        pending, delays, running, spells, yielders = {}, [], {}, [], set()
+        for line in self._read_lines(name):
+            parts = line.split()
+            if len(parts) < 3 or not parts[0].isdigit():
+                continue
+            ts, ev = int(parts[0]), parts[1]
+            gs = [p[2:] for p in parts[2:] if p.startswith("g=")]
+            if not gs:
+                continue
+            if ev in ("GoCreate", "GoUnblock", "GoSysExit"):
+                pending[gs[-1]] = ts
+            elif ev in ("GoSched", "GoPreempt"):
+                pending[gs[0]] = ts
+                if ev == "GoSched":
+                    yielders.add(gs[0])
+            elif ev in ("GoStart", "GoStartLabel") and gs[-1] in pending:
+                delays.append(ts - pending.pop(gs[-1]))
+            if ev in ("GoStart", "GoStartLabel"):
+                running[gs[-1]] = ts
+            elif (ev.startswith("GoBlock") or ev in ("GoSched", "GoPreempt", "GoEnd", "GoSysCall",
+                                                     "GoSleep")) and gs[0] in running:
+                spells.append((gs[0], ts - running.pop(gs[0])))
+        # the running spells of the goroutines that call Gosched (the handlers), not of main or
+        # the runtime's own goroutines
+        spells = [d for g, d in spells if g in yielders]
+        if not delays or len(spells) < 4:
+            raise MissingResult("runnable delays and running spells in %s" % name)
+        q = statistics.quantiles(spells, n=4)
+        return {"count": len(delays), "max_ns": max(delays), "mean_ns": statistics.mean(delays),
+                "p50_ns": statistics.median(delays),
+                "over_2ms": sum(1 for d in delays if d > 2e6),
+                "spells": len(spells), "spell_q1_ns": q[0], "spell_p50_ns": q[1],
+                "spell_q3_ns": q[2], "spells_over_1ms": sum(1 for d in spells if d > 1e6)}
+
+    def _read_perf_dwarf(self, name):
+        """perf-dwarf.txt -> the event's attributes ("sample_stack_user": "8192", ...), the
+        samples' user-stack dump sizes ("ustack sizes": [bytes, ...]), perf's message for a
+        size over the maximum ("over the maximum"), or {"unavailable": why}."""
+        out, sizes = {}, []
+        for line in self._read_lines(name):
+            m = re.match(r"sample ustack: size (\d+)", line)
+            if m:
+                sizes.append(int(m.group(1)))
+            elif line.startswith("perf unavailable: "):
+                out["unavailable"] = line.split(": ", 1)[1]
+            elif ": " in line:
+                k, v = line.split(": ", 1)
+                out[k.strip()] = v.strip()
+        out["ustack sizes"] = sizes
+        return out
+
+    def _read_asmhdr(self, name):
+        """go_asm.h's `#define g__defer 40` lines -> {"g__defer": 40}."""
+        out = {}
+        for line in self._read_lines(name):
+            parts = line.split()
+            if len(parts) == 3 and parts[0] == "#define" and parts[2].lstrip("-").isdigit():
+                out[parts[1]] = int(parts[2])
+        return out
+
     def _read_trace_events(self):
         """`go tool trace -d` output -> {event name: count}."""
         counts = {}
@@ -386,13 +494,12 @@ class Results(Figures):
 
     def spread(self, expr):
         """The relative spread of a derived figure over the rounds: expr(view) is evaluated on
-        each round alone; the result is (max - min) / |median| of those values (0 with one
-        round). This is the tolerance a judge allows its figure."""
+        each round alone and on the whole run (expr(self), the figure a judge compares); the
+        result is the largest distance of a round's value from the run's figure, over that
+        figure (0 with one round): the window figure x (1 +- spread) is the narrowest one around
+        it that holds every round. This is the tolerance a judge allows its figure."""
         values = [expr(RoundView(self, k)) for k in range(self.rounds())]
-        if len(values) < 2:
-            return 0.0
-        mid = abs(statistics.median(values))
-        return (max(values) - min(values)) / mid if mid else float("inf")
+        return deviation(values, expr(self))
 
     def asm_instructions(self, func):
         """Instructions in a Go function's -S listing (PCDATA, FUNCDATA and NOP pseudo-ops
@@ -421,10 +528,7 @@ class Results(Figures):
         if any(not runs for runs in per):
             raise MissingResult("S3 run: %s" % (impl_configs,))
         values = [expr(*group) for group in zip(*per)]
-        if len(values) < 2:
-            return 0.0
-        mid = abs(statistics.median(values))
-        return (max(values) - min(values)) / mid if mid else float("inf")
+        return deviation(values, expr(*[self.s3(*c) for c in impl_configs]))
 
     def s3(self, impl, procs, background):
         """One S3 configuration, each figure the median over the rounds (percentiles and max of

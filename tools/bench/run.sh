@@ -30,7 +30,7 @@ cat "$out/machine.txt"
 (cd "$root/bench/go" && go build -o "$out/go-s3" ./s3 && go build -o "$out/go-idle" ./idle &&
   go build -o "$out/go-skynet" ./skynet && go build -o "$out/go-gctrace" ./gctrace &&
   go build -o "$out/go-rtprobes" ./rtprobes && go build -o "$out/go-stw" ./stw &&
-  go build -o "$out/go-traceprobe" ./traceprobe)
+  go build -o "$out/go-traceprobe" ./traceprobe && go build -o "$out/go-spin" ./spin)
 
 # One skynet run: appends its JSON line to $1; a failure or a hang (killed after 120 s) is said
 # on stderr and leaves no line, so the report shows fewer runs instead of the whole run stopping.
@@ -114,6 +114,33 @@ GODEBUG=gctrace=1 "$out/go-stw" >"$out/stw.jsonl" 2>"$out/stw-gctrace.txt"
 echo "-- go tool trace of a defer-heavy program"
 "$out/go-traceprobe" "$out/go-trace.out"
 go tool trace -d "$out/go-trace.out" >"$out/trace-events.txt" 2>/dev/null
+# Article 003's trace chapter: its hotDeferHandler under runtime/trace; the events (runnable
+# delays) and the trace viewer's own profiles (the web UI's scheduler latency, synchronization,
+# syscall and network blocking profiles, headless), each as go tool pprof -top.
+echo "-- go tool trace of article 003's hotDeferHandler: events and the viewer's profiles"
+"$out/go-traceprobe" "$out/go-trace-hot.out" hot
+go tool trace -d "$out/go-trace-hot.out" >"$out/trace-hot-events.txt" 2>/dev/null
+for view in sched sync syscall net; do
+  go tool trace -pprof="$view" "$out/go-trace-hot.out" >"$out/trace-hot-$view.pprof" 2>/dev/null
+  go tool pprof -top -nodecount=40 "$out/trace-hot-$view.pprof" >"$out/trace-hot-$view.txt" 2>&1 || true
+done
+# Preemption: a goroutine spinning without calls on GOMAXPROCS=1 while main sleeps 1 ms; then
+# the same with asynchronous preemption off (a hang, cut by the timeout, says the spinner kept
+# the P).
+echo "-- GOMAXPROCS=1 spin probe (preemption)"
+status=0
+timeout 10 "$out/go-spin" >"$out/spin.txt" || status=$?
+echo "exit-status: $status" >>"$out/spin.txt"
+status=0
+timeout 3 env GODEBUG=asyncpreemptoff=1 "$out/go-spin" >"$out/spin-asyncpreemptoff.txt" || status=$?
+echo "exit-status: $status" >>"$out/spin-asyncpreemptoff.txt"
+# The compiler's own offsets of the installed runtime's g and _defer: go_asm.h, written when the
+# runtime package is compiled (go build -a -work keeps it).
+echo "-- go_asm.h of the installed runtime (offsets of g and _defer)"
+work=$(go build -a -work runtime 2>&1 | sed -n 's/^WORK=//p')
+grep -h -E '^#define (g|_defer)_' "$(grep -l '^#define g__defer ' "$work"/*/go_asm.h | head -1)" \
+  >"$out/go-asmhdr.txt"
+rm -rf "$work"
 # Where Go's CPU time goes in a defer-heavy benchmark: go tool pprof -top of a CPU profile.
 echo "-- pprof: BenchmarkLoopDeferPlain/100"
 (cd "$root/bench/go" && go test -run '^$' -bench '^BenchmarkLoopDeferPlain$/^100$' -benchtime 0.5s \
@@ -126,6 +153,13 @@ for mode in nodefer closure loopplain looparg; do
   echo "-- gctrace: $mode"
   GODEBUG=gctrace=1 "$out/go-gctrace" "$mode" >>"$out/gctrace.jsonl" 2>"$out/gctrace-$mode.txt"
 done
+# Article 000's recipes, run as written: its grep for the gc lines (`grep "gc \d+"`) on a
+# gctrace log, and what `-gcflags="-l"` means (go tool compile -help).
+{
+  echo "gc lines: $(grep -c '^gc ' "$out/gctrace-looparg.txt" || true)"
+  echo "matched by grep \"gc \\d+\": $(grep "gc \d+" "$out/gctrace-looparg.txt" 2>/dev/null | wc -l)"
+  echo "compile -l: $(go tool compile -help 2>&1 | sed -n 's/^[[:space:]]*-l[[:space:]]\{1,\}//p')"
+} >"$out/article-recipes.txt"
 (cd "$root/bench/go/probes" && CGO_ENABLED=1 go run -race probes.go) >"$out/probes-go-race.txt" 2>&1 ||
   echo "go run -race failed: $(tail -1 "$out/probes-go-race.txt")"
 
@@ -146,6 +180,24 @@ for b in BM_GortDeferN/50 BM_GortLoopDefer/100 BM_GortPanicRecover/10; do
   fi
   rm -f "$out/perf.data"
 done
+
+# What `--call-graph dwarf,8192` sets (article 000 calls 8192 a depth limit): the event's
+# attributes (perf evlist -v), the user-stack dumps of the samples (perf report -D) and perf's
+# message for a value over its maximum.
+echo "-- perf: what --call-graph dwarf,8192 sets"
+if perf record -q -e cpu-clock --call-graph dwarf,8192 -o "$out/perf.data" "$out/go-spin" \
+     >/dev/null 2>"$out/perf.err"; then
+  {
+    perf evlist -v -i "$out/perf.data" 2>/dev/null | tr ',' '\n' | sed 's/^ *//'
+    perf report -D -i "$out/perf.data" 2>/dev/null | grep -m 200 'ustack: size' |
+      sed 's/^\.\.\. */sample /'
+    echo "over the maximum: $(perf record -q -e cpu-clock --call-graph dwarf,70000 -o /dev/null true 2>&1 |
+      grep -m1 -i 'size')"
+  } >"$out/perf-dwarf.txt"
+else
+  echo "perf unavailable: $(head -1 "$out/perf.err")" >"$out/perf-dwarf.txt"
+fi
+rm -f "$out/perf.data"
 
 echo "== report"
 python3 "$root/tools/bench/report.py" "$out" "$root"

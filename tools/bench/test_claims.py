@@ -24,7 +24,8 @@ SNAPSHOT = os.path.join(HERE, "testdata", "results.json")
 DICTS = ("gort_ns", "go_ns", "go_bytes", "go_allocs", "callgrind", "probe_gort", "probe_go",
          "machine", "go_defer_kinds", "go_asm", "gort_counters", "go_metrics", "go_source",
          "probe_rt", "gctrace", "probe_cgo", "pprof", "stw",
-         "trace_events", "go_noopen")
+         "trace_events", "go_noopen", "trace_views", "trace_runnable", "probe_spin",
+         "go_asmhdr", "probe_perf", "probe_recipes")
 LISTS = ("go_escape", "go_inline", "go_race", "s3_runs")
 
 
@@ -86,7 +87,8 @@ class Fake(Results):
 
 SCALES = (0.01, 0.3, 0.5, 0.8, 1.1, 1.25, 1.4, 1.5, 1.75, 2.0, 2.5, 3.0, 100.0)
 STRINGS = ("3 3 3", "30 30 30", "30 20 10", "0 1 2", "2 1 0", "first second third",
-           "third second first", "deferred after-if", "recovered-p", "true", "false", "7")
+           "third second first", "deferred after-if", "recovered-p", "true", "false", "7",
+           "keep the symbol table")
 KINDS = (["heap-allocated"], ["stack-allocated"], ["open-coded"], [])
 ASM_EXTRA = ("\t0x0000 00000 (./probes.go:1)\tCALL\truntime.deferproc(SB)",
              "\t0x0000 00000 (./probes.go:1)\tCALL\truntime.deferreturn(SB)",
@@ -101,8 +103,16 @@ SOURCE_LINES = ("deferpool []*_defer", "pcache", "mcache", "m.deferpool", "globr
                 "fn *funcval", "const maxOpenDefers = 8", "adjustdefers", "p := gp._panic")
 
 
-STRUCT_ALT = ("type _defer struct {", "link *_defer", "fn *funcval", "args unsafe.Pointer",
-              "siz int32", "sp uintptr", "pc uintptr", "argp uintptr", "fp uintptr", "}")
+STRUCT_ALT = ("type _defer struct {", "started bool", "link *_defer", "fn *funcval",
+              "args unsafe.Pointer", "siz int32", "sp uintptr", "pc uintptr", "argp uintptr",
+              "fp uintptr", "}")
+# a g holding its defers the way article 000 says
+STRUCT_G_ALT = ("type g struct {", "_defer *_defer", "deferpool []*_defer", "deferptr *_defer",
+                "}")
+# the _defer article 001 describes, declared where it says (runtime/panic.go)
+STRUCT_PANIC_GO = ("type _defer struct {", "link *_defer", "fn *funcval", "framepc uintptr",
+                   "framesp uintptr", "framefp uintptr", "argp unsafe.Pointer", "argc int32",
+                   "newstack bool", "}")
 
 
 def toggle_line(line):
@@ -125,25 +135,29 @@ def variants(data, seen):
         if isinstance(v, bool):
             alts = [not v]
         elif isinstance(v, (int, float)):
-            alts = [v * s for s in SCALES] + ([1.0, 50.0] if v == 0 else [])
+            alts = [v * s for s in SCALES] + ([1.0, 50.0, 2400.0] if v == 0 else [0])
         elif isinstance(v, str) and top == "machine":
             alts = ["go version go1.23.0 linux/amd64"] if key == "go" else [
                 str(float(v) * s) for s in (0.2, 5.0)]
         elif isinstance(v, str):
-            alts = [s for s in STRINGS if s != v] + sorted(set(data[top].values()) - {v})
+            alts = [s for s in STRINGS if s != v] + sorted(
+                set(x for x in data[top].values() if isinstance(x, str)) - {v})
         elif top == "go_defer_kinds":
             alts = [k for k in KINDS if k != v]
         elif top == "go_source":
             alts = [[], ["x.go:1: func %s(siz int32, fn *funcval) {" % key.split()[0]],
                     ["x.go:1: func %s(a, b, c int) {" % key.split()[0]],
                     ["x.go:1: " + l for l in SOURCE_LINES],
-                    ["x.go:%d: %s" % (i, l) for i, l in enumerate(STRUCT_ALT)]]
+                    ["x.go:%d: %s" % (i, l) for i, l in enumerate(STRUCT_ALT)],
+                    ["runtime/panic.go:%d: %s" % (i, l) for i, l in enumerate(STRUCT_PANIC_GO)],
+                    ["x.go:%d: %s" % (i, l) for i, l in enumerate(STRUCT_G_ALT)]]
         elif top == "go_asm":
             alts = [["main.%s STEXT size=1 args=0x18 locals=0x20" % key]]
             alts += [v + [e] for e in ASM_EXTRA] + [v + [e, e] for e in ASM_EXTRA]
             alts += [v[:n] for n in range(1, len(v), 3)]
-            for imm in ("$3", "$7"):  # an immediate loaded just before each deferproc call
-                alts.append(sum(([("\t0x0000 00000 (x.go:1)\tMOVQ\t%s, BX" % imm), l]
+            # an immediate loaded, or a store to the stack, just before each deferproc call
+            for imm in ("$3, BX", "$7, BX", "AX, (SP)"):
+                alts.append(sum(([("\t0x0000 00000 (x.go:1)\tMOVQ\t%s" % imm), l]
                                  if "runtime.deferproc(SB)" in l else [l] for l in v), []))
         elif isinstance(v, list) and v and all(isinstance(x, (int, float)) for x in v):
             alts = [[x * sc for x in v] for sc in SCALES]
@@ -152,7 +166,8 @@ def variants(data, seen):
                     if isinstance(cv, (int, float)) and not isinstance(cv, bool)
                     for s in (SCALES + (0,) if cv else (1, 50))]
             alts += [dict(v, **{ck: alt}) for ck, cv in v.items() if isinstance(cv, list)
-                     for alt in ([], cv + [(cv[0] if cv else "") + " defer: 1 ns"])]
+                     for alt in ([], cv + [(cv[0] if cv else "") + " defer: 1 ns"],
+                                 cv + ["minor gc 1 @0.001s"])]
         for a in alts:
             d = copy.deepcopy(data)
             (d[top][sub] if sub else d[top])[key] = a
@@ -166,6 +181,15 @@ def variants(data, seen):
             d = copy.deepcopy(data)
             d[k] = alt
             yield d
+    # every listing at once: deferreturn reached through a register instead of a direct call
+    d = copy.deepcopy(data)
+    for fn, listing in d["go_asm"].items():
+        d["go_asm"][fn] = sum(([l.replace("CALL\truntime.deferreturn(SB)",
+                                          "LEAQ\truntime.deferreturn(SB), AX"),
+                                "\t0x0000 00000 (x.go:1)\tCALL\tAX"]
+                               if "CALL\truntime.deferreturn(SB)" in l else [l]
+                               for l in listing), [])
+    yield d
     for alt in (["WARNING: DATA RACE"], []):
         d = copy.deepcopy(data)
         d["go_race"] = alt
@@ -199,6 +223,16 @@ def verdicts_of(claim, data):
         if len(out) >= 2:
             break
     return base, out
+
+
+class _Noisy:
+    """A run whose rounds disagree by ±80%."""
+
+    def spread(self, expr):
+        return 0.8
+
+
+NOISY_RUN = _Noisy()
 
 
 class JudgesCanFail(unittest.TestCase):
@@ -246,6 +280,24 @@ class JudgesCanFail(unittest.TestCase):
         self.assertFalse(claims.agree(1.0, 0.1, 1.5))
         self.assertTrue(claims.agree(1.0, 0.6, 1.5))
         self.assertTrue(claims.agree(1.0, 0.0, 0.5, 2.0))
+
+    def test_spread_is_the_narrowest_window_holding_every_round(self):
+        from results import deviation
+        self.assertAlmostEqual(deviation([1.0, 2.0], 1.5), 1 / 3)
+        self.assertAlmostEqual(deviation([0.7, 1.0, 1.2], 1.0), 0.3)
+        self.assertEqual(deviation([3.0], 3.0), 0.0)
+
+    def test_noise_cannot_hide_a_refutation(self):
+        # a claimed figure outside even a wide window is refuted; inside one, too noisy
+        self.assertIs(claims.decided(claims.agree(1.0, 0.8, 5.0), 0.8), False)
+        self.assertIsInstance(claims.decided(claims.agree(1.0, 0.8, 1.5), 0.8), str)
+        self.assertIs(claims.decided(claims.agree(1.0, 0.3, 1.2), 0.3), True)
+        self.assertIs(claims.above(-1.0, 0.8, 0), False)
+        self.assertIsInstance(claims.above(1.0, 0.8, 0), str)
+        self.assertIsInstance(claims.above(1.0, 1.5, 0), str)
+        self.assertIs(claims.above(1.0, 0.3, 0), True)
+        part = claims.ratio_part(NOISY_RUN, "x", 5.0, lambda v: 1.0)
+        self.assertIs(part[0], False, part[1])
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ package main
 import (
 	"fmt"
 	"strings"
+	"sync"
 )
 
 var sink int
@@ -79,6 +80,40 @@ func probeLoop(n int) {
 	for i := 0; i < n; i++ {
 		defer cleanup()
 	}
+}
+
+// Article 004's "several return paths keep the defer overhead".
+func probeMultiReturn(c bool) int {
+	defer cleanup()
+	if c {
+		return 1
+	}
+	return 2
+}
+
+// Article 004's fix for loop defers: each iteration's defer in its own function literal.
+func probeLoopWrapped(n int) {
+	for i := 0; i < n; i++ {
+		func() {
+			defer cleanup()
+		}()
+	}
+}
+
+// Article 002's pair: Lock with a deferred Unlock, and with an explicit one (-m=2 says which can
+// be inlined; -S gives their frames).
+var mu sync.Mutex
+
+func lockDefer() {
+	mu.Lock()
+	defer mu.Unlock()
+	sink++
+}
+
+func lockManual() {
+	mu.Lock()
+	sink++
+	mu.Unlock()
 }
 
 // Article 001's inlining example (-m=2 says whether it can be inlined; -S gives its frame).
@@ -199,6 +234,10 @@ func main() {
 	probeEight()
 	probeNine()
 	probeLoop(3)
+	probeMultiReturn(true)
+	lockDefer()
+	lockManual()
+	probeLoopWrapped(3)
 	escapeSlice1000()
 	escapeSlice10()
 	escapeNewInt()

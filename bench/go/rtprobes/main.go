@@ -3,6 +3,10 @@
 //   - the size and field offsets of a struct copied field for field from the installed Go 1.19
 //     runtime's _defer (runtime/runtime2.go), with types of the same size and alignment (func()
 //     and pointers as they are, *_panic as unsafe.Pointer): Go's own struct is not importable;
+//   - the offsets of the first fields of Go 1.19's runtime.g, from a copy of its prefix (stack up
+//     to stktopsp, field for field, gobuf copied too; the later fields do not move these) (run.sh
+//     also keeps the compiler's own offsets, go_asm.h of the installed runtime);
+//   - how many files a loop of `defer f.Close()` keeps open until its function returns;
 //   - what a write on a closed connection does (an error or a panic), and whether a deferred
 //     Close runs before or after the function's later write (article 002's incident).
 package main
@@ -11,6 +15,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"unsafe"
 )
 
@@ -27,6 +32,59 @@ type deferCopy struct {
 	fd        unsafe.Pointer
 	varp      uintptr
 	framepc   uintptr
+}
+
+// stackCopy, gobufCopy and gPrefix mirror Go 1.19's runtime.stack, runtime.gobuf and the first
+// fields of runtime.g (runtime/runtime2.go); guintptr is a uintptr, *_panic, *_defer and *m are
+// pointers.
+type stackCopy struct {
+	lo uintptr
+	hi uintptr
+}
+
+type gobufCopy struct {
+	sp   uintptr
+	pc   uintptr
+	g    uintptr
+	ctxt unsafe.Pointer
+	ret  uintptr
+	lr   uintptr
+	bp   uintptr
+}
+
+type gPrefix struct {
+	stack       stackCopy
+	stackguard0 uintptr
+	stackguard1 uintptr
+	_panic      unsafe.Pointer
+	_defer      unsafe.Pointer
+	m           unsafe.Pointer
+	sched       gobufCopy
+	syscallsp   uintptr
+	syscallpc   uintptr
+	stktopsp    uintptr
+}
+
+// openFDs counts this process's open file descriptors (/proc/self/fd), -1 if unreadable.
+func openFDs() int {
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		return -1
+	}
+	return len(ents)
+}
+
+// loopClose opens n files in a loop with `defer f.Close()` (article 002's loop): returns the
+// descriptors open over the count before the loop, measured after the loop (before return).
+func loopClose(n int, base int) (during int) {
+	for i := 0; i < n; i++ {
+		f, err := os.Open("/dev/null")
+		if err != nil {
+			panic(err)
+		}
+		defer f.Close()
+	}
+	return openFDs() - base
 }
 
 func emit(key string, v interface{}) { fmt.Printf("%s: %v\n", key, v) }
@@ -52,6 +110,19 @@ func main() {
 	emit("defer-offset-fd", unsafe.Offsetof(d.fd))
 	emit("defer-offset-varp", unsafe.Offsetof(d.varp))
 	emit("defer-offset-framepc", unsafe.Offsetof(d.framepc))
+
+	var g gPrefix
+	emit("g-offset-stack", unsafe.Offsetof(g.stack))
+	emit("g-offset-stackguard0", unsafe.Offsetof(g.stackguard0))
+	emit("g-offset-_panic", unsafe.Offsetof(g._panic))
+	emit("g-offset-_defer", unsafe.Offsetof(g._defer))
+	emit("g-offset-m", unsafe.Offsetof(g.m))
+	emit("g-offset-sched", unsafe.Offsetof(g.sched))
+
+	base := openFDs()
+	emit("loop-close-files", 100)
+	emit("loop-close-open-before-return", loopClose(100, base))
+	emit("loop-close-open-after-return", openFDs()-base)
 
 	// A deferred Close runs after the function's write: the reader gets the response.
 	a, b := net.Pipe()

@@ -1,8 +1,11 @@
 // A runtime/trace of a small defer-heavy program for the articles' claims about what Go's
 // tracer shows (tools/bench/claims.py): goroutines that register defers, call Gosched and
-// exit. tools/bench/run.sh dumps the trace's events with `go tool trace -d`.
+// exit. tools/bench/run.sh dumps the trace's events with `go tool trace -d`. With "hot", the
+// scenario of article 003's trace chapter instead: goroutines running its hotDeferHandler (10,000
+// `defer func() {}()` in a loop, then Gosched) over and over; run.sh reads its runnable delays
+// from `go tool trace -d` and the trace viewer's profiles with `go tool trace -pprof=...`.
 //
-//	traceprobe <trace file>
+//	traceprobe <trace file> [hot]
 package main
 
 import (
@@ -23,6 +26,16 @@ func work(n int) {
 	runtime.Gosched()
 }
 
+// hotDeferHandler is article 003's (section 4.4), as written there.
+//
+//go:noinline
+func hotDeferHandler() {
+	for i := 0; i < 10000; i++ {
+		defer func() {}()
+	}
+	runtime.Gosched()
+}
+
 func main() {
 	f, err := os.Create(os.Args[1])
 	if err != nil {
@@ -32,6 +45,21 @@ func main() {
 		panic(err)
 	}
 	var wg sync.WaitGroup
+	if len(os.Args) > 2 && os.Args[2] == "hot" {
+		for g := 0; g < 8; g++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for k := 0; k < 20; k++ {
+					hotDeferHandler()
+				}
+			}()
+		}
+		wg.Wait()
+		trace.Stop()
+		f.Close()
+		return
+	}
 	for g := 0; g < 100; g++ {
 		wg.Add(1)
 		go func() {
