@@ -741,15 +741,20 @@ def a003_8(r, f):
     def total(v):
         return f["defers"] * v.go_loop_per_defer(100)
     t = r.trace_runnable
-    # One trace, no rounds, and the spells are spread over four orders of magnitude: the rule is
-    # that at least a quarter of the handlers' spells (the upper quartile) last the claimed time.
-    q3 = t["spell_q3_ns"]
-    return parts((q3 >= f["ms"] * 1e6,
-                  "Go, the article's hotDeferHandler (%g defers, then Gosched) traced: a quarter "
-                  "of the handler goroutines' spells on a P last %s or more (%d of %d over 1 ms; "
-                  "quartiles %s / %s / %s)" % (
-                      f["defers"], us(q3), t["spells_over_1ms"], t["spells"],
-                      us(t["spell_q1_ns"]), us(t["spell_p50_ns"]), us(q3))),
+    # One trace, no rounds, and the spells are spread over four orders of magnitude: the typical
+    # spell (the median) must last the claimed time; when the median is below it but the upper
+    # quartile above, the one trace cannot decide (it did not settle which way between runs).
+    p50, q3 = t["spell_p50_ns"], t["spell_q3_ns"]
+    bound = f["ms"] * 1e6
+    holds = True if p50 >= bound else False if q3 < bound else (
+        "the median spell is below %s and the upper quartile above: one trace cannot decide" %
+        us(bound))
+    return parts((holds,
+                  "Go, the article's hotDeferHandler (%g defers, then Gosched) traced: the handler "
+                  "goroutines' median spell on a P lasts %s (%d of %d over 1 ms; quartiles %s / "
+                  "%s / %s)" % (
+                      f["defers"], us(p50), t["spells_over_1ms"], t["spells"],
+                      us(t["spell_q1_ns"]), us(p50), us(q3))),
                  extra="%g loop defers at the per-defer cost of a 100-defer loop: %s; gort: %s" % (
                      f["defers"], us(total(r)),
                      us(f["defers"] * r.gort_loop_per_defer(100))))
