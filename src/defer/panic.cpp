@@ -299,8 +299,11 @@ std::string format_go_float(double v) {
   std::string mant = s.substr(0, e);
   char sign = s[e + 1];
   std::string digits = s.substr(e + 2);
-  while (digits.size() < 3) digits.insert(0, "0");
-  return mant + "e" + sign + digits;
+  if (digits.size() < 3) digits.insert(digits.begin(), 3 - digits.size(), '0');
+  mant += 'e';
+  mant += sign;
+  mant += digits;
+  return mant;
 }
 
 static std::string demangle(const char* name) {
@@ -322,17 +325,26 @@ std::string describe_exception(const std::exception_ptr& e) {
   }
 }
 
+// "(type) text", built by appending: GCC 12's -Wrestrict misfires on `"(" + str + ") " + buf`.
+static std::string typed(const std::type_info& type, const char* text) {
+  std::string s = "(";
+  s += demangle(type.name());
+  s += ") ";
+  s += text;
+  return s;
+}
+
 std::string describe_pointer(const std::type_info& type, const void* value) {
   // Go prints the pointer's value in hex, a nil one as 0x0 (glibc's %p would say "(nil)").
   char buf[32];
   std::snprintf(buf, sizeof buf, "0x%" PRIxPTR, reinterpret_cast<std::uintptr_t>(value));
-  return "(" + demangle(type.name()) + ") " + buf;
+  return typed(type, buf);
 }
 
 std::string describe_opaque(const std::type_info& type, const void* address) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%p", address);
-  return "(" + demangle(type.name()) + ") " + buf;
+  return typed(type, buf);
 }
 
 }  // namespace internal
