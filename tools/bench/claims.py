@@ -1628,6 +1628,167 @@ def a000_43(r, f):
                      ", ".join(sorted(n for n in names if n.startswith("Go")))[:300])))
 
 
+# --- the line-by-line pass of articles 000, 002 and 003 (claims without rows before) ----------
+
+def skeleton(line):
+    """A gctrace line with every number replaced by N: its field layout."""
+    return re.sub(r"\d+(?:\.\d+)?", "N", line.strip())
+
+
+def a000_44(r, f):
+    decl = src_lines(r, "syntax DeferStmt")
+    call = [l.split(": ", 1)[-1] for l in src_lines(r, "syntax CallStmt")]
+    return parts((bool(decl), "the AST models a defer statement as a *syntax.DeferStmt node (Go "
+                  "%s's syntax package: %s; a defer statement is %s)" % (
+                      go_version(r), src_where(r, "syntax DeferStmt"),
+                      " ".join(call) or "no CallStmt either")))
+
+
+def a000_45(r, f):
+    lines = r.gctrace["looparg"]["gc_lines"]
+    theirs = skeleton(f["line"]).replace(" (forced)", "")
+    ours = [skeleton(l).replace(" (forced)", "") for l in lines]
+    head = theirs.split(" MB goal")[0]
+    return parts((bool(ours) and all(o.startswith(head) for o in ours),
+                  "its fields up to the heap goal (`%s MB goal`) are those of Go %s's lines" % (
+                      head, go_version(r))),
+                 (bool(ours) and all(o == theirs for o in ours),
+                  "the whole line: theirs `%s`, Go %s `%s`" % (
+                      theirs, go_version(r), ours[0] if ours else "(no GC in the run)")))
+
+
+def a000_46(r, f):
+    off = r.go_asmhdr["g__defer"]
+    return parts((off == f["offset"], "gp._defer is reached at offset %d of g (go_asm.h of the "
+                  "installed runtime: g__defer = %d)" % (f["offset"], off)))
+
+
+def a000_47(r, f):
+    body = " ".join(src_lines(r, "gopanic"))
+    return parts(("gp._defer" in body, "gopanic walks the records from the head g._defer"),
+                 fields_item(r, f["fields"]),
+                 ("fatalpanic(" in body, "a panic nobody recovers ends in runtime.fatalpanic "
+                  "(Go %s's gopanic: %s)" % (go_version(r), "calls it" if "fatalpanic(" in body
+                                             else "does not call it")))
+
+
+def a000_48(r, f):
+    names = [m.group(1) for l in src_lines(r, "Mutex methods")
+             for m in [re.search(r"\(m \*Mutex\) (\w+)\(", l)] if m]
+    return parts(("Close" in names, "an itab *sync.Mutex,io.Closer needs a Close method on "
+                  "*sync.Mutex (Go %s's methods: %s)" % (go_version(r),
+                                                         ", ".join(names) or "none found")))
+
+
+def a000_49(r, f):
+    decl = first_src(r, "deferreturn")
+    n = param_count(decl)
+    return parts((n == f["parameters"], "deferreturn takes one argument (Go %s declares `%s`: "
+                  "%d)" % (go_version(r), decl.rstrip(" {"), n)))
+
+
+def a000_50(r, f):
+    found = [l.split(": ", 1)[-1].rstrip(" {") for l in src_lines(r, "traceDefer functions")]
+    return parts((bool(found), "deferproc/deferreturn call traceDeferStart/traceDeferDone/"
+                  "traceDeferExec (Go %s's runtime declares %s)" % (
+                      go_version(r), "; ".join(found) or "no traceDefer* function")),
+                 extra="trace event types: %d, none about defers" % len(
+                     src_lines(r, "trace events")) if not src_lines(r, "trace defer events")
+                 else "")
+
+
+def a002_23(r, f):
+    line = inline_line(r, "probeOneDefer")
+    blocked = line.startswith("cannot inline") and "DEFER" in line
+    return parts((blocked, "a defer (here `defer cleanup()`) keeps the function from inlining "
+                  "(go build -gcflags=-m=2: %s)" % line))
+
+
+def a002_24(r, f):
+    limit = int(r.probe_recipes["open files limit"])
+    return parts(fds_part(r),
+                 (f["files"] > limit, "%d files held open exceed the descriptor limit (ulimit -n "
+                  "here: %d)" % (f["files"], limit)))
+
+
+def a002_25(r, f):
+    before = int(r.probe_rt["loop-close-open-before-return"])
+    n = int(r.probe_rt["loop-close-files"])
+    return parts((before <= 1, "a defer inside a range loop registers once (a loop of %d os.Open "
+                  "+ defer f.Close() holds %d descriptors open, one record per iteration, until "
+                  "the return)" % (n, before)))
+
+
+def a002_26(r, f):
+    k_loop, k_wrap = kinds(r, "probeLoop"), kinds(r, "probeLoopWrapped")
+    return parts(("heap" in k_loop, "a loop defer leaves one record per iteration (%s)" % k_loop),
+                 ("open-coded" in k_wrap, "a defer in a function literal called per iteration "
+                  "keeps none pending (%s)" % k_wrap),
+                 extra="descriptors: %s" % fds_part(r)[1])
+
+
+def a003_33(r, f):
+    t = struct_types(r, "_defer")
+    return parts(*[(t.get(k) == v, "%s %s (Go %s: %s)" % (k, v, go_version(r),
+                                                          t.get(k, "no such field")))
+                   for k, v in f["types"].items()])
+
+
+def a003_34(r, f):
+    put = src_lines(r, "newproc runqput")
+    return parts((bool(put), "a goroutine started with go goes to its P's runnext (Go %s's "
+                  "newproc: %s)" % (go_version(r), put[0].split(": ", 1)[-1] if put else
+                                    "no runqput(..., true)")))
+
+
+def a003_35(r, f):
+    where = src_where(r, "gcDrain")
+    return parts((where.startswith(f["file"]), "gcDrain is in %s (Go %s: %s)" % (
+        f["file"], go_version(r), first_src(r, "gcDrain").rstrip(" {"))),
+                 extra="at %s" % where)
+
+
+def a003_36(r, f):
+    text = " ".join(src_lines(r, "trace viewer pages"))
+    return parts(*[(v in text, "go tool trace has a %r view (Go %s's cmd/trace)" % (
+        v, go_version(r))) for v in f["views"]])
+
+
+def a003_37(r, f):
+    p = r.asm_calls("probeLoop", "runtime.deferproc")
+    q = r.asm_calls("probeLoop", "runtime.deferreturn")
+    return parts((p > 0, "a loop defer compiles to a deferproc call (%d in the loop function's "
+                  "-S listing)" % p),
+                 (q > 0, "and a deferreturn call (%d)" % q),
+                 extra="kind: %s" % kinds(r, "probeLoop"))
+
+
+def a003_38(r, f):
+    decl = first_src(r, "deferproc")
+    body = [l.split(": ", 1)[-1].strip() for l in src_lines(r, "deferproc body")]
+    nd = first_src(r, "newdefer")
+    return parts((param_count(decl) == f["parameters"], "deferproc(fn *funcval, argp uintptr) "
+                  "takes %d parameters (Go %s: `%s`)" % (f["parameters"], go_version(r),
+                                                        decl.rstrip(" {"))),
+                 (param_count(nd) == 1, "newdefer is given the caller's sp (`%s`)" %
+                  nd.rstrip(" {")),
+                 (any(l.startswith("d.sp = getcallersp()") for l in body),
+                  "deferproc records d.sp = getcallersp()"),
+                 (any(l.startswith("d.argp") for l in body), "and d.argp = argp"))
+
+
+def a003_39(r, f):
+    meaning = r.probe_recipes["compile -l"]
+    fl = r.probe_recipes["trace flags"].split()
+    pf = r.probe_recipes["pprof flags"].split()
+    return parts(("inlin" in meaning, "-gcflags=\"-l\" disables inlining (go tool compile "
+                  "-help: -l %s)" % meaning),
+                 ("-http" in fl, "go tool trace takes -http=:8080 (its flags: %s)" % (
+                     " ".join(fl) or "none found")),
+                 (all(x in pf for x in ("-http", "-seconds")), "go tool pprof takes -http and "
+                  "-seconds (found: %s)" % (" ".join(pf) or "none")))
+
+
 INTERNAL_WHY = "a claim about Go's runtime internals"
 
 CLAIMS = {
@@ -1718,6 +1879,26 @@ CLAIMS = {
               "symbols", a000_38),
         Claim("A000-39", "GODEBUG=gctrace=1 ./defer_bench 2>&1 | grep \"gc \\d+\" > gc.log "
               "collects the gc lines", "gc.log", a000_39),
+        Claim("A000-44", "the AST models each defer as a *syntax.DeferStmt node",
+              "DeferStmt", a000_44),
+        Claim("A000-45", "a gctrace line reads `gc 1 @0.024s 0%: 0.021+0.36+0.027 ms clock, "
+              "0.17+0.041/0.18/0.39+0.22 ms cpu, 4->4->2 MB, 5 MB goal, 8 P (forced)`",
+              {"line": "gc 1 @0.024s 0%: 0.021+0.36+0.027 ms clock, 0.17+0.041/0.18/0.39+0.22 "
+               "ms cpu, 4->4->2 MB, 5 MB goal, 8 P (forced)"}, a000_45),
+        Claim("A000-46", "gp._defer is a zero-offset field access in g", {"offset": 0}, a000_46),
+        Claim("A000-47", "in a panic, gopanic walks g._defer from its head; each record has fn, "
+              "args and framep; an unrecovered panic ends in runtime.fatalpanic",
+              {"fields": ["fn", "args", "framep"]}, a000_47),
+        Claim("A000-48", "the 3-defer listing loads go.itab.*sync.Mutex,io.Closer (a *sync.Mutex "
+              "deferred as an io.Closer)", "itab", a000_48),
+        Claim("A000-49", "deferreturn(arg0 uintptr) takes one argument", {"parameters": 1},
+              a000_49),
+        Claim("A000-50", "runtime.deferproc calls traceDeferStart/traceDeferDone and "
+              "runtime.deferreturn traceDeferExec", "traceDefer*", a000_50),
+        Claim("A000-51", "perf record -e cycles,instructions[,cache-misses]: cycles and "
+              "cache-misses rise on defer-heavy paths", "cycles/cache-misses", reason=COUNTERS,
+              why="hardware events: perf on this virtual machine has no cycles, instructions "
+              "or cache-misses counters (the run samples cpu-clock instead)"),
         offtopic("A000-X", "closing chapters: industry deployments (customers, AUC, Flink, ETL, "
                  "OEE figures)"),
     ],
@@ -1832,6 +2013,14 @@ CLAIMS = {
         Claim("A002-21", "runtime.ReadMemStats monitors stack growth; sync.Pool is cleared each "
               "GC cycle", "API", a002_21),
         Claim("A002-22", "loop defers pile up and can overflow the stack", "stack", a002_26),
+        Claim("A002-23", "defer wg.Done() may keep the function from inlining", "inlining",
+              a002_23),
+        Claim("A002-24", "10,000 os.Open + defer file.Close() in a loop keep the files open and "
+              "may exceed the descriptor limit", {"files": 10000}, a002_24),
+        Claim("A002-25", "goodFileHandling: a defer file.Close() inside a range loop is a single "
+              "registration", "once", a002_25),
+        Claim("A002-26", "a defer inside a function literal called per iteration keeps O(1) "
+              "deferred calls pending, the loop defer O(n)", "O(1)/O(n)", a002_26),
         offtopic("A002-X", "closing chapter: microservice migration (throughput 4.7x, Sentinel, "
                  "SkyWalking, Istio, LSTM figures)"),
     ],
@@ -1856,7 +2045,7 @@ CLAIMS = {
               "10k QPS", "table", reason=PRIVATE, why="the author's service"),
         Claim("A003-10", "runnable delay < 0.1 ms normally, > 3 ms in a defer-heavy service",
               {"normal ms": 0.1, "heavy ms": 3}, a003_10),
-        Claim("A003-11", "deferproc > 92% of CPU samples; > 5*10^4 defers/s per G; P idle < 5%",
+        Claim("A003-11", "deferproc > 92% of CPU samples; > 5*10^4 defers/s per G; P idle > 40% during load",
               {"%": 92}, reason=PRIVATE, why="the author's service profile"),
         Claim("A003-12", "old defer code added 12-18 ns of stack scanning per goroutine switch; "
               "Go 1.21's runtime.SetDeferStack", {"ns": "12-18"}, reason=PRIVATE,
@@ -1906,6 +2095,21 @@ CLAIMS = {
         Claim("A003-32", "a patch of runtime/proc.go's deferCleanup adds g.deferPriority and "
               "runqputpriority (p.runq split into runqhead/runqmid/runqtail)", "patch",
               a003_32),
+        Claim("A003-33", "_defer fields: fn *funcval, link *_defer, sp uintptr, argp uintptr",
+              {"types": {"fn": "*funcval", "link": "*_defer", "sp": "uintptr",
+                         "argp": "uintptr"}}, a003_33),
+        Claim("A003-34", "a newly started goroutine is queued in P.runnext", "runnext", a003_34),
+        Claim("A003-35", "gcDrain is in src/runtime/proc.go", {"file": "runtime/proc.go"},
+              a003_35),
+        Claim("A003-36", "go tool trace has Goroutine analysis, Scheduler latency and Network "
+              "blocking profile views", {"views": ["Goroutine analysis", "Scheduler latency",
+                                                   "Network blocking profile"]}, a003_36),
+        Claim("A003-37", "hotLoopWithDefer: a loop defer func(){}() inserts deferproc + "
+              "deferreturn", "calls", a003_37),
+        Claim("A003-38", "deferproc(fn *funcval, argp uintptr): d := newdefer(getcallersp()), "
+              "d.sp = getcallersp(), d.argp = argp", {"parameters": 2}, a003_38),
+        Claim("A003-39", "go run -gcflags=\"-l\" disables inlining; go tool trace -http=:8080; "
+              "go tool pprof -http=:8080 -seconds=30", "flags", a003_39),
     ],
     "004": [
         Claim("A004-1", "closures capturing the loop variable print 3 3 3", {"prints": "3 3 3"},
