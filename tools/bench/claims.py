@@ -1789,6 +1789,60 @@ def a003_39(r, f):
                   "-seconds (found: %s)" % (" ".join(pf) or "none")))
 
 
+def a000_52(r, f):
+    body = [l.split(": ", 1)[-1].strip() for l in src_lines(r, "buildssa body")]
+    stmts = next((i for i, l in enumerate(body) if l.startswith("s.stmtList(fn.Body)")), None)
+    comp = next((i for i, l in enumerate(body) if l.startswith("ssa.Compile(")), None)
+    after = stmts is not None and comp is not None and stmts > comp
+    return parts((after, "the deferproc/deferreturn calls are decided after ssa.Compile (Go %s's "
+                  "buildssa lowers the body's statements, ODEFER among them (%s), %s "
+                  "ssa.Compile(s.f))" % (
+                      go_version(r), src_where(r, "ODEFER lowering"),
+                      "after" if after else "before" if stmts is not None and comp is not None
+                      else "(order not found) relative to")))
+
+
+def a003_40(r, f):
+    listing = r.go_asm["lockDefer"]
+    k = kinds(r, "lockDefer")
+    ret = next((i for i, l in enumerate(listing) if "\tRET" in l), len(listing))
+    call = next((l.split("\t")[-1] for l in reversed(listing[:ret]) if "\tCALL\t" in l),
+                "no call")
+    return parts(("open-coded" in k, "a defer of an Unlock method is open-coded, no defer chain "
+                  "(mu.Lock(); defer mu.Unlock(): %s)" % k),
+                 (r.asm_calls("lockDefer", "runtime.unlock") > 0,
+                  "the deferred call is a direct CALL runtime.unlock before RET (-S: the call "
+                  "before the first RET is `CALL %s`)" % call),
+                 extra="the probe is article 002's mu.Lock(); defer mu.Unlock() (a method of "
+                 "sync.Mutex where the article's o.Unlock() is its own type's); the run does not "
+                 "pass -d=ssa/deadcode/debug=1")
+
+
+def a003_41(r, f):
+    body = " ".join(src_lines(r, "Gosched to global queue"))
+    return parts(("schedule()" in body, "runtime.Gosched() goes straight to schedule() (Go %s's "
+                  "goschedImpl: %s)" % (go_version(r), "calls schedule()" if "schedule()" in body
+                                        else "no schedule() call")))
+
+
+def a003_42(r, f):
+    body = " ".join(src_lines(r, "newdefer"))
+    return parts(("pp.deferpool" in body, "newdefer takes records from the P's local pool "
+                  "p.deferpool"),
+                 ("new(_defer)" in body, "and allocates (mallocgc) when the pool is empty"),
+                 ("systemstack(" in body, "it switches to the system stack for that (Go %s's "
+                  "newdefer: %s)" % (go_version(r), "it does" if "systemstack(" in body
+                                     else "no systemstack call")))
+
+
+def a003_43(r, f):
+    n = int(r.probe_recipes["deferproc bytes"])
+    return parts((n > f["offset"], "a PC at runtime.deferproc+%#x lies inside deferproc (Go %s's "
+                  "deferproc is %d = %#x bytes long, go tool nm -size)" % (
+                      f["offset"], go_version(r), n, n)),
+                 (GO_VERSION, "the article does not say which Go version it stopped"))
+
+
 INTERNAL_WHY = "a claim about Go's runtime internals"
 
 CLAIMS = {
@@ -1899,6 +1953,8 @@ CLAIMS = {
               "cache-misses rise on defer-heavy paths", "cycles/cache-misses", reason=COUNTERS,
               why="hardware events: perf on this virtual machine has no cycles, instructions "
               "or cache-misses counters (the run samples cpu-clock instead)"),
+        Claim("A000-52", "the compiler decides on deferproc/deferreturn at code generation, after "
+              "ssa.Compile and before the object file is written", "after ssa.Compile", a000_52),
         offtopic("A000-X", "closing chapters: industry deployments (customers, AUC, Flink, ETL, "
                  "OEE figures)"),
     ],
@@ -2110,6 +2166,14 @@ CLAIMS = {
               "d.sp = getcallersp(), d.argp = argp", {"parameters": 2}, a003_38),
         Claim("A003-39", "go run -gcflags=\"-l\" disables inlining; go tool trace -http=:8080; "
               "go tool pprof -http=:8080 -seconds=30", "flags", a003_39),
+        Claim("A003-40", "defer o.Unlock() in processOrder is compiled (checked with "
+              "-gcflags=\"-d=ssa/deadcode/debug=1\") to a CALL runtime.unlock just before RET, "
+              "with no defer chain", "CALL runtime.unlock", a003_40),
+        Claim("A003-41", "runtime.Gosched() triggers schedule() directly", "schedule()", a003_41),
+        Claim("A003-42", "deferproc draws records from p.deferpool; when the P's cache is empty it "
+              "switches to systemstack and calls mallocgc", "systemstack -> mallocgc", a003_42),
+        Claim("A003-43", "gdb snapshot: G 17 _Grunnable at PC runtime.deferproc+0x1a2",
+              {"offset": 0x1a2}, a003_43),
     ],
     "004": [
         Claim("A004-1", "closures capturing the loop variable print 3 3 3", {"prints": "3 3 3"},

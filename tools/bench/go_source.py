@@ -77,6 +77,7 @@ QUERIES = {
     "trace viewer pages": ("grep", "cmd/trace/main.go",
                            r"Goroutine analysis|Scheduler latency|Network blocking"),
     "fatalpanic call": ("grep", "runtime/panic.go", r"^\s*fatalpanic\("),
+    "buildssa body": ("func", "cmd/compile/internal/ssagen/ssa.go", "buildssa"),
 }
 
 

@@ -164,6 +164,8 @@ done
   echo "open files limit: $(ulimit -n)"
   echo "pprof flags: $(go tool pprof -h 2>&1 | sed -n 's/^[[:space:]]*\(-http\|-seconds\)[[:space:]].*/\1/p' | tr '\n' ' ')"
   echo "trace flags: $(go tool trace -h 2>&1 | sed -n 's/^[[:space:]]*\(-http\)=.*/\1/p' | tr '\n' ' ')"
+  # the length of runtime.deferproc's code (article 003's gdb snapshot stops at deferproc+0x1a2)
+  echo "deferproc bytes: $(go tool nm -size "$out/go-bench.test" | awk '$4 == "runtime.deferproc" {print $2}')"
 } >"$out/article-recipes.txt"
 (cd "$root/bench/go/probes" && CGO_ENABLED=1 go run -race probes.go) >"$out/probes-go-race.txt" 2>&1 ||
   echo "go run -race failed: $(tail -1 "$out/probes-go-race.txt")"

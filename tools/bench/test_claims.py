@@ -152,6 +152,9 @@ def variants(data, seen):
                     # declared in runtime/proc.go (article 003's gcDrain)
                     ["x.go:1: func %s(arg0 uintptr) {" % key.split()[0]],
                     ["runtime/proc.go:1: func %s(wb *workbuf) {" % key.split()[0]],
+                    # a compiler that lowers the statements after its SSA passes (article 000)
+                    ["x.go:%d: %s" % (i, l) for i, l in enumerate(
+                        ("func buildssa() {", "ssa.Compile(s.f)", "s.stmtList(fn.Body)", "}"))],
                     ["x.go:1: " + l for l in SOURCE_LINES],
                     ["x.go:%d: %s" % (i, l) for i, l in enumerate(STRUCT_ALT)],
                     ["runtime/panic.go:%d: %s" % (i, l) for i, l in enumerate(STRUCT_PANIC_GO)],
