@@ -1719,7 +1719,7 @@ def a002_25(r, f):
                   "the return)" % (n, before)))
 
 
-def a002_26(r, f):
+def a002_scoped_loop(r, f):
     k_loop, k_wrap = kinds(r, "probeLoop"), kinds(r, "probeLoopWrapped")
     return parts(("heap" in k_loop, "a loop defer leaves one record per iteration (%s)" % k_loop),
                  ("open-coded" in k_wrap, "a defer in a function literal called per iteration "
@@ -2076,7 +2076,7 @@ CLAIMS = {
         Claim("A002-25", "goodFileHandling: a defer file.Close() inside a range loop is a single "
               "registration", "once", a002_25),
         Claim("A002-26", "a defer inside a function literal called per iteration keeps O(1) "
-              "deferred calls pending, the loop defer O(n)", "O(1)/O(n)", a002_26),
+              "deferred calls pending, the loop defer O(n)", "O(1)/O(n)", a002_scoped_loop),
         offtopic("A002-X", "closing chapter: microservice migration (throughput 4.7x, Sentinel, "
                  "SkyWalking, Istio, LSTM figures)"),
     ],

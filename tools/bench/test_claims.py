@@ -277,6 +277,13 @@ class JudgesCanFail(unittest.TestCase):
                     self.assertIn(c.reason, claims.REASONS, c.cid)
                     self.assertTrue(c.why, c.cid)
 
+    def test_no_judge_is_defined_twice(self):
+        # a second def of a judge's name silently replaces the first for every row using it
+        import re
+        with open(os.path.join(HERE, "claims.py")) as f:
+            names = re.findall(r"^def (\w+)", f.read(), re.M)
+        self.assertEqual(sorted(n for n in set(names) if names.count(n) > 1), [])
+
     def test_parts_vocabulary(self):
         self.assertEqual(claims.parts((True, "a"))[0], claims.CONFIRMED)
         self.assertEqual(claims.parts((True, "a"), (False, "b"))[0], claims.PARTLY)
