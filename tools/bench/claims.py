@@ -1175,13 +1175,22 @@ def a003_23(r, f):
 
 def a003_20(r, f):
     h, c = r.go_asmhdr, r.probe_rt
+    # The article gives the layout of Go 1.22+; Go 1.19's offsets decide it only where Go's g
+    # says its first fields' offsets are fixed (known to runtime/cgo and the linker).
+    fixed = [l.split(": ", 1)[-1] for l in r.go_source["g"]
+             if re.search(r"\bstack\s+stack\b.*offset known", l)]
+    if not fixed:
+        return parts((GO_VERSION, "Go %s's layout (Go %s: sched %d, _defer %d, stack %d, and g "
+                      "does not say its offsets are fixed)" % (
+                          f["Go"], go_version(r), h["g_sched"], h["g__defer"], h["g_stack"])))
     return parts((h["g_sched"] == f["sched"], "g.sched at offset %d (go_asm.h of the installed "
                   "runtime)" % h["g_sched"]),
                  (h["g__defer"] == f["_defer"], "g._defer at offset %d" % h["g__defer"]),
                  (h["g_stack"] == f["stack"], "g.stack at offset %d" % h["g_stack"]),
-                 extra="a field-for-field copy of g's first fields (bench/go/rtprobes) gives "
+                 extra="the article's layout is Go %s's; g's first field is fixed (`%s`); a "
+                 "field-for-field copy of g's first fields (bench/go/rtprobes) gives "
                  "_defer %s, stack %s; g is %d bytes" % (
-                     c["g-offset-_defer"], c["g-offset-stack"], h["g__size"]))
+                     f["Go"], fixed[0], c["g-offset-_defer"], c["g-offset-stack"], h["g__size"]))
 
 
 def a003_24(r, f):
@@ -1843,6 +1852,100 @@ def a003_43(r, f):
                  (GO_VERSION, "the article does not say which Go version it stopped"))
 
 
+def a000_53(r, f):
+    lines = r.gctrace["looparg"]["gc_lines"]
+    minor = [l for l in lines if re.search(r"\b(minor|young|nursery)\b", l)]
+    return parts((bool(minor), "Go runs minor GCs (%d of the %d gctrace lines of a loop-defer "
+                  "run are minor collections; Go %s's lines: %s)" % (
+                      len(minor), len(lines), go_version(r),
+                      lines[0].split(":")[0] if lines else "no GC")))
+
+
+def a000_54(r, f):
+    k = kinds(r, "probeNine")
+    n = r.asm_calls("probeNine", "runtime.deferprocStack")
+    size, _ = defer_layout(r)
+    loc = frame_locals(r, "probeNine")
+    return parts((n > 0 and "stack" in k, "a stack-allocated defer calls runtime.deferprocStack "
+                  "(9 defers: %s, %d call(s))" % (k, n)),
+                 (loc >= 9 * size, "and its _defer is written into the function's frame (locals "
+                  "%d B for 9 records of %d B)" % (loc, size)))
+
+
+def call_before_ret(listing):
+    ret = next((i for i, l in enumerate(listing) if "\tRET" in l), len(listing))
+    return next((l.split("\t")[-1] for l in reversed(listing[:ret]) if "\tCALL\t" in l), "no call")
+
+
+def a000_55(r, f):
+    k = kinds(r, "probeOneDefer")
+    call = call_before_ret(r.go_asm["probeOneDefer"])
+    n = r.asm_calls("probeOneDefer", "runtime.deferproc")
+    return parts(("open-coded" in k and n == 0, "an open-coded defer needs no runtime "
+                  "registration (1 defer: %s, %d deferproc call(s))" % (k, n)),
+                 (call.startswith("main.cleanup"), "the deferred call is a direct CALL inserted "
+                  "before the return (-S: `CALL %s` before the first RET)" % call))
+
+
+def a000_56(r, f):
+    listing = r.go_asm["printLiteral"]
+    k = kinds(r, "printLiteral")
+    stack_arg = any("$42" in l and "(SP)" in l for l in listing)
+    call = call_before_ret(listing)
+    return parts(("open-coded" in k, "defer fmt.Println(42) is open-coded (%s)" % k),
+                 (stack_arg, "its argument is stored with MOVQ $42, (SP) (the -S listing "
+                  "%s)" % ("has it" if stack_arg else "has no $42 store to the stack")),
+                 (call.startswith("fmt.Println"), "and called with CALL fmt.Println(SB) before "
+                  "the return (-S: `CALL %s`)" % call))
+
+
+def linear_judge(r, f):
+    return parts(ratio_part(r, "per-defer cost with 50 defers over with 10 (1.0x: linear)",
+                            f["ratio"], lambda v: v.go_per_defer(50) / v.go_per_defer(10)),
+                 extra="Go per defer: %s (10), %s (50)" % (ns(r.go_per_defer(10)),
+                                                         ns(r.go_per_defer(50))))
+
+
+def a002_27(r, f):
+    x, tol = r.go_loop_arg_per_defer(100), r.spread(lambda v: v.go_loop_arg_per_defer(100))
+    ok = above(x, tol, f["ns"])
+    return parts((ok, "a defer can cost microseconds: Go's costliest defer here (a loop `defer "
+                  "cleanupI(i)`, closure allocated) costs %s (±%.0f%%)" % (ns(x), 100 * tol)),
+                 extra="a record defer: %s, an open-coded one: %s" % (
+                     ns(r.go_per_defer(10)), ns(r.go_per_defer(8))))
+
+
+def a003_44(r, f):
+    found = src_lines(r, "deferArgs")
+    return parts((bool(found), "the runtime copies arguments from argp with deferargs (Go %s: "
+                  "%s)" % (go_version(r), src_where(r, "deferArgs"))))
+
+
+def a003_45(r, f):
+    k9, kl = kinds(r, "probeNine"), kinds(r, "probeLoop")
+    body = " ".join(src_lines(r, "adjustdefers body"))
+    moved = "&d.link)" in body or "&d.sp)" in body
+    return parts(("stack" in k9, "defer records sit on the stack (9 defers: %s)" % k9),
+                 ("heap" in kl, "escaping ones (a loop defer) go to the heap (%s)" % kl),
+                 (not moved, "a stack growth sends them to the heap (Go %s's adjustdefers %s the "
+                  "records' pointers when the stack is copied: they move with it)" % (
+                      go_version(r), "adjusts" if moved else "does not adjust")))
+
+
+def a003_46(r, f):
+    return parts(*[fields_item(r, [x]) for x in f["fields"]])
+
+
+def a003_47(r, f):
+    lines = src_lines(r, "deferproc")
+    m = re.match(r"^([\w/.]+):(\d+):", lines[0]) if lines else None
+    where = "%s:%s" % (m.group(1), m.group(2)) if m else "nowhere"
+    here = bool(m) and m.group(1) == f["file"] and int(m.group(2)) == f["line"]
+    return parts((True if here else GO_VERSION,
+                  "deferproc at %s:%d (Go %s: %s; line numbers move between versions, the "
+                  "article's listing names none)" % (f["file"], f["line"], go_version(r), where)))
+
+
 INTERNAL_WHY = "a claim about Go's runtime internals"
 
 CLAIMS = {
@@ -1955,6 +2058,16 @@ CLAIMS = {
               "or cache-misses counters (the run samples cpu-clock instead)"),
         Claim("A000-52", "the compiler decides on deferproc/deferreturn at code generation, after "
               "ssa.Compile and before the object file is written", "after ssa.Compile", a000_52),
+        Claim("A000-53", "the capturing defer's GC is a minor GC; loop defers raise the minor GC "
+              "frequency", "minor", a000_53),
+        Claim("A000-54", "a stack-allocated defer calls runtime.deferprocStack and writes its "
+              "_defer into the goroutine's stack frame", "deferprocStack", a000_54),
+        Claim("A000-55", "an open-coded defer inserts the cleanup call before the return, with "
+              "no runtime registration", "direct call", a000_55),
+        Claim("A000-56", "open-coded listing: MOVQ $42, (SP) then CALL fmt.Println(SB) before "
+              "the return", "MOVQ $42, (SP)", a000_56),
+        Claim("A000-57", "the chain's depth raises the return latency linearly", {"ratio": 1.0},
+              linear_judge),
         offtopic("A000-X", "closing chapters: industry deployments (customers, AUC, Flink, ETL, "
                  "OEE figures)"),
     ],
@@ -2077,6 +2190,7 @@ CLAIMS = {
               "registration", "once", a002_25),
         Claim("A002-26", "a defer inside a function literal called per iteration keeps O(1) "
               "deferred calls pending, the loop defer O(n)", "O(1)/O(n)", a002_scoped_loop),
+        Claim("A002-27", "each defer may add a microsecond-scale delay", {"ns": 1000}, a002_27),
         offtopic("A002-X", "closing chapter: microservice migration (throughput 4.7x, Sentinel, "
                  "SkyWalking, Istio, LSTM figures)"),
     ],
@@ -2122,8 +2236,8 @@ CLAIMS = {
               a003_18),
         Claim("A003-19", "deferproc's allocation can park the G onto the global queue, "
               "bypassing runnext", "global queue", a003_19),
-        Claim("A003-20", "g.sched is at offset 0 of g, g._defer at 56, g.stack at 120",
-              {"sched": 0, "_defer": 56, "stack": 120}, a003_20),
+        Claim("A003-20", "g.sched is at offset 0 of g, g._defer at 56, g.stack at 120 (Go 1.22+)",
+              {"sched": 0, "_defer": 56, "stack": 120, "Go": "1.22+"}, a003_20),
         Claim("A003-21", "closures of deferproc can read reused stack memory after preemption",
               "dirty data", a003_21),
         Claim("A003-22", "SSA pass deferinline; GODEBUG=defertrace; GOEXPERIMENT=deferstack",
@@ -2174,6 +2288,16 @@ CLAIMS = {
               "switches to systemstack and calls mallocgc", "systemstack -> mallocgc", a003_42),
         Claim("A003-43", "gdb snapshot: G 17 _Grunnable at PC runtime.deferproc+0x1a2",
               {"offset": 0x1a2}, a003_43),
+        Claim("A003-44", "argp is kept for a later deferargs copy of the arguments", "deferargs",
+              a003_44),
+        Claim("A003-45", "defer records are on the stack; a stack growth or an escape puts them "
+              "on the heap", "stack -> heap", a003_45),
+        Claim("A003-46", "_defer has fn and args fields (the GC marks them)",
+              {"fields": ["fn", "args"]}, a003_46),
+        Claim("A003-47", "deferproc's listing is src/runtime/panic.go#L472",
+              {"file": "runtime/panic.go", "line": 472}, a003_47),
+        Claim("A003-48", "a goroutine's exit cost is linear in its defer chain's length (T = D * "
+              "tau + O(1))", {"ratio": 1.0}, linear_judge),
     ],
     "004": [
         Claim("A004-1", "closures capturing the loop variable print 3 3 3", {"prints": "3 3 3"},

@@ -78,6 +78,7 @@ QUERIES = {
                            r"Goroutine analysis|Scheduler latency|Network blocking"),
     "fatalpanic call": ("grep", "runtime/panic.go", r"^\s*fatalpanic\("),
     "buildssa body": ("func", "cmd/compile/internal/ssagen/ssa.go", "buildssa"),
+    "deferArgs": ("grep", "runtime/*.go", r"\bdefer[Aa]rgs\b"),
 }
 
 

@@ -152,6 +152,8 @@ def variants(data, seen):
                     # declared in runtime/proc.go (article 003's gcDrain)
                     ["x.go:1: func %s(arg0 uintptr) {" % key.split()[0]],
                     ["runtime/proc.go:1: func %s(wb *workbuf) {" % key.split()[0]],
+                    # declared at the line article 003 cites (panic.go#L472)
+                    ["runtime/panic.go:472: func %s(fn func()) {" % key.split()[0]],
                     # a compiler that lowers the statements after its SSA passes (article 000)
                     ["x.go:%d: %s" % (i, l) for i, l in enumerate(
                         ("func buildssa() {", "ssa.Compile(s.f)", "s.stmtList(fn.Body)", "}"))],
