@@ -1175,22 +1175,30 @@ def a003_23(r, f):
 
 def a003_20(r, f):
     h, c = r.go_asmhdr, r.probe_rt
-    # The article gives the layout of Go 1.22+; Go 1.19's offsets decide it only where Go's g
-    # says its first fields' offsets are fixed (known to runtime/cgo and the linker).
+    # The article gives the layout of Go 1.22+. Go's g says the offset of its first field, stack,
+    # is fixed (known to runtime/cgo): that decides g.stack (and that offset 0 is not g.sched)
+    # for any version; the other offsets of Go 1.19 confirm a claim that matches them, and
+    # otherwise leave it to Go 1.22.
     fixed = [l.split(": ", 1)[-1] for l in r.go_source["g"]
              if re.search(r"\bstack\s+stack\b.*offset known", l)]
-    if not fixed:
-        return parts((GO_VERSION, "Go %s's layout (Go %s: sched %d, _defer %d, stack %d, and g "
-                      "does not say its offsets are fixed)" % (
-                          f["Go"], go_version(r), h["g_sched"], h["g__defer"], h["g_stack"])))
-    return parts((h["g_sched"] == f["sched"], "g.sched at offset %d (go_asm.h of the installed "
-                  "runtime)" % h["g_sched"]),
-                 (h["g__defer"] == f["_defer"], "g._defer at offset %d" % h["g__defer"]),
-                 (h["g_stack"] == f["stack"], "g.stack at offset %d" % h["g_stack"]),
-                 extra="the article's layout is Go %s's; g's first field is fixed (`%s`); a "
-                 "field-for-field copy of g's first fields (bench/go/rtprobes) gives "
-                 "_defer %s, stack %s; g is %d bytes" % (
-                     f["Go"], fixed[0], c["g-offset-_defer"], c["g-offset-stack"], h["g__size"]))
+
+    def item(field, key, also=None):
+        if h[key] == f[field]:
+            return True, "g.%s at offset %d (go_asm.h of the installed runtime)" % (field, h[key])
+        if fixed and (key == "g_stack" or also):
+            return False, "g.%s at offset %d (Go %s: %d%s)" % (
+                field, f[field], go_version(r), h[key], also or ", fixed")
+        return GO_VERSION, "g.%s at offset %d in Go %s (Go %s: %d)" % (
+            field, f[field], f["Go"], go_version(r), h[key])
+
+    return parts(item("sched", "g_sched", ", and offset %d is g.stack's, fixed" % h["g_stack"]
+                      if f["sched"] == h["g_stack"] else None),
+                 item("_defer", "g__defer"),
+                 item("stack", "g_stack"),
+                 extra="g's first field: `%s`; a field-for-field copy of g's first fields "
+                 "(bench/go/rtprobes) gives _defer %s, stack %s; g is %d bytes" % (
+                     fixed[0] if fixed else "no fixed offset stated", c["g-offset-_defer"],
+                     c["g-offset-stack"], h["g__size"]))
 
 
 def a003_24(r, f):
