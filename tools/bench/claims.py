@@ -761,15 +761,22 @@ def a003_8(r, f):
 
 
 def a003_10(r, f):
+    # The article's table keeps only the defer-heavy value (> 3 ms); judged on a trace of its own
+    # hotDeferHandler (one trace, no rounds: decided when its mean and median runnable spells
+    # agree, as A003-8 does with its spells).
+    run = r.trace_runnable
+    bound = f["heavy ms"] * 1e6
+    mean, p50 = run["mean_ns"], run["p50_ns"]
+    ok = (True if mean > bound and p50 > bound else False if mean <= bound and p50 <= bound
+          else "the mean and the median runnable spell fall on either side of %g ms: one trace "
+          "cannot decide" % f["heavy ms"])
     p, d = r.s3("go", 1, "plain")["yield_ns"], r.s3("go", 1, "defer")["yield_ns"]
-    tol = r.s3_spread(lambda a, b: b["yield_ns"]["p50"] / a["yield_ns"]["p50"],
-                      [("go", 1, "plain"), ("go", 1, "defer")])
-    ours = d["p50"] / p["p50"]
-    return parts((decided(agree(ours, tol, f["heavy ms"] / f["normal ms"], float("inf")), tol),
-                  "defer-heavy goroutines raise the runnable delay %gx: Go's yield p50 behind "
-                  "1000 goroutines, P=1: %s plain, %s with 10 defers per turn (%.2fx ±%.0f%%)" % (
-                      f["heavy ms"] / f["normal ms"], us(p["p50"]), us(d["p50"]), ours, 100 * tol)),
-                 (PRIVATE, "their service's absolute delays"))
+    return parts((ok, "goroutines runnable for over %g ms on average: a trace of the article's "
+                  "hotDeferHandler (go tool trace -d) has %d runnable spells, mean %s, "
+                  "median %s" % (f["heavy ms"], run["count"], us(mean), us(p50))),
+                 (PRIVATE, "their service's delays"),
+                 extra="Go's yield p50 behind 1000 goroutines, P=1: %s plain, %s with 10 defers "
+                 "per turn (S3)" % (us(p["p50"]), us(d["p50"])))
 
 
 def a003_14(r, f):
@@ -2221,9 +2228,11 @@ CLAIMS = {
               {"defers": 1e4, "ms": 1}, a003_8),
         Claim("A003-9", "debug/bench/prod builds: 12.8/8.3/7.1 ms mean, 41.2/22.6/18.9 ms P99 at "
               "10k QPS", "table", reason=PRIVATE, why="the author's service"),
-        Claim("A003-10", "runnable delay < 0.1 ms normally, > 3 ms in a defer-heavy service",
-              {"normal ms": 0.1, "heavy ms": 3}, a003_10),
-        Claim("A003-11", "deferproc > 92% of CPU samples; > 5*10^4 defers/s per G; P idle > 40% during load",
+        Claim("A003-10", "the average runnable delay of a G exceeds 3 ms in a defer-heavy service "
+              "(the table's normal value is lost from the article's text)", {"heavy ms": 3},
+              a003_10),
+        Claim("A003-11", "deferproc > 92% of CPU samples; > 5*10^4 defers/s per G; P idle > 40% "
+              "during load",
               {"%": 92}, reason=PRIVATE, why="the author's service profile"),
         Claim("A003-12", "old defer code added 12-18 ns of stack scanning per goroutine switch; "
               "Go 1.21's runtime.SetDeferStack", {"ns": "12-18"}, reason=PRIVATE,
