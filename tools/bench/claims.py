@@ -1729,10 +1729,11 @@ def a002_23(r, f):
 
 
 def a002_24(r, f):
-    limit = int(r.probe_recipes["open files limit"])
+    limit = (float("inf") if r.probe_recipes["open files limit"].strip() == "unlimited"
+             else recipe_int(r, "open files limit"))
     return parts(fds_part(r),
                  (f["files"] > limit, "%d files held open exceed the descriptor limit (ulimit -n "
-                  "here: %d)" % (f["files"], limit)))
+                  "here: %s)" % (f["files"], r.probe_recipes["open files limit"].strip())))
 
 
 def a002_25(r, f):
@@ -1813,6 +1814,14 @@ def a003_39(r, f):
                   "-seconds (found: %s)" % (" ".join(pf) or "none")))
 
 
+def recipe_int(r, key):
+    """An integer line of article-recipes.txt; an empty or garbled one is a missing result."""
+    v = r.probe_recipes[key].strip()
+    if not v.isdigit():
+        raise KeyError_missing("article recipe: %s (an integer; got %r)" % (key, v))
+    return int(v)
+
+
 def a000_52(r, f):
     body = [l.split(": ", 1)[-1].strip() for l in src_lines(r, "buildssa body")]
     stmts = next((i for i, l in enumerate(body) if l.startswith("s.stmtList(fn.Body)")), None)
@@ -1860,7 +1869,7 @@ def a003_42(r, f):
 
 
 def a003_43(r, f):
-    n = int(r.probe_recipes["deferproc bytes"])
+    n = recipe_int(r, "deferproc bytes")
     return parts((n > f["offset"], "a PC at runtime.deferproc+%#x lies inside deferproc (Go %s's "
                   "deferproc is %d = %#x bytes long, go tool nm -size)" % (
                       f["offset"], go_version(r), n, n)),
