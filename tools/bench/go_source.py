@@ -68,6 +68,17 @@ QUERIES = {
     "deferCleanup": ("grep", "runtime/*.go", r"^func deferCleanup\("),
     "netpoll parks": ("grep", "runtime/netpoll.go", r"gopark\(netpollblockcommit"),
     "morestack_noctxt": ("grep", "runtime/asm_amd64.s", r"^TEXT runtime·morestack_noctxt\b"),
+    "syntax DeferStmt": ("grep", "cmd/compile/internal/syntax/*.go", r"\bDeferStmt\s+struct\b"),
+    "syntax CallStmt": ("grep", "cmd/compile/internal/syntax/nodes.go",
+                        r"\bCallStmt\s+struct\b|Tok\s+token\s*// Go or Defer"),
+    "Mutex methods": ("grep", "sync/mutex.go", r"^func \(m \*Mutex\) \w+\("),
+    "traceDefer functions": ("grep", "runtime/*.go", r"^func traceDefer\w*\("),
+    "newproc runqput": ("grep", "runtime/proc.go", r"runqput\(\w+, newg, true\)"),
+    "trace viewer pages": ("grep", "cmd/trace/main.go",
+                           r"Goroutine analysis|Scheduler latency|Network blocking"),
+    "fatalpanic call": ("grep", "runtime/panic.go", r"^\s*fatalpanic\("),
+    "buildssa body": ("func", "cmd/compile/internal/ssagen/ssa.go", "buildssa"),
+    "deferArgs": ("grep", "runtime/*.go", r"\bdefer[Aa]rgs\b"),
 }
 
 

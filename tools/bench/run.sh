@@ -159,6 +159,13 @@ done
   echo "gc lines: $(grep -c '^gc ' "$out/gctrace-looparg.txt" || true)"
   echo "matched by grep \"gc \\d+\": $(grep "gc \d+" "$out/gctrace-looparg.txt" 2>/dev/null | wc -l)"
   echo "compile -l: $(go tool compile -help 2>&1 | sed -n 's/^[[:space:]]*-l[[:space:]]\{1,\}//p')"
+  # article 002's 10,000 files opened in a loop against the descriptor limit; the flags
+  # article 003's recipes pass to go tool pprof and go tool trace
+  echo "open files limit: $(ulimit -n)"
+  echo "pprof flags: $(go tool pprof -h 2>&1 | sed -n 's/^[[:space:]]*\(-http\|-seconds\)[[:space:]].*/\1/p' | tr '\n' ' ')"
+  echo "trace flags: $(go tool trace -h 2>&1 | sed -n 's/^[[:space:]]*\(-http\)=.*/\1/p' | tr '\n' ' ')"
+  # the length of runtime.deferproc's code (article 003's gdb snapshot stops at deferproc+0x1a2)
+  echo "deferproc bytes: $(go tool nm -size "$out/go-bench.test" | awk '$4 == "runtime.deferproc" {print $2}')"
 } >"$out/article-recipes.txt"
 (cd "$root/bench/go/probes" && CGO_ENABLED=1 go run -race probes.go) >"$out/probes-go-race.txt" 2>&1 ||
   echo "go run -race failed: $(tail -1 "$out/probes-go-race.txt")"

@@ -100,7 +100,8 @@ ASM_EXTRA = ("\t0x0000 00000 (./probes.go:1)\tCALL\truntime.deferproc(SB)",
 
 SOURCE_LINES = ("deferpool []*_defer", "pcache", "mcache", "m.deferpool", "globrunqput(gp)",
                 "runqput(pp, gp, true)", "siz int32", "argp uintptr", "link *_defer",
-                "fn *funcval", "const maxOpenDefers = 8", "adjustdefers", "p := gp._panic")
+                "fn *funcval", "const maxOpenDefers = 8", "adjustdefers", "p := gp._panic",
+                "func (m *Mutex) Close() error {")
 
 
 STRUCT_ALT = ("type _defer struct {", "started bool", "link *_defer", "fn *funcval",
@@ -113,6 +114,11 @@ STRUCT_G_ALT = ("type g struct {", "_defer *_defer", "deferpool []*_defer", "def
 STRUCT_PANIC_GO = ("type _defer struct {", "link *_defer", "fn *funcval", "framepc uintptr",
                    "framesp uintptr", "framefp uintptr", "argp unsafe.Pointer", "argc int32",
                    "newstack bool", "}")
+
+
+# a gctrace line of Go 1.19's format, with a stop-the-world pause of 0.21 ms
+GC_LINE = ("gc 9 @0.100s 1%: 0.200+0.10+0.010 ms clock, 0.40+0/0/0+0.020 ms cpu, 4->4->0 MB, "
+           "5 MB goal, 0 MB stacks, 0 MB globals, 2 P")
 
 
 def toggle_line(line):
@@ -147,6 +153,15 @@ def variants(data, seen):
         elif top == "go_source":
             alts = [[], ["x.go:1: func %s(siz int32, fn *funcval) {" % key.split()[0]],
                     ["x.go:1: func %s(a, b, c int) {" % key.split()[0]],
+                    # one parameter (article 000's deferreturn(arg0 uintptr)), and a function
+                    # declared in runtime/proc.go (article 003's gcDrain)
+                    ["x.go:1: func %s(arg0 uintptr) {" % key.split()[0]],
+                    ["runtime/proc.go:1: func %s(wb *workbuf) {" % key.split()[0]],
+                    # declared at the line article 003 cites (panic.go#L472)
+                    ["runtime/panic.go:472: func %s(fn func()) {" % key.split()[0]],
+                    # a compiler that lowers the statements after its SSA passes (article 000)
+                    ["x.go:%d: %s" % (i, l) for i, l in enumerate(
+                        ("func buildssa() {", "ssa.Compile(s.f)", "s.stmtList(fn.Body)", "}"))],
                     ["x.go:1: " + l for l in SOURCE_LINES],
                     ["x.go:%d: %s" % (i, l) for i, l in enumerate(STRUCT_ALT)],
                     ["runtime/panic.go:%d: %s" % (i, l) for i, l in enumerate(STRUCT_PANIC_GO)],
@@ -167,7 +182,7 @@ def variants(data, seen):
                     for s in (SCALES + (0,) if cv else (1, 50))]
             alts += [dict(v, **{ck: alt}) for ck, cv in v.items() if isinstance(cv, list)
                      for alt in ([], cv + [(cv[0] if cv else "") + " defer: 1 ns"],
-                                 cv + ["minor gc 1 @0.001s"])]
+                                 cv + ["minor gc 1 @0.001s"], cv + [GC_LINE])]
         for a in alts:
             d = copy.deepcopy(data)
             (d[top][sub] if sub else d[top])[key] = a
@@ -268,6 +283,13 @@ class JudgesCanFail(unittest.TestCase):
                 if c.judge is None and c.na is None:
                     self.assertIn(c.reason, claims.REASONS, c.cid)
                     self.assertTrue(c.why, c.cid)
+
+    def test_no_judge_is_defined_twice(self):
+        # a second def of a judge's name silently replaces the first for every row using it
+        import re
+        with open(os.path.join(HERE, "claims.py")) as f:
+            names = re.findall(r"^def (\w+)", f.read(), re.M)
+        self.assertEqual(sorted(n for n in set(names) if names.count(n) > 1), [])
 
     def test_parts_vocabulary(self):
         self.assertEqual(claims.parts((True, "a"))[0], claims.CONFIRMED)
