@@ -2053,10 +2053,11 @@ def a002_28(r, f):
 
 
 def a003_49(r, f):
-    found = [l.split(": ", 1)[-1].rstrip(" {") for l in src_lines(r, "build constraint parser")]
-    return parts((len(found) == 2, "a file headed //go:build debug (with // +build debug) is "
-                  "compiled only with -tags=debug: Go %s parses both constraint lines (%s)" % (
-                      go_version(r), "; ".join(found) or "no go/build/constraint parser")))
+    w, wo = r.probe_recipes["files with -tags=debug"], r.probe_recipes["files without tags"]
+    ok = "debug.go" in w.split() and "debug.go" not in wo.split()
+    return parts((ok, "a file headed //go:build debug (with // +build debug) is compiled only with "
+                  "-tags=debug (go list of its package, Go %s: %s with the tag, %s without)" % (
+                      go_version(r), w or "no files", wo or "no files")))
 
 
 def a003_50(r, f):

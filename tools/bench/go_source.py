@@ -81,8 +81,6 @@ QUERIES = {
     "deferArgs": ("grep", "runtime/*.go", r"\bdefer[Aa]rgs\b"),
     "scanstack defers": ("grep", "runtime/mgcmark.go", r"d\.fn != nil|d\.sp [!=]= sp"),
     "g status names": ("grep", "runtime/runtime2.go", r"^\s*_G\w+\b"),
-    "build constraint parser": ("grep", "go/build/constraint/expr.go",
-                                r"^func (IsGoBuild|IsPlusBuild)\("),
 }
 
 

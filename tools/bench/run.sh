@@ -166,6 +166,15 @@ done
   echo "trace flags: $(go tool trace -h 2>&1 | sed -n 's/^[[:space:]]*\(-http\)=.*/\1/p' | tr '\n' ' ')"
   # the length of runtime.deferproc's code (article 003's gdb snapshot stops at deferproc+0x1a2)
   echo "deferproc bytes: $(go tool nm -size "$out/go-bench.test" | awk '$4 == "runtime.deferproc" {print $2}')"
+  # article 003's //go:build debug file (its criticalOp with defer logDefer): the files go list
+  # builds with and without -tags=debug
+  tagdir=$(mktemp -d)
+  printf 'module tagprobe\n\ngo 1.19\n' >"$tagdir/go.mod"
+  printf '//go:build debug\n// +build debug\n\npackage main\n\nfunc logDefer(string) {}\n\nfunc criticalOp() {\n\tdefer logDefer("criticalOp")\n}\n' >"$tagdir/debug.go"
+  printf 'package main\n\nfunc main() {}\n' >"$tagdir/main.go"
+  echo "files with -tags=debug: $(cd "$tagdir" && go list -tags=debug -f '{{join .GoFiles " "}}' . 2>&1)"
+  echo "files without tags: $(cd "$tagdir" && go list -f '{{join .GoFiles " "}}' . 2>&1)"
+  rm -rf "$tagdir"
 } >"$out/article-recipes.txt"
 (cd "$root/bench/go/probes" && CGO_ENABLED=1 go run -race probes.go) >"$out/probes-go-race.txt" 2>&1 ||
   echo "go run -race failed: $(tail -1 "$out/probes-go-race.txt")"
