@@ -572,7 +572,7 @@ def summary_table(verdicts):
 def part_reason(ours):
     """The reason of a judged row that came out unverifiable: what its open part needs."""
     if "too noisy" in ours:
-        return "this run's rounds too noisy"
+        return "this run too noisy (its rounds, or its one trace)"
     for reason in (WAITS, GO_VERSION, HARDWARE, PRIVATE, COUNTERS):
         if reason in ours:
             return reason
