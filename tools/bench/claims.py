@@ -747,8 +747,8 @@ def a003_8(r, f):
     p50, q3 = t["spell_p50_ns"], t["spell_q3_ns"]
     bound = f["ms"] * 1e6
     holds = True if p50 >= bound else False if q3 < bound else (
-        "the median spell is below %s and the upper quartile above: one trace is too noisy to decide" %
-        us(bound))
+        "the median spell is below %s and the upper quartile above: one trace is too noisy to "
+        "decide" % us(bound))
     return parts((holds,
                   "Go, the article's hotDeferHandler (%g defers, then Gosched) traced: the handler "
                   "goroutines' median spell on a P lasts %s (%d of %d over 1 ms; quartiles %s / "
