@@ -1,7 +1,7 @@
 // Copyright 2026 The gort Authors.
 //
 // The scheduler's data: G (goroutine), M (OS thread), P (processor: the right to run Go code,
-// with its run queue and caches) and the global `sched`. Internal; see sched.cpp for the design
+// with its run queue and caches) and the global `sched`. Internal; see proc.cpp for the design
 // and the protocols, and the field comments for who may touch what.
 
 #pragma once
@@ -225,13 +225,13 @@ union never_destroyed {
   ~never_destroyed() {}
 };
 
-// The scheduler state lives in sched_storage (sched.cpp) and is reached as `sched`; the reference
+// The scheduler state lives in sched_storage (proc.cpp) and is reached as `sched`; the reference
 // is a constant, so it compiles to direct accesses.
 extern never_destroyed<sched_t> sched_storage;
 inline constexpr sched_t& sched = sched_storage.value;
 extern constinit thread_local m* tls_m;  // the M this thread is, or nullptr
 
-// Shared by sched.cpp, stack.cpp and crash.cpp.
+// stack.cpp, shared with goroutine.cpp, proc.cpp and crash.cpp (the stack cache: proc.hpp).
 stack_span stack_alloc(std::size_t size);
 void stack_free_all() noexcept;
 bool stack_sp_ok(const stack_span& s, const void* sp) noexcept;

@@ -5,6 +5,8 @@
 
 #pragma once
 
+#include <gort/frame.hpp>
+
 #include "sched/runtime.hpp"
 
 namespace gort::internal {
@@ -19,8 +21,23 @@ void park(bool (*unlockf)(g*, void*), void* arg, const char* reason);
 // Go's goready does) or, from a thread without a P, on the global queue. Wakes an idle P's M.
 void ready(g* gp);
 
-void casgstatus(g* gp, gstatus from, gstatus to);
-void runqput(p* pp, g* gp, bool next);
+[[noreturn]] void casgstatus_failed(const g* gp, gstatus old, gstatus from, gstatus to);
+
+// casgstatus moves gp from `from` to `to`; in debug builds a G found in another state is a fatal
+// runtime bug, reported with both state names. Inline: every park, ready and switch makes one or
+// two transitions.
+inline void casgstatus(g* gp, gstatus from, gstatus to) {
+#if GORT_FRAME_CHECKS
+  gstatus old = from;
+  if (!gp->status.compare_exchange_strong(old, to, std::memory_order_acq_rel)) [[unlikely]]
+    casgstatus_failed(gp, old, from, to);
+#else
+  (void)from;
+  gp->status.store(to, std::memory_order_release);
+#endif
+}
+
+// wakep starts a spinning M when a P is idle and nobody is spinning yet (proc.cpp).
 void wakep();
 // wake_for_timer makes sure some M will run a timer armed for `when`: the timer sleeper if it
 // sleeps past it, else an idle P's M.
