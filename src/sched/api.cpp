@@ -56,7 +56,7 @@ void sleep(std::chrono::nanoseconds d) {
         internal::timer_add(&gp->sleep_timer, gp->sleep_timer.when, true);
         return true;
       },
-      nullptr, "sleep");
+      nullptr, internal::wait_reason::sleep);
 }
 
 }  // namespace gort

@@ -26,6 +26,7 @@
 #include "sched/proc.hpp"
 #include "sched/runq.hpp"
 #include "sched/runtime.hpp"
+#include "sched/sched.hpp"
 #include "sched/switch.hpp"
 #include "time/timer.hpp"
 
@@ -43,7 +44,7 @@ namespace gort::internal {
       char buf[160];
       std::snprintf(buf, sizeof buf, "\ngoroutine %llu [%s]:\n",
                     static_cast<unsigned long long>(gp->id),
-                    s == gstatus::waiting ? gp->wait_reason : gstatus_name(s));
+                    s == gstatus::waiting ? wait_reason_text(gp) : gstatus_name(s));
       out += buf;
     }
   }

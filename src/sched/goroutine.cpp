@@ -179,7 +179,8 @@ g* new_goroutine(void (*entry)(void*), std::size_t size, std::size_t align, void
   gp->arg = *storage;
   gp->schedlink = nullptr;
   gp->mp = nullptr;
-  gp->wait_reason = "";
+  gp->waitreason = wait_reason::zero;
+  gp->wait_label = nullptr;
   gp->is_main = false;
   switch_g_created(gp);
   gp->st.top = &gp->st.root;
@@ -239,11 +240,12 @@ void ready(g* gp) {
   if (sched.procs > 1) wakep();
 }
 
-void park(bool (*unlockf)(g*, void*), void* arg, const char* reason) {
+void park(bool (*unlockf)(g*, void*), void* arg, wait_reason reason, const char* label) {
   g* gp = current_g();
   if (gp == nullptr) fatal("park called outside a goroutine");
   m* mp = gp->mp;
-  gp->wait_reason = reason;
+  gp->waitreason = reason;
+  gp->wait_label = label;
   mp->unlockf = unlockf;
   mp->unlock_arg = arg;
   switch_to_g0(gp, m::action::park);

@@ -11,11 +11,22 @@
 
 namespace gort::internal {
 
-// park suspends the current goroutine with `reason` (shown in crash reports). Once its stack is
-// off the CPU, the scheduler calls unlockf(gp, arg) on its own stack: typically it releases the
-// lock that protects the wait queue gp was put on. If unlockf returns false the goroutine is
-// made runnable again at once. Returns when someone calls ready(gp). REQUIRES: on a goroutine.
-void park(bool (*unlockf)(g*, void*), void* arg, const char* reason);
+// park suspends the current goroutine with `reason` (shown in crash reports; `label` is the text
+// of wait_reason::labelled). Once its stack is off the CPU, the scheduler calls unlockf(gp, arg)
+// on its own stack: typically it releases the lock that protects the wait queue gp was put on.
+// If unlockf returns false the goroutine is made runnable again at once. Returns when someone
+// calls ready(gp). REQUIRES: on a goroutine.
+void park(bool (*unlockf)(g*, void*), void* arg, wait_reason reason, const char* label = nullptr);
+// For white-box tests only (the runtime names a wait_reason): parks with wait_reason::labelled.
+inline void park(bool (*unlockf)(g*, void*), void* arg, const char* label) {
+  park(unlockf, arg, wait_reason::labelled, label);
+}
+
+// wait_reason_text is what a report prints for parked gp.
+inline const char* wait_reason_text(const g* gp) noexcept {
+  return gp->waitreason == wait_reason::labelled ? gp->wait_label
+                                                 : wait_reason_string(gp->waitreason);
+}
 
 // ready makes a parked goroutine runnable: on the caller's P (in runnext, so it runs next, as
 // Go's goready does) or, from a thread without a P, on the global queue. Wakes an idle P's M.
