@@ -81,11 +81,9 @@ static bool foreign_threads_exist() {
   return foreign > 0;
 }
 
-// checkdead reports a deadlock when no M is left to run anything and nothing can wake one.
-// REQUIRES: sched.lock, with the calling M already on the idle list.
-void checkdead_locked() {
-  if (sched.done.load(std::memory_order_acquire)) return;
-  if (sched.mcount - sched.nmidle > 0) return;  // an M is running or in a blocking call
+// checkdead_slow_locked is checkdead_locked (proc.hpp) once no M is left running: it reports a
+// deadlock unless something can still wake a goroutine.
+void checkdead_slow_locked() {
   if (sched.runq_size.load(std::memory_order_relaxed) > 0) return;
   if (earliest_timer() != 0 || outside_timers_pending()) return;  // a timer may wake someone
   for (p* pp : sched.allp)

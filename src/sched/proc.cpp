@@ -2,7 +2,8 @@
 //
 // The G/M/P scheduler's core: Ps, Ms and the schedule loop (Go's runtime/proc.go, rebuilt for
 // C++). The scheduler's other parts, by the file a Go reader would look in:
-//   runq.hpp / runq.cpp       run queues (runqput, runqget, runqgrab, runqsteal, global queue)
+//   runq.hpp / runq.cpp       run queues (runqput, runqget, runqgrab, runqsteal, global queue,
+//                             steal_work)
 //   goroutine.cpp             goroutine lifecycle: create, start, park, ready, exit, free lists
 //   stack.cpp                 stacks, their per-P cache and colouring
 //   switch.hpp                the switch bookkeeping (exception state, FP control words,
@@ -108,20 +109,6 @@ std::vector<std::thread>& m_threads() {  // guarded by sched.lock
   static auto* v = new std::vector<std::thread>;
   return *v;
 }
-
-namespace {
-
-std::uint32_t fastrand(m* mp) {
-  // xorshift32; per M, no synchronization needed.
-  std::uint32_t x = mp->rand;
-  x ^= x << 13;
-  x ^= x >> 17;
-  x ^= x << 5;
-  mp->rand = x;
-  return x;
-}
-
-}  // namespace
 
 const char* gstatus_name(gstatus s) noexcept {
   switch (s) {
@@ -360,28 +347,6 @@ static void execute(m* mp, g* gp, bool inherit) {
 
 // ---------------------------------------------------------------------------------------------
 // Finding work.
-
-static g* steal_work(m* mp) {
-  int n = sched.procs;
-  for (int round = 0; round < 4; ++round) {
-    bool last = round == 3;
-    // Random victim order: a random start and a stride coprime with n (Go's randomOrder).
-    std::uint32_t r = fastrand(mp);
-    int start = static_cast<int>(r % static_cast<std::uint32_t>(n));
-    int stride = 1;
-    if (n > 1) {
-      stride = 1 + static_cast<int>((r >> 16) % static_cast<std::uint32_t>(n - 1));
-      while (std::__gcd(stride, n) != 1) stride = stride % (n - 1) + 1;
-    }
-    for (int i = 0, k = start; i < n; ++i, k = (k + stride) % n) {
-      if (sched.done.load(std::memory_order_relaxed)) return nullptr;
-      p* victim = sched.allp[static_cast<std::size_t>(k)];
-      if (victim == mp->pp) continue;
-      if (g* gp = runqsteal(mp->pp, victim, last)) return gp;
-    }
-  }
-  return nullptr;
-}
 
 // find_runnable returns the next G for mp (which holds a P), parking mp while there is none.
 // Returns nullptr when the runtime is shutting down, or when mp lost its P while parked.

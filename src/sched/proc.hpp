@@ -79,8 +79,15 @@ stack_span stack_get(p* pp);
 void stack_put(p* pp, stack_span s);
 void free_stacks_push_locked(stack_span s);  // REQUIRES: sched.free_lock
 
-// checkdead.cpp: deadlock detection. REQUIRES: sched.lock, with the calling M on the idle list.
-void checkdead_locked();
+// checkdead.cpp: deadlock detection. checkdead_locked reports a deadlock when no M is left to
+// run anything and nothing can wake one; its first test is inline, as every M going idle makes
+// it under sched.lock. REQUIRES: sched.lock, with the calling M on the idle list.
+void checkdead_slow_locked();
+inline void checkdead_locked() {
+  if (sched.done.load(std::memory_order_acquire)) return;
+  if (sched.mcount - sched.nmidle > 0) return;  // an M is running or in a blocking call
+  checkdead_slow_locked();
+}
 
 // sysmon.cpp.
 void sysmon_loop();

@@ -29,6 +29,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
+#include <numeric>
 
 #include "sched/runq.hpp"
 
@@ -125,6 +126,31 @@ g* globrunqget_locked(p* pp, int max) {
   g* gp = globrunqpop_locked();
   for (int i = 1; i < n; ++i) runqput(pp, globrunqpop_locked(), false);
   return gp;
+}
+
+// steal_work is a spinning M's search: four rounds over the other Ps in random order (Go's
+// stealWork), taking runnext only in the last. Here, beside runqsteal, so that the loop over
+// the victims inlines it.
+g* steal_work(m* mp) {
+  int n = sched.procs;
+  for (int round = 0; round < 4; ++round) {
+    bool last = round == 3;
+    // Random victim order: a random start and a stride coprime with n (Go's randomOrder).
+    std::uint32_t r = fastrand(mp);
+    int start = static_cast<int>(r % static_cast<std::uint32_t>(n));
+    int stride = 1;
+    if (n > 1) {
+      stride = 1 + static_cast<int>((r >> 16) % static_cast<std::uint32_t>(n - 1));
+      while (std::__gcd(stride, n) != 1) stride = stride % (n - 1) + 1;
+    }
+    for (int i = 0, k = start; i < n; ++i, k = (k + stride) % n) {
+      if (sched.done.load(std::memory_order_relaxed)) return nullptr;
+      p* victim = sched.allp[static_cast<std::size_t>(k)];
+      if (victim == mp->pp) continue;
+      if (g* gp = runqsteal(mp->pp, victim, last)) return gp;
+    }
+  }
+  return nullptr;
 }
 
 }  // namespace gort::internal

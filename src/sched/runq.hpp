@@ -15,11 +15,23 @@
 
 namespace gort::internal {
 
+// fastrand is a per-M xorshift32 (no synchronization needed).
+inline std::uint32_t fastrand(m* mp) {
+  std::uint32_t x = mp->rand;
+  x ^= x << 13;
+  x ^= x >> 17;
+  x ^= x << 5;
+  mp->rand = x;
+  return x;
+}
+
 // runqputslow moves half of pp's full local queue, plus gp, to the global queue (runq.cpp).
 bool runqputslow(p* pp, g* gp, std::uint32_t head, std::uint32_t tail);
 // runqsteal moves half of victim's queue to pp's and returns one of the Gs to run; with
 // steal_runnext, an otherwise empty victim gives up its runnext (runq.cpp).
 g* runqsteal(p* pp, p* victim, bool steal_runnext);
+// steal_work looks for work on the other Ps for spinning mp (runq.cpp).
+g* steal_work(m* mp);
 // globrunqget_locked takes a G from the global queue and moves up to `max` more (0: a fair
 // share) to pp's local queue. REQUIRES: sched.lock.
 g* globrunqget_locked(p* pp, int max);

@@ -46,20 +46,6 @@ void wake_for_removed_timer(std::int64_t when) {
     sched.timer_note.wakeup();
 }
 
-// run_all_due_timers runs the due timers of every P (an idle P's, or a busy one's whose M is
-// deep in a goroutine). Returns whether any fired.
-bool run_all_due_timers() {
-  std::int64_t now = 0;
-  int fired = 0;
-  for (p* pp : sched.allp) {
-    std::int64_t w = pp->timers.when0.load(std::memory_order_relaxed);
-    if (w == 0) continue;
-    if (now == 0) now = nanotime();
-    if (now >= w) fired += run_timers(&pp->timers, now);
-  }
-  return fired > 0;
-}
-
 // timer_sleep: mp (holding no P, with nothing to run) sleeps until the earliest timer, unless
 // another M already does. Returns true with a P acquired when mp should look for work again.
 bool timer_sleep(m* mp) {

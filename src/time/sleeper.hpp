@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <vector>
 
 #include "sched/runtime.hpp"
 #include "time/timer.hpp"
@@ -23,8 +24,19 @@ inline void check_timers(p* pp) {
 }
 
 // run_all_due_timers runs the due timers of every P (an idle P's, or a busy one's whose M is
-// deep in a goroutine). Returns whether any fired.
-bool run_all_due_timers();
+// deep in a goroutine). Returns whether any fired. Inline: an M whose queues are empty calls it
+// on every pass, and it is one relaxed load per P when no timer is armed.
+inline bool run_all_due_timers() {
+  std::int64_t now = 0;
+  int fired = 0;
+  for (p* pp : sched.allp) {
+    std::int64_t w = pp->timers.when0.load(std::memory_order_relaxed);
+    if (w == 0) continue;
+    if (now == 0) now = nanotime();
+    if (now >= w) fired += run_timers(&pp->timers, now);
+  }
+  return fired > 0;
+}
 
 // timer_sleep: mp (holding no P, with nothing to run) sleeps until the earliest timer, unless
 // another M already does. Returns true with a P acquired when mp should look for work again.
