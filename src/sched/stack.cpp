@@ -123,11 +123,17 @@ long compute_guard_budget() {
 #if defined(__SANITIZE_ADDRESS__)
 constexpr int kMadvGuardRemove = 103;  // MADV_GUARD_REMOVE, Linux 6.13
 
+// Set once the guards are lifted; guarded by stack_lock. Other Ms keep running goroutines while
+// std::exit runs the atexit handlers, and a stack allocated after the lift must not get a new
+// marker either (it gets a page-protection guard, which LeakSanitizer skips).
+bool guards_lifted = false;
+
 // At exit (an atexit handler registered after LeakSanitizer's, so it runs before the leak check
 // reads the stacks as root regions): removes every lightweight guard. The process is ending; an
 // overflow now would go unreported, as it would after exit in any case.
 void lift_guards_for_leak_check() {
   lock_guard lock(stack_lock);
+  guards_lifted = true;
   for (const arena& a : arenas()) madvise(a.base, a.bytes, kMadvGuardRemove);
 }
 #endif
@@ -163,7 +169,13 @@ stack_span stack_alloc(std::size_t size) {
   cursor += size;
   --left_in_arena;
   s.bytes = size;
-  if (lightweight_guards && forced_budget < 0 && madvise(s.lo, page, kMadvGuardInstall) == 0) {
+#if defined(__SANITIZE_ADDRESS__)
+  const bool lifted = guards_lifted;
+#else
+  constexpr bool lifted = false;
+#endif
+  if (!lifted && lightweight_guards && forced_budget < 0 &&
+      madvise(s.lo, page, kMadvGuardInstall) == 0) {
     s.lo += page;
     s.guarded = true;
     return s;
