@@ -21,7 +21,7 @@ namespace {
 using gort::internal::env_kind;
 using gort::internal::env_setting;
 
-// The runtime's own settings (sched.cpp, stack.cpp), restated: the test checks their messages.
+// The runtime's own settings (start.cpp, stack.cpp), restated: the test checks their messages.
 constexpr env_setting kMaxprocs{"GORT_MAXPROCS", nullptr, env_kind::integer, 1, 1024};
 constexpr env_setting kStackSize{"GORT_STACK_SIZE", nullptr, env_kind::size, 16 * 1024,
                                  std::uint64_t{1} << 30};

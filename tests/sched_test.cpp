@@ -1268,3 +1268,22 @@ TEST(SchedStacks, EveryStackIsGuardedWithoutCostingMappings) {
 }
 
 }  // namespace
+
+// Checks: the wait-reason table gives each kind of wait Go's text, and no two reasons share one
+// (each park names exactly one reason; the tracer will map each to one event).
+TEST(SchedWaitReasons, EachReasonHasItsOwnGoString) {
+  using gort::internal::wait_reason;
+  using gort::internal::wait_reason_string;
+  EXPECT_STREQ(wait_reason_string(wait_reason::chan_send), "chan send");
+  EXPECT_STREQ(wait_reason_string(wait_reason::chan_receive_nil), "chan receive (nil chan)");
+  EXPECT_STREQ(wait_reason_string(wait_reason::select_no_cases), "select (no cases)");
+  EXPECT_STREQ(wait_reason_string(wait_reason::sync_waitgroup_wait), "sync.WaitGroup.Wait");
+  EXPECT_STREQ(wait_reason_string(wait_reason::io_wait), "IO wait");
+  std::set<std::string> seen;
+  for (int r = static_cast<int>(wait_reason::zero) + 1; r < static_cast<int>(wait_reason::labelled);
+       ++r) {
+    std::string s = wait_reason_string(static_cast<wait_reason>(r));
+    EXPECT_FALSE(s.empty()) << "reason " << r;
+    EXPECT_TRUE(seen.insert(s).second) << "reason " << r << " reuses \"" << s << "\"";
+  }
+}

@@ -2,7 +2,7 @@
 //
 // Goroutines: gort::run boots the runtime (Ps, Ms, sysmon) and runs its argument as goroutine 1;
 // gort::go starts more. Goroutines are stackful coroutines scheduled cooperatively on GOMAXPROCS
-// OS threads by Go's G/M/P scheduler (see src/sched/sched.cpp and docs/scheduler.md): they
+// OS threads by Go's G/M/P scheduler (see src/sched/proc.cpp and docs/scheduler.md): they
 // switch at yield(), sleep(), blocking operations, and when they end.
 //
 // Example:

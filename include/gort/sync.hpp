@@ -29,11 +29,13 @@
 #include <mutex>
 #include <utility>
 
+#include <gort/detail/wait_reason.hpp>
+
 namespace gort {
 
 namespace internal {
 // The runtime's semaphores, keyed by address (Go's semacquire / semrelease).
-void semacquire(std::atomic<std::uint32_t>* addr, bool lifo, const char* reason);
+void semacquire(std::atomic<std::uint32_t>* addr, bool lifo, wait_reason reason);
 void semrelease(std::atomic<std::uint32_t>* addr, bool handoff);
 [[noreturn]] void sync_fatal(const char* message);
 [[noreturn]] void sync_panic(const char* message);
@@ -101,7 +103,7 @@ class rwmutex {
   // lock_shared blocks while a writer holds or waits for the lock.
   void lock_shared() {
     if (reader_count_.fetch_add(1, std::memory_order_acquire) + 1 < 0)
-      internal::semacquire(&reader_sem_, false, "sync.RWMutex.RLock");
+      internal::semacquire(&reader_sem_, false, internal::wait_reason::sync_rwmutex_rlock);
   }
   bool try_lock_shared() noexcept;
   // unlock_shared releases a read lock; fatal error without one.

@@ -162,7 +162,7 @@ bool unlock_one(g*, void* lock) {
 }
 
 // block_forever is a send or receive on a nil channel, or an empty select.
-[[noreturn]] void block_forever(const char* reason) {
+[[noreturn]] void block_forever(wait_reason reason) {
   if (current_g() != nullptr) park(nullptr, nullptr, reason);
   // A plain thread: sleep for good. (A goroutine never returns from that park either.)
   note never;
@@ -171,7 +171,7 @@ bool unlock_one(g*, void* lock) {
 
 // wait blocks the parker's owner until a waker readies it. REQUIRES: `lock` held; released here
 // (after the goroutine's switch, for a goroutine).
-void wait(parker* pk, bool (*unlockf)(g*, void*), void* arg, const char* reason) {
+void wait(parker* pk, bool (*unlockf)(g*, void*), void* arg, wait_reason reason) {
   if (pk->gp != nullptr) {
     park(unlockf, arg, reason);
   } else {
@@ -291,7 +291,7 @@ inline void buf_take(hchan* c, void* dst) {
 // block_on queues the caller on q (c's sendq or recvq) with its element and parks it until a
 // partner or close completes the operation; returns whether it communicated (false: closed).
 // Kept out of line so the fast paths save fewer registers. REQUIRES: c->lock; released here.
-[[gnu::noinline]] bool block_on(hchan* c, waitq& q, void* elem, const char* reason) {
+[[gnu::noinline]] bool block_on(hchan* c, waitq& q, void* elem, wait_reason reason) {
   parker pk;
   pk.gp = current_g();
   waiter w;
@@ -350,7 +350,7 @@ std::size_t chan_cap(const hchan* c) noexcept {
 bool chan_send(hchan* c, void* elem, bool block) {
   if (c == nullptr) {
     if (!block) return false;
-    block_forever("chan send (nil chan)");
+    block_forever(wait_reason::chan_send_nil);
   }
   // Fast path of a failed non-blocking send, without the lock (Go's reasoning: the channel was
   // not closed and was full at one moment between the two loads).
@@ -376,14 +376,14 @@ bool chan_send(hchan* c, void* elem, bool block) {
     c->lock.unlock();
     return false;
   }
-  if (!block_on(c, c->sendq, elem, "chan send")) chan_panic("send on closed channel");
+  if (!block_on(c, c->sendq, elem, wait_reason::chan_send)) chan_panic("send on closed channel");
   return true;
 }
 
 int chan_recv(hchan* c, void* dst, bool block) {
   if (c == nullptr) {
     if (!block) return -1;
-    block_forever("chan receive (nil chan)");
+    block_forever(wait_reason::chan_receive_nil);
   }
   if (!block && empty(c)) {
     // Not ready. Was it closed? Read closed after emptiness, then check emptiness again: a
@@ -412,7 +412,7 @@ int chan_recv(hchan* c, void* dst, bool block) {
     c->lock.unlock();
     return -1;
   }
-  return block_on(c, c->recvq, dst, "chan receive") ? 1 : 0;
+  return block_on(c, c->recvq, dst, wait_reason::chan_receive) ? 1 : 0;
 }
 
 void chan_close(hchan* c) {
@@ -501,7 +501,7 @@ int select_go(select_case* cases, int n, bool block, bool* recv_ok) {
   }
   if (npoll == 0) {
     if (!block) return -1;
-    block_forever(n == 0 ? "select (no cases)" : "select");
+    block_forever(n == 0 ? wait_reason::select_no_cases : wait_reason::select);
   }
   std::sort(order, order + npoll);
   select_locks locks{order, static_cast<int>(std::unique(order, order + npoll) - order)};
@@ -569,7 +569,7 @@ int select_go(select_case* cases, int n, bool block, bool* recv_ok) {
     w.case_index = i;
     (sc.is_send ? sc.c->sendq : sc.c->recvq).enqueue(&w);
   }
-  wait(&pk, &unlock_all_after_park, &locks, "select");
+  wait(&pk, &unlock_all_after_park, &locks, wait_reason::select);
 
   // Pass 3: one waiter fired (its waker set pk.fired); take the others off their queues.
   lock_all(locks);

@@ -1,7 +1,7 @@
 // Copyright 2026 The gort Authors.
 //
 // The scheduler's data: G (goroutine), M (OS thread), P (processor: the right to run Go code,
-// with its run queue and caches) and the global `sched`. Internal; see sched.cpp for the design
+// with its run queue and caches) and the global `sched`. Internal; see proc.cpp for the design
 // and the protocols, and the field comments for who may touch what.
 
 #pragma once
@@ -13,6 +13,7 @@
 #include <vector>
 
 #include <gort/detail/defer_core.hpp>
+#include <gort/detail/wait_reason.hpp>
 #include <gort/stats.hpp>
 
 #include "arch/context.hpp"
@@ -30,7 +31,7 @@ enum class gstatus : std::uint32_t {
   idle,      // just allocated, not yet started; owned by its creator
   runnable,  // on a run queue, not running; the queue owns it
   running,   // running on an M that holds a P; owns its stack
-  waiting,   // parked (wait_reason says on what); whoever readies it owns it
+  waiting,   // parked (waitreason says on what); whoever readies it owns it
   syscall,   // inside gort::blocking on an M that may have lost its P
   dead,      // finished; on a free list with its stack
 };
@@ -57,11 +58,12 @@ struct alignas(64) g {
   void (*entry)(void*) = nullptr;  // goroutine function, and its callable (in fn_buf or on
   void* arg = nullptr;             // the stack)
   bool fresh = false;              // not started yet: ctx is empty, start with context_start
-  alignas(16) unsigned char fn_buf[kGFnBuf];  // small callables live here, not on the stack
-  const char* wait_reason = "";               // why it is parked (crash reports, traces)
-  timer_rec sleep_timer;                      // gort::sleep's timer (embedded: never freed)
-  thread_state st;                            // frame core state: defer chain, panics, counters
-  void* eh_caught = nullptr;                  // C++ exception globals saved while switched out
+  wait_reason waitreason = wait_reason::zero;  // why it is parked (crash reports, traces)
+  alignas(16) unsigned char fn_buf[kGFnBuf];   // small callables live here, not on the stack
+  const char* wait_label = nullptr;            // waitreason's text when it is labelled
+  timer_rec sleep_timer;                       // gort::sleep's timer (embedded: never freed)
+  thread_state st;                             // frame core state: defer chain, panics, counters
+  void* eh_caught = nullptr;                   // C++ exception globals saved while switched out
   unsigned int eh_uncaught = 0;
   void* asan_fake_stack = nullptr;  // ASan's fake-stack handle while switched out
   void* tsan_fiber = nullptr;       // TSan fiber
@@ -225,13 +227,13 @@ union never_destroyed {
   ~never_destroyed() {}
 };
 
-// The scheduler state lives in sched_storage (sched.cpp) and is reached as `sched`; the reference
+// The scheduler state lives in sched_storage (proc.cpp) and is reached as `sched`; the reference
 // is a constant, so it compiles to direct accesses.
 extern never_destroyed<sched_t> sched_storage;
 inline constexpr sched_t& sched = sched_storage.value;
 extern constinit thread_local m* tls_m;  // the M this thread is, or nullptr
 
-// Shared by sched.cpp, stack.cpp and crash.cpp.
+// stack.cpp, shared with goroutine.cpp, proc.cpp and crash.cpp (the stack cache: proc.hpp).
 stack_span stack_alloc(std::size_t size);
 void stack_free_all() noexcept;
 bool stack_sp_ok(const stack_span& s, const void* sp) noexcept;

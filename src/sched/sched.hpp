@@ -5,22 +5,50 @@
 
 #pragma once
 
+#include <gort/frame.hpp>
+
 #include "sched/runtime.hpp"
 
 namespace gort::internal {
 
-// park suspends the current goroutine with `reason` (shown in crash reports). Once its stack is
-// off the CPU, the scheduler calls unlockf(gp, arg) on its own stack: typically it releases the
-// lock that protects the wait queue gp was put on. If unlockf returns false the goroutine is
-// made runnable again at once. Returns when someone calls ready(gp). REQUIRES: on a goroutine.
-void park(bool (*unlockf)(g*, void*), void* arg, const char* reason);
+// park suspends the current goroutine with `reason` (shown in crash reports; `label` is the text
+// of wait_reason::labelled). Once its stack is off the CPU, the scheduler calls unlockf(gp, arg)
+// on its own stack: typically it releases the lock that protects the wait queue gp was put on.
+// If unlockf returns false the goroutine is made runnable again at once. Returns when someone
+// calls ready(gp). REQUIRES: on a goroutine.
+void park(bool (*unlockf)(g*, void*), void* arg, wait_reason reason, const char* label = nullptr);
+// For white-box tests only (the runtime names a wait_reason): parks with wait_reason::labelled.
+inline void park(bool (*unlockf)(g*, void*), void* arg, const char* label) {
+  park(unlockf, arg, wait_reason::labelled, label);
+}
+
+// wait_reason_text is what a report prints for parked gp.
+inline const char* wait_reason_text(const g* gp) noexcept {
+  return gp->waitreason == wait_reason::labelled ? gp->wait_label
+                                                 : wait_reason_string(gp->waitreason);
+}
 
 // ready makes a parked goroutine runnable: on the caller's P (in runnext, so it runs next, as
 // Go's goready does) or, from a thread without a P, on the global queue. Wakes an idle P's M.
 void ready(g* gp);
 
-void casgstatus(g* gp, gstatus from, gstatus to);
-void runqput(p* pp, g* gp, bool next);
+[[noreturn]] void casgstatus_failed(const g* gp, gstatus old, gstatus from, gstatus to);
+
+// casgstatus moves gp from `from` to `to`; in debug builds a G found in another state is a fatal
+// runtime bug, reported with both state names. Inline: every park, ready and switch makes one or
+// two transitions.
+inline void casgstatus(g* gp, gstatus from, gstatus to) {
+#if GORT_FRAME_CHECKS
+  gstatus old = from;
+  if (!gp->status.compare_exchange_strong(old, to, std::memory_order_acq_rel)) [[unlikely]]
+    casgstatus_failed(gp, old, from, to);
+#else
+  (void)from;
+  gp->status.store(to, std::memory_order_release);
+#endif
+}
+
+// wakep starts a spinning M when a P is idle and nobody is spinning yet (proc.cpp).
 void wakep();
 // wake_for_timer makes sure some M will run a timer armed for `when`: the timer sleeper if it
 // sleeps past it, else an idle P's M.

@@ -31,28 +31,10 @@ class sema {
   sema& operator=(const sema&) = delete;
 
   // acquire takes one unit, blocking (parking the goroutine, or sleeping the thread) while
-  // there is none. `reason` is the wait reason shown in crash reports.
-  void acquire(const char* reason = "semacquire") {
-    lock_.lock();
-    if (count_ > 0) {
-      --count_;
-      lock_.unlock();
-      return;
-    }
-    waiter w;
-    w.gp = current_g();
-    if (tail_ != nullptr)
-      tail_->next = &w;
-    else
-      head_ = &w;
-    tail_ = &w;
-    if (w.gp != nullptr) {
-      park(&unlock_after_park, &lock_, reason);
-    } else {
-      lock_.unlock();
-      w.thread_note.sleep();
-    }
-  }
+  // there is none, with wait reason semacquire in crash reports. acquire(label) shows `label`
+  // instead (wait_reason::labelled), so that a white-box test can tell its goroutines apart.
+  void acquire() { acquire_labelled(wait_reason::semacquire, nullptr); }
+  void acquire(const char* label) { acquire_labelled(wait_reason::labelled, label); }
 
   // try_acquire takes a unit if one is available now.
   bool try_acquire() {
@@ -84,6 +66,29 @@ class sema {
   }
 
  private:
+  // acquire_labelled is both acquires' body.
+  void acquire_labelled(wait_reason reason, const char* label) {
+    lock_.lock();
+    if (count_ > 0) {
+      --count_;
+      lock_.unlock();
+      return;
+    }
+    waiter w;
+    w.gp = current_g();
+    if (tail_ != nullptr)
+      tail_->next = &w;
+    else
+      head_ = &w;
+    tail_ = &w;
+    if (w.gp != nullptr) {
+      park(&unlock_after_park, &lock_, reason, label);
+    } else {
+      lock_.unlock();
+      w.thread_note.sleep();
+    }
+  }
+
   struct waiter {
     g* gp = nullptr;
     note thread_note;

@@ -4,8 +4,8 @@
 //
 // Layout. Stacks are carved from arenas: one anonymous mmap (MAP_NORESERVE, so nothing is
 // committed until touched) of kArenaStacks stacks of stack_size() bytes each. The goroutine's
-// callable sits at the top (lowered by a cache "color", see allocg in sched.cpp) and its frames
-// grow down from just below it.
+// callable sits at the top (lowered by a cache "color", see stack_new) and its frames grow down
+// from just below it.
 // Pages are committed lazily by the kernel on first touch and stay committed while the stack is
 // reused: a dead G keeps its stack on a per-P free list (then a global one), so spawning mostly
 // reuses warm pages instead of faulting fresh ones in (about 12 us each here).
@@ -32,6 +32,12 @@
 // 4 KiB more memory per goroutine.) Arenas of unguarded stacks cost one mapping per
 // kArenaStacks stacks, so one million goroutines need under 4,000 mappings.
 //
+// Caches. A dead goroutine's stack goes to its P's LIFO cache of kStackCache stacks (the most
+// recently used one, still in cache and committed, goes to the next goroutine that starts); a
+// full cache moves half of itself to the global list (sched.free_stacks, under sched.free_lock,
+// a leaf lock), and an empty one takes up to half a cache back from it. Stacks are a
+// power-of-two size apart, so each new stack's top is lowered by a colour of a few cache lines.
+//
 // Stacks are unmapped all at once when gort::run returns (stack_free_all).
 //
 // Rejected: one mapping per stack (two with its guard): hits max_map_count at ~32k goroutines.
@@ -51,6 +57,7 @@
 #include <gort/go.hpp>
 
 #include "sched/env.hpp"
+#include "sched/proc.hpp"
 #include "sched/runtime.hpp"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -116,11 +123,17 @@ long compute_guard_budget() {
 #if defined(__SANITIZE_ADDRESS__)
 constexpr int kMadvGuardRemove = 103;  // MADV_GUARD_REMOVE, Linux 6.13
 
+// Set once the guards are lifted; guarded by stack_lock. Other Ms keep running goroutines while
+// std::exit runs the atexit handlers, and a stack allocated after the lift must not get a new
+// marker either (it gets a page-protection guard, which LeakSanitizer skips).
+bool guards_lifted = false;
+
 // At exit (an atexit handler registered after LeakSanitizer's, so it runs before the leak check
 // reads the stacks as root regions): removes every lightweight guard. The process is ending; an
 // overflow now would go unreported, as it would after exit in any case.
 void lift_guards_for_leak_check() {
   lock_guard lock(stack_lock);
+  guards_lifted = true;
   for (const arena& a : arenas()) madvise(a.base, a.bytes, kMadvGuardRemove);
 }
 #endif
@@ -156,7 +169,13 @@ stack_span stack_alloc(std::size_t size) {
   cursor += size;
   --left_in_arena;
   s.bytes = size;
-  if (lightweight_guards && forced_budget < 0 && madvise(s.lo, page, kMadvGuardInstall) == 0) {
+#if defined(__SANITIZE_ADDRESS__)
+  const bool lifted = guards_lifted;
+#else
+  constexpr bool lifted = false;
+#endif
+  if (!lifted && lightweight_guards && forced_budget < 0 &&
+      madvise(s.lo, page, kMadvGuardInstall) == 0) {
     s.lo += page;
     s.guarded = true;
     return s;
@@ -209,6 +228,82 @@ void stack_free_all() noexcept {
   left_in_arena = 0;
   guard_budget = -1;
   lightweight_guards = forced_budget < 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The stack cache (the goroutines' side: see goroutine.cpp and execute in proc.cpp).
+
+// stack_new maps a new stack for a goroutine.
+static stack_span stack_new(std::size_t size) {
+  stack_span s = stack_alloc(size);
+  // Stacks are a power-of-two size apart, so their tops would all map to the same cache sets and
+  // evict each other when many goroutines start at once: each stack's top is lowered by a
+  // "color" of a few cache lines (the entry's callable and first frame live there).
+  static std::atomic<std::uint32_t> color{0};
+  constexpr std::size_t kStep = 128;
+  std::size_t colors = std::min<std::size_t>(256, size / 8 / kStep);
+  std::size_t offset =
+      colors == 0 ? 0 : (color.fetch_add(1, std::memory_order_relaxed) % colors) * kStep;
+  s.hi -= offset;
+  prefault_stack_top(s);
+  return s;
+}
+
+// Free stacks: a LIFO cache per P (the most recently used stack, still in cache and committed,
+// goes to the next goroutine that starts), overflowing to a global list.
+void free_stacks_push_locked(stack_span s) {
+  sched.free_stacks.push_back(s);
+  sched.nfree_stacks.store(static_cast<int>(sched.free_stacks.size()), std::memory_order_relaxed);
+}
+
+static bool free_stacks_pop_locked(stack_span* s) {
+  if (sched.free_stacks.empty()) return false;
+  *s = sched.free_stacks.back();
+  sched.free_stacks.pop_back();
+  sched.nfree_stacks.store(static_cast<int>(sched.free_stacks.size()), std::memory_order_relaxed);
+  return true;
+}
+
+void stack_put(p* pp, stack_span s) {
+  if (pp != nullptr) {
+    if (pp->nstack == kStackCache) {
+      lock_guard lock(sched.free_lock);
+      for (int i = 0; i < kStackCache / 2; ++i) free_stacks_push_locked(pp->stack_cache[i]);
+      std::copy(pp->stack_cache + kStackCache / 2, pp->stack_cache + kStackCache, pp->stack_cache);
+      pp->nstack = kStackCache - kStackCache / 2;
+    }
+    pp->stack_cache[pp->nstack++] = s;
+    return;
+  }
+  lock_guard lock(sched.free_lock);
+  free_stacks_push_locked(s);
+}
+
+stack_span stack_get(p* pp) {
+  stack_span s;
+  if (pp != nullptr) {
+    if (pp->nstack == 0 && sched.nfree_stacks.load(std::memory_order_relaxed) > 0) {
+      lock_guard lock(sched.free_lock);
+      while (pp->nstack < kStackCache / 2 && free_stacks_pop_locked(&s))
+        pp->stack_cache[pp->nstack++] = s;
+    }
+    if (pp->nstack > 0) return pp->stack_cache[--pp->nstack];
+  } else {
+    lock_guard lock(sched.free_lock);
+    if (free_stacks_pop_locked(&s)) return s;
+  }
+  return stack_new(stack_size());
+}
+
+// attach_stack gives gp a stack (it has none until it first runs, see new_goroutine).
+void attach_stack(p* pp, g* gp) {
+  gp->stack = stack_get(pp);
+#if defined(__SANITIZE_ADDRESS__)
+  // Frames of the previous goroutine on this stack never returned (it switched away for good):
+  // clear their poisoned redzones.
+  __asan_unpoison_memory_region(gp->stack.lo,
+                                static_cast<std::size_t>(gp->stack.hi - gp->stack.lo));
+#endif
 }
 
 }  // namespace internal

@@ -109,7 +109,7 @@ bool unlock_root(g*, void* root) {
 }
 
 // block parks w's goroutine (or sleeps its thread). REQUIRES: root->lock; released here.
-void block(sem_root* root, sem_waiter* w, const char* reason) {
+void block(sem_root* root, sem_waiter* w, wait_reason reason) {
   if (w->gp != nullptr) {
     park(&unlock_root, root, reason);
   } else {
@@ -146,7 +146,7 @@ void do_spin() {
 
 }  // namespace
 
-void semacquire(std::atomic<std::uint32_t>* addr, bool lifo, const char* reason) {
+void semacquire(std::atomic<std::uint32_t>* addr, bool lifo, wait_reason reason) {
   if (cansemacquire(addr)) return;
   sem_root* root = root_for(addr);
   sem_waiter w;
@@ -226,7 +226,7 @@ void notify_list_wait(notify_list* l, std::uint32_t ticket) {
   else
     l->head = &w;
   l->tail = &w;
-  block(root, &w, "sync.Cond.Wait");
+  block(root, &w, wait_reason::sync_cond_wait);
 }
 
 void notify_list_notify_all(notify_list* l) {
@@ -310,7 +310,7 @@ void mutex::lock_slow() {
       if ((old & (kLocked | kStarving)) == 0) return;  // took it
       bool lifo = wait_start != 0;
       if (wait_start == 0) wait_start = internal::nanotime();
-      internal::semacquire(&sema_, lifo, "sync.Mutex.Lock");
+      internal::semacquire(&sema_, lifo, internal::wait_reason::sync_mutex_lock);
       starving = starving || internal::nanotime() - wait_start > kStarvationThresholdNs;
       old = state_.load(std::memory_order_relaxed);
       if ((old & kStarving) != 0) {
@@ -369,7 +369,7 @@ void rwmutex::lock() {
   // Announce the writer to readers, then wait for the active ones to leave.
   std::int32_t r = reader_count_.fetch_sub(kMaxReaders, std::memory_order_acq_rel);
   if (r != 0 && reader_wait_.fetch_add(r, std::memory_order_acq_rel) + r != 0)
-    internal::semacquire(&writer_sem_, false, "sync.RWMutex.Lock");
+    internal::semacquire(&writer_sem_, false, internal::wait_reason::sync_rwmutex_lock);
 }
 
 bool rwmutex::try_lock() noexcept {
@@ -415,7 +415,7 @@ void waitgroup::wait() {
   for (;;) {
     if ((state >> 32) == 0) return;
     if (state_.compare_exchange_weak(state, state + 1, std::memory_order_acq_rel)) {
-      internal::semacquire(&sema_, false, "sync.WaitGroup.Wait");
+      internal::semacquire(&sema_, false, internal::wait_reason::sync_waitgroup_wait);
       if (state_.load(std::memory_order_acquire) != 0)
         internal::sync_panic("sync: WaitGroup is reused before previous Wait has returned");
       return;

@@ -13,7 +13,7 @@
 // touches no shared lock. The scheduler runs due timers of its own P every time it looks for work
 // (one relaxed load when the heap is empty), runs any P's due timers before it steals, and an M
 // that finds nothing to do sleeps until the earliest deadline over all heaps (at most one such
-// "timer sleeper" M at a time, Go's M blocked in netpoll; see find_runnable in sched.cpp). Arming
+// "timer sleeper" M at a time, Go's M blocked in netpoll; src/time/sleeper.cpp). Arming
 // a timer earlier than what the sleeper sleeps for wakes it; with no sleeper, arming wakes an
 // idle P's M (wakep), which becomes the sleeper. The deadlock check treats any queued timer as
 // a possible wake-up. Threads that are not goroutines arm theirs on one more heap, served by an

@@ -478,7 +478,7 @@ def s3_observations(r, w):
                 tail_go))
     if tail_g > 10 * tail_go:
         line += (" gort's yield requeues the goroutine on its P's local queue (256 slots; "
-                 "`src/sched/sched.cpp`, deviations from Go): with more runnable goroutines "
+                 "`src/sched/proc.cpp`, deviations from Go): with more runnable goroutines "
                  "than that, the overflow waits on the global queue, which a busy P serves one "
                  "goroutine per 61 schedule ticks, so a goroutine pushed there waits many passes "
                  "of the local queue. Go's Gosched puts every yielder on the global queue, one "

@@ -1,0 +1,95 @@
+// Copyright 2026 The gort Authors.
+//
+// Deadlock detection (Go's checkdead in proc.go).
+//
+// Rule. When the last M goes idle (stopm puts it on the idle list, then calls checkdead_locked)
+// and nothing can make a goroutine runnable again, the program is deadlocked: Go prints
+// "all goroutines are asleep - deadlock!" (or, when the main goroutine ended by Goexit and no
+// goroutine is left, "no goroutines (main called runtime.Goexit) - deadlock!"), then each
+// goroutine with its state or wait reason, and exits with status 2.
+//
+// What can still wake a goroutine, so that no deadlock is reported: an M running or in a
+// blocking call (mcount - nmidle > 0; the timer sleeper is not idle), a queued G (global or any
+// local queue), a pending timer (a P's heap or the outside timer thread's), or a thread outside
+// the runtime (foreign_threads_exist).
+//
+// Locks: called with sched.lock held; takes allg_lock (after sched.lock, in the runtime's order)
+// to list the goroutines. The report is written with the locks held and the process exits.
+
+#include <dirent.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+#include "sched/proc.hpp"
+#include "sched/runq.hpp"
+#include "sched/runtime.hpp"
+#include "sched/sched.hpp"
+#include "sched/switch.hpp"
+#include "time/timer.hpp"
+
+namespace gort::internal {
+
+[[noreturn]] static void report_deadlock(bool none_left) {
+  std::string out = none_left && sched.main_goexited.load(std::memory_order_acquire)
+                        ? "fatal error: no goroutines (main called runtime.Goexit) - deadlock!\n"
+                        : "fatal error: all goroutines are asleep - deadlock!\n";
+  {
+    lock_guard lock(sched.allg_lock);
+    for (g* gp : sched.allgs) {
+      gstatus s = gp->status.load(std::memory_order_acquire);
+      if (s == gstatus::dead || s == gstatus::idle) continue;
+      char buf[160];
+      std::snprintf(buf, sizeof buf, "\ngoroutine %llu [%s]:\n",
+                    static_cast<unsigned long long>(gp->id),
+                    s == gstatus::waiting ? wait_reason_text(gp) : gstatus_name(s));
+      out += buf;
+    }
+  }
+  std::fflush(stdout);  // what the program printed comes first, as with Go's unbuffered output
+  std::fputs(out.c_str(), stderr);
+  std::fflush(stderr);
+  std::_Exit(2);
+}
+
+// foreign_threads_exist tells whether the process has threads other than the runtime's (Ms,
+// sysmon, each registered in sched.runtime_tids, the thread that called run, and the outside
+// timer thread). REQUIRES: sched.lock. Such a thread
+// can wake a parked goroutine (a plain thread may release a semaphore or send on a channel), so
+// while one exists a deadlock cannot be proven and none is reported: the program waits, as a
+// C++ program would. (Go, built as a C library, turns its deadlock check off for the same reason.)
+// TSan runs one background thread of its own, which is not counted.
+static bool foreign_threads_exist() {
+  int foreign = 0;
+  DIR* dir = opendir("/proc/self/task");
+  if (dir == nullptr) return false;
+  while (struct dirent* e = readdir(dir)) {
+    if (e->d_name[0] == '.') continue;
+    long tid = std::strtol(e->d_name, nullptr, 10);
+    if (tid == sched.m0_tid || tid == outside_timer_tid()) continue;
+    if (std::find(sched.runtime_tids.begin(), sched.runtime_tids.end(), tid) !=
+        sched.runtime_tids.end())
+      continue;
+    ++foreign;
+  }
+  closedir(dir);
+#if GORT_TSAN
+  foreign -= 1;
+#endif
+  return foreign > 0;
+}
+
+// checkdead_slow_locked is checkdead_locked (proc.hpp) once no M is left running: it reports a
+// deadlock unless something can still wake a goroutine.
+void checkdead_slow_locked() {
+  if (sched.runq_size.load(std::memory_order_relaxed) > 0) return;
+  if (earliest_timer() != 0 || outside_timers_pending()) return;  // a timer may wake someone
+  for (p* pp : sched.allp)
+    if (!runq_empty(pp)) return;
+  if (foreign_threads_exist()) return;  // a thread outside the runtime may still wake one
+  report_deadlock(live_goroutines() == 0);
+}
+
+}  // namespace gort::internal

@@ -1,0 +1,260 @@
+// Copyright 2026 The gort Authors.
+//
+// Goroutine lifecycle (Go's newproc, gopark, goready, goexit in proc.go): a G is allocated (or
+// reused from a free list), started, parked and readied any number of times, and freed when its
+// function returns.
+//
+// Terms.
+//   idle -> runnable   start_goroutine: on the creator's P in runnext (Go's newproc), or from a
+//                      thread without a P on the global queue (ready_external).
+//   running -> waiting park: the goroutine half; proc.cpp's park_m is the g0 half.
+//   waiting -> runnable ready: on the caller's P in runnext (Go's goready), or globally.
+//   running -> dead    g_main returns (goexit1); proc.cpp's goexit0 frees the G with gfput.
+//
+// Invariants.
+//   - A G is allocated once (allocg, in slabs of 64, registered in sched.allgs) and never
+//     freed while the run lasts: a dead G waits on a free list (per P, then global batches)
+//     for the next goroutine, its stack on the stack cache (stack.cpp).
+//   - A G in a run queue holds no stack until it first runs when its callable fits in the G
+//     (fn_buf): memory is bounded by the goroutines started, not those created.
+//   - Goroutine ids increase per P and are unique: each P takes kGoidBatch at a time.
+//
+// Locks: sched.allg_lock guards allgs and the slab list (and the shared slab of threads without
+// a P); sched.free_lock guards the global G and stack lists (a leaf). A P's own lists are the
+// owner's alone.
+
+#include <algorithm>
+#include <cstdint>
+#include <new>
+
+#include <gort/frame.hpp>
+#include <gort/go.hpp>
+#include <gort/panic.hpp>
+
+#include "defer/panic_record.hpp"
+#include "sched/proc.hpp"
+#include "sched/runq.hpp"
+#include "sched/runtime.hpp"
+#include "sched/sched.hpp"
+#include "sched/switch.hpp"
+
+namespace gort::internal {
+
+// goexit1 ends the running goroutine: its M's g0 frees it (proc.cpp's goexit0).
+[[noreturn]] static void goexit1(g* gp) {
+  switch_to_g0(gp, m::action::exit);
+  fatal("a dead goroutine was resumed");
+}
+
+void g_main(void* arg) {
+  g* gp = static_cast<g*>(arg);
+  switch_started(gp);
+  // Only goroutine_exit is caught here. Any other exception finds no handler at all (gort_start
+  // ends the stack for the unwinder), so std::terminate runs with the throwing stack intact and
+  // the crash handler prints it (crash.cpp).
+  try {
+    gp->entry(gp->arg);
+  } catch (goroutine_exit&) {
+    // Go: goexit on the main goroutine ends it without ending the program; the others go on,
+    // and when none is left the program dies of a deadlock (see checkdead_locked).
+    if (gp->is_main) {
+      gp->is_main = false;
+      sched.main_goexited.store(true, std::memory_order_release);
+    }
+  }
+  goexit1(gp);
+}
+
+// allocg returns a G never used before. Gs are made 64 at a time in a slab (densely: run queues
+// and free lists touch them in bursts), registered in allgs with one lock for the whole slab; a
+// P keeps the slab's remaining Gs for itself, so two Ps spawning at once do not contend.
+static g* allocg(p* pp) {
+  if (pp != nullptr && pp->g_slab_left > 0) {
+    --pp->g_slab_left;
+    return pp->g_slab_next++;
+  }
+  constexpr int kSlab = 64;
+  if (pp == nullptr) {
+    lock_guard lock(sched.allg_lock);
+    if (sched.g_slab_left > 0) {
+      --sched.g_slab_left;
+      return sched.g_slab_next++;
+    }
+  }
+  void* mem = ::operator new (sizeof(g) * kSlab, std::align_val_t{alignof(g)});
+  g* slab = static_cast<g*>(mem);
+  for (int i = 0; i < kSlab; ++i) {
+    g* gp = ::new (static_cast<void*>(slab + i)) g;
+    gp->st.is_goroutine = true;
+  }
+  {
+    lock_guard lock(sched.allg_lock);
+    sched.g_slabs.push_back(mem);
+    for (int i = 0; i < kSlab; ++i) sched.allgs.push_back(slab + i);
+    if (pp == nullptr) {
+      sched.g_slab_next = slab + 1;
+      sched.g_slab_left = kSlab - 1;
+    }
+  }
+  if (pp != nullptr) {
+    pp->g_slab_next = slab + 1;
+    pp->g_slab_left = kSlab - 1;
+  }
+  return slab;
+}
+
+// gfput frees a dead G: its stack to the stack cache, the G to the P's free list. A P's list
+// moves to the global one whole, as one batch, once it holds kGfreeBatch Gs: nothing walks cold Gs
+// under the lock (a P that spawns and a P where goroutines end exchange Gs through it).
+void gfput(p* pp, g* gp) {
+  stack_put(pp, gp->stack);
+  gp->stack = stack_span{};
+  gp->schedlink = pp->gfree;
+  pp->gfree = gp;
+  if (++pp->gfree_n < kGfreeBatch) return;
+  lock_guard lock(sched.free_lock);
+  sched.gfree_batches.push_back({pp->gfree, pp->gfree_n});
+  sched.ngfree.store(static_cast<int>(sched.gfree_batches.size()), std::memory_order_relaxed);
+  pp->gfree = nullptr;
+  pp->gfree_n = 0;
+}
+
+// gfget takes a dead G: from the P's list, refilled with one global batch when empty.
+static g* gfget(p* pp) {
+  if (pp != nullptr && pp->gfree == nullptr && sched.ngfree.load(std::memory_order_relaxed) > 0) {
+    lock_guard lock(sched.free_lock);
+    if (!sched.gfree_batches.empty()) {
+      gfree_batch b = sched.gfree_batches.back();
+      sched.gfree_batches.pop_back();
+      sched.ngfree.store(static_cast<int>(sched.gfree_batches.size()), std::memory_order_relaxed);
+      pp->gfree = b.head;
+      pp->gfree_n = b.n;
+    }
+  }
+  if (pp != nullptr && pp->gfree != nullptr) {
+    g* gp = pp->gfree;
+    pp->gfree = gp->schedlink;
+    --pp->gfree_n;
+    return gp;
+  }
+  if (pp == nullptr) {
+    lock_guard lock(sched.free_lock);
+    if (!sched.gfree_batches.empty()) {
+      gfree_batch& b = sched.gfree_batches.back();
+      g* gp = b.head;
+      b.head = gp->schedlink;
+      if (--b.n == 0) sched.gfree_batches.pop_back();
+      sched.ngfree.store(static_cast<int>(sched.gfree_batches.size()), std::memory_order_relaxed);
+      return gp;
+    }
+  }
+  return nullptr;
+}
+
+g* new_goroutine(void (*entry)(void*), std::size_t size, std::size_t align, void** storage) {
+  if (!sched.running.load(std::memory_order_acquire)) fatal("gort::go called outside gort::run");
+  m* mp = tls_m;
+  p* pp = mp != nullptr ? mp->pp : nullptr;
+  std::size_t ssize = stack_size();
+  if (size > ssize / 4) fatal("gort::go: the goroutine's function and arguments are too large");
+  g* gp = gfget(pp);
+  if (gp == nullptr) gp = allocg(pp);
+  // The callable goes in the G when it fits, and the goroutine gets its stack only when it first
+  // runs (execute): a goroutine waiting in a run queue holds no stack, which bounds memory by
+  // the goroutines started rather than the goroutines created (skynet queues tens of thousands).
+  // A larger callable lives at the top of a stack taken now. Either way the stack itself is first
+  // touched when the goroutine starts, on the CPU that runs it.
+  if (size <= kGFnBuf && align <= 16) {
+    *storage = gp->fn_buf;
+    gp->ctx.sp = nullptr;
+  } else {
+    attach_stack(pp, gp);
+    auto top = reinterpret_cast<std::uintptr_t>(gp->stack.hi) - size;
+    top &= ~(static_cast<std::uintptr_t>(std::max<std::size_t>(align, 16)) - 1);
+    *storage = reinterpret_cast<void*>(top);
+    gp->ctx.sp = *storage;
+  }
+  gp->fresh = true;  // ctx.sp holds the top of the stack to start on (see execute)
+  gp->entry = entry;
+  gp->arg = *storage;
+  gp->schedlink = nullptr;
+  gp->mp = nullptr;
+  gp->waitreason = wait_reason::zero;
+  gp->wait_label = nullptr;
+  gp->is_main = false;
+  switch_g_created(gp);
+  gp->st.top = &gp->st.root;
+  gp->st.root.parent = nullptr;
+  gp->st.panic = nullptr;
+  gp->status.store(gstatus::idle, std::memory_order_relaxed);
+  return gp;
+}
+
+void discard_goroutine(g* gp) noexcept {
+  casgstatus(gp, gstatus::idle, gstatus::dead);
+  lock_guard lock(sched.free_lock);
+  if (gp->stack.lo != nullptr) free_stacks_push_locked(gp->stack);
+  gp->stack = stack_span{};
+  gp->schedlink = nullptr;
+  sched.gfree_batches.push_back({gp, 1});
+  sched.ngfree.store(static_cast<int>(sched.gfree_batches.size()), std::memory_order_relaxed);
+}
+
+// ready_external makes gp runnable from a thread that holds no P (the outside timer thread, a plain
+// thread): global queue, then wake an M for it if a P is idle.
+static void ready_external(g* gp) {
+  {
+    lock_guard lock(sched.lock);
+    globrunqput_locked(gp);
+  }
+  wakep();
+}
+
+void start_goroutine(g* gp) {
+  casgstatus(gp, gstatus::idle, gstatus::runnable);
+  m* mp = tls_m;
+  p* pp = mp != nullptr ? mp->pp : nullptr;
+  if (pp == nullptr) {
+    gp->id = sched.goid_gen.fetch_add(1, std::memory_order_relaxed) + 1;
+    sched.created_external.fetch_add(1, std::memory_order_relaxed);
+    return ready_external(gp);
+  }
+  // Ids come from the P's cache, refilled 16 at a time (Go's goidcache): no shared atomic per
+  // spawn. Ids still increase per P, and are unique.
+  if (pp->goid_next == pp->goid_end) {
+    pp->goid_next = sched.goid_gen.fetch_add(kGoidBatch, std::memory_order_relaxed) + 1;
+    pp->goid_end = pp->goid_next + kGoidBatch;
+  }
+  gp->id = pp->goid_next++;
+  ++pp->count.goroutines_created;
+  runqput(pp, gp, true);         // Go's newproc: the new goroutine runs next
+  if (sched.procs > 1) wakep();  // with one P, held by the caller, no P can be idle
+}
+
+void ready(g* gp) {
+  casgstatus(gp, gstatus::waiting, gstatus::runnable);
+  m* mp = tls_m;
+  p* pp = mp != nullptr ? mp->pp : nullptr;
+  if (pp == nullptr) return ready_external(gp);
+  runqput(pp, gp, true);
+  if (sched.procs > 1) wakep();
+}
+
+void park(bool (*unlockf)(g*, void*), void* arg, wait_reason reason, const char* label) {
+  g* gp = current_g();
+  if (gp == nullptr) fatal("park called outside a goroutine");
+  m* mp = gp->mp;
+  gp->waitreason = reason;
+  gp->wait_label = label;
+  mp->unlockf = unlockf;
+  mp->unlock_arg = arg;
+  switch_to_g0(gp, m::action::park);
+}
+
+void clear_goroutine_state(g* gp) noexcept {
+  clear_panics(gp->st);
+  ::operator delete(gp->st.spare_panic);
+  gp->st.spare_panic = nullptr;
+}
+
+}  // namespace gort::internal

@@ -1,0 +1,101 @@
+// Copyright 2026 The gort Authors.
+//
+// What the scheduler's files share among themselves (proc.cpp, goroutine.cpp, stack.cpp,
+// checkdead.cpp, sysmon.cpp, start.cpp, stats.cpp, api.cpp and src/time/sleeper.cpp). Internal;
+// the rest of the runtime uses sched.hpp. The P and M list operations are inline: the schedule
+// loop and exitsyscall use them on every pass. Design and locking: proc.cpp.
+
+#pragma once
+
+#include <cstdint>
+#include <thread>
+#include <vector>
+
+#include <gort/detail/defer_core.hpp>
+
+#include "sched/runtime.hpp"
+#include "sched/sched.hpp"
+
+namespace gort::internal {
+
+// acquirep attaches pp to mp and makes pp's defer pool the thread's.
+inline void acquirep(m* mp, p* pp) {
+  mp->pp = pp;
+  pp->mp = mp;
+  pp->status.store(pstatus::running, std::memory_order_release);
+  tls_pool = &pp->deferpool;
+}
+
+// releasep detaches mp's P and returns it (idle, on no list yet).
+inline p* releasep(m* mp) {
+  p* pp = mp->pp;
+  pp->mp = nullptr;
+  pp->status.store(pstatus::idle, std::memory_order_release);
+  mp->pp = nullptr;
+  tls_pool = nullptr;
+  return pp;
+}
+
+// The idle P and M lists. REQUIRES: sched.lock.
+inline void pidleput_locked(p* pp) {
+  pp->link = sched.pidle;
+  sched.pidle = pp;
+  sched.npidle.fetch_add(1, std::memory_order_seq_cst);
+}
+
+inline p* pidleget_locked() {
+  p* pp = sched.pidle;
+  if (pp != nullptr) {
+    sched.pidle = pp->link;
+    sched.npidle.fetch_sub(1, std::memory_order_seq_cst);
+  }
+  return pp;
+}
+
+inline m* mget_locked() {
+  m* mp = sched.midle;
+  if (mp != nullptr) {
+    sched.midle = mp->link;
+    --sched.nmidle;
+  }
+  return mp;
+}
+
+// proc.cpp: Ms and the schedule loop.
+std::vector<std::thread>& m_threads();  // the Ms' threads, joined at shutdown; sched.lock
+void name_runtime_thread(std::thread& t, const char* name);
+void register_runtime_thread();
+void init_m_thread(m* mp);
+void m_loop(m* mp);  // the schedule loop of one M, until the runtime shuts down
+void handoffp(p* pp);
+
+// goroutine.cpp: the lifecycle.
+void g_main(void* arg);    // every goroutine's first frame
+void gfput(p* pp, g* gp);  // frees a dead G (and its stack) to pp's lists
+
+// stack.cpp: stacks and their caches.
+void attach_stack(p* pp, g* gp);  // gives gp a stack (it has none until it first runs)
+stack_span stack_get(p* pp);
+void stack_put(p* pp, stack_span s);
+void free_stacks_push_locked(stack_span s);  // REQUIRES: sched.free_lock
+
+// checkdead.cpp: deadlock detection. checkdead_locked reports a deadlock when no M is left to
+// run anything and nothing can wake one; its first test is inline, as every M going idle makes
+// it under sched.lock. REQUIRES: sched.lock, with the calling M on the idle list.
+void checkdead_slow_locked();
+inline void checkdead_locked() {
+  if (sched.done.load(std::memory_order_acquire)) return;
+  if (sched.mcount - sched.nmidle > 0) return;  // an M is running or in a blocking call
+  checkdead_slow_locked();
+}
+
+// sysmon.cpp.
+void sysmon_loop();
+
+// start.cpp: start-up.
+int resolve_procs(int procs);  // the number of Ps for gort::run(procs)
+
+// stats.cpp.
+std::uint64_t live_goroutines();  // goroutines started and not finished
+
+}  // namespace gort::internal

@@ -1,0 +1,168 @@
+// Copyright 2026 The gort Authors.
+//
+// The switch bookkeeping: everything that must follow a goroutine on and off its M besides its
+// registers (src/arch/ saves those). Internal; every function here is inline because it runs on
+// every context switch (proc.cpp's execute and the goroutine halves of park, yield, exit and
+// exitsyscall), and the two switches of one hop cost about 5 ns together.
+//
+// Terms.
+//   g0 side: execute (proc.cpp) calls run_on_g0_to_g(mp, gp), which switches to gp and returns
+//   once gp has switched back. Goroutine side: switch_to_g0(gp, act) leaves a request `act` for
+//   g0 and returns when gp is scheduled again, possibly on another M.
+//
+// What follows the goroutine:
+//   - the frame core's thread state (tls_cur points at gp->st while gp runs, at the thread's own
+//     state on g0);
+//   - libstdc++'s per-thread exception state (the caught-exception stack and the uncaught count):
+//     a goroutine may switch inside a catch block or during unwinding (folly's fibers do the
+//     same);
+//   - the FP control words (MXCSR, x87 CW): per goroutine, reloaded only when the next goroutine
+//     saved others than the hardware holds, which is almost never;
+//   - the sanitizers' view of the stack: ASan's fiber switch annotations (and its fake stack),
+//     TSan's fibers (one per live goroutine: TSan counts fibers as threads, at most 8128 alive).
+//
+// Invariants. Only the M's own thread touches m::eh_globals, fp_hw, fp_init and the g0 sanitizer
+// fields. A G's fields here are touched only by the M running it, or by g0 of the M it switched
+// away from (under the happens-before the run queues give when it moves to another M).
+
+#pragma once
+
+#include <gort/detail/defer_core.hpp>
+
+#include "sched/runtime.hpp"
+
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#include <sanitizer/common_interface_defs.h>
+#define GORT_ASAN 1
+#else
+#define GORT_ASAN 0
+#endif
+#if defined(__SANITIZE_THREAD__)
+#include <sanitizer/tsan_interface.h>
+#define GORT_TSAN 1
+#else
+#define GORT_TSAN 0
+#endif
+
+namespace gort::internal {
+
+// libstdc++'s per-thread exception state (unwind-cxx.h).
+struct eh_globals {
+  void* caught;
+  unsigned int uncaught;
+};
+extern "C" eh_globals* __cxa_get_globals() noexcept;
+
+// switch_init_thread records the calling thread's switch state in mp (at M start, on g0).
+inline void switch_init_thread(m* mp) {
+  mp->eh_globals = __cxa_get_globals();
+#if GORT_TSAN
+  mp->g0_tsan_fiber = __tsan_get_current_fiber();
+#endif
+}
+
+// switch_to_g0 suspends the running goroutine and resumes its M's scheduler, which performs
+// `act` (see execute in proc.cpp). Returns when the goroutine is scheduled again, maybe on
+// another M: read the M from gp->mp afterwards, never from a value computed before. Not inlined:
+// the callers' registers are saved by the call, and one copy keeps the sanitizer dance in one
+// place.
+[[gnu::noinline]] inline void switch_to_g0(g* gp, m::action act) {
+  m* mp = gp->mp;
+  mp->act = act;
+#if GORT_ASAN
+  __sanitizer_start_switch_fiber(act == m::action::exit ? nullptr : &gp->asan_fake_stack,
+                                 mp->g0_stack_bottom, mp->g0_stack_size);
+#endif
+#if GORT_TSAN
+  __tsan_switch_to_fiber(mp->g0_tsan_fiber, 0);
+#endif
+  context_switch_to_g0(&gp->ctx, &mp->g0);
+#if GORT_ASAN
+  m* now = gp->mp;
+  __sanitizer_finish_switch_fiber(gp->asan_fake_stack, &now->g0_stack_bottom, &now->g0_stack_size);
+#endif
+}
+
+// switch_started is the first thing a new goroutine does on its own stack (g_main).
+inline void switch_started(g* gp) {
+#if GORT_ASAN
+  m* mp = gp->mp;
+  __sanitizer_finish_switch_fiber(nullptr, &mp->g0_stack_bottom, &mp->g0_stack_size);
+#else
+  (void)gp;
+#endif
+}
+
+// run_on_g0_to_g switches from mp's g0 to gp (starting it at entry when it is fresh) and returns
+// once gp switched back to g0, with the thread's own state restored.
+inline void run_on_g0_to_g(m* mp, g* gp, void (*entry)(void*)) {
+  thread_state* own = tls_cur;
+  tls_cur = &gp->st;
+  auto* eh = static_cast<eh_globals*>(mp->eh_globals);
+  eh_globals g0_eh = *eh;
+  eh->caught = gp->eh_caught;
+  eh->uncaught = gp->eh_uncaught;
+#if GORT_ASAN
+  __sanitizer_start_switch_fiber(&mp->g0_fake_stack, gp->stack.lo,
+                                 static_cast<std::size_t>(gp->stack.hi - gp->stack.lo));
+#endif
+#if GORT_TSAN
+  __tsan_switch_to_fiber(gp->tsan_fiber, 0);
+#endif
+  // FP control words are per goroutine: load gp's (or, for a new goroutine, the thread's initial
+  // ones) only when the hardware holds others, which is almost never.
+  if (gp->fresh) [[unlikely]] {
+    gp->fresh = false;
+    if (!(mp->fp_hw == mp->fp_init)) {
+      load_fp_control(mp->fp_init);
+      mp->fp_hw = mp->fp_init;
+    }
+    context_start(&mp->g0, gp->ctx.sp, entry, gp);
+  } else {
+    fp_control want = saved_fp_control(gp->ctx);
+    if (!(want == mp->fp_hw)) [[unlikely]] {
+      load_fp_control(want);
+      mp->fp_hw = want;
+    }
+    context_switch_from_g0(&mp->g0, &gp->ctx);
+  }
+  // gp saved its FP control words in its frame when it switched back, and left them loaded.
+  mp->fp_hw = saved_fp_control(gp->ctx);
+#if GORT_ASAN
+  __sanitizer_finish_switch_fiber(mp->g0_fake_stack, nullptr, nullptr);
+#endif
+  gp->eh_caught = eh->caught;
+  gp->eh_uncaught = eh->uncaught;
+  *eh = g0_eh;
+  tls_cur = own;
+}
+
+// switch_g_created and switch_g_dead make and drop a goroutine's TSan fiber (one per live
+// goroutine: TSan counts fibers as threads, at most 8128 alive).
+inline void switch_g_created(g* gp) {
+  gp->eh_caught = nullptr;
+  gp->eh_uncaught = 0;
+  gp->asan_fake_stack = nullptr;
+#if GORT_TSAN
+  if (gp->tsan_fiber == nullptr) gp->tsan_fiber = __tsan_create_fiber(0);
+#endif
+}
+inline void switch_g_dead(g* gp) {
+#if GORT_TSAN
+  __tsan_destroy_fiber(gp->tsan_fiber);
+  gp->tsan_fiber = nullptr;
+#else
+  (void)gp;
+#endif
+}
+// switch_g_freed drops whatever switch state a G still holds when the run ends (teardown).
+inline void switch_g_freed(g* gp) {
+#if GORT_TSAN
+  if (gp->tsan_fiber != nullptr) __tsan_destroy_fiber(gp->tsan_fiber);
+#else
+  (void)gp;
+#endif
+}
+
+}  // namespace gort::internal
