@@ -711,28 +711,24 @@ def main():
     w("\n![S1](s1.svg)\n")
     w("Defers registered in a loop, the main pair: an argument-less call, Go's `defer cleanup()` "
       "(heap records from the P's pool) and gort's `f.defer(cleanup)`:\n")
-    w("| per call | gort | manual C++ | Go | Go direct | gort allocs/op | Go allocs/op | gort "
-      "instr. |\n|---|---|---|---|---|---|---|---|")
-    for n in (1, 10, 100):
-        cg = r.callgrind.get("gort-loop-plain/%d" % n)
-        w("| %d | %s | %s | %s | %s | %g | %g | %s |" % (
-            n, ns(r.gort("BM_GortLoopDeferPlain/%d" % n)),
-            ns(r.gort("BM_ManualLoopDeferPlain/%d" % n)),
-            ns(r.go("BenchmarkLoopDeferPlain/%d" % n)), ns(r.go("BenchmarkNoDeferLoopPlain/%d" % n)),
-            r.counter("BM_GortLoopDeferPlain/%d" % n, "allocs/op"),
-            r.go_allocs["BenchmarkLoopDeferPlain/%d" % n], "%.0f" % cg if cg else "-"))
+    def loop_table(callgrind_case, gort_case, manual_case, go_case, go_direct):
+        w("| per call | gort | manual C++ | Go | Go direct | gort allocs/op | Go allocs/op | gort "
+          "instr. |\n|---|---|---|---|---|---|---|---|")
+        for n in (1, 10, 100):
+            cg = r.callgrind.get("%s/%d" % (callgrind_case, n))
+            w("| %d | %s | %s | %s | %s | %g | %g | %s |" % (
+                n, ns(r.gort("%s/%d" % (gort_case, n))), ns(r.gort("%s/%d" % (manual_case, n))),
+                ns(r.go("%s/%d" % (go_case, n))), ns(r.go("%s/%d" % (go_direct, n))),
+                r.counter("%s/%d" % (gort_case, n), "allocs/op"),
+                r.go_allocs["%s/%d" % (go_case, n)], "%.0f" % cg if cg else "-"))
+
+    loop_table("gort-loop-plain", "BM_GortLoopDeferPlain", "BM_ManualLoopDeferPlain",
+               "BenchmarkLoopDeferPlain", "BenchmarkNoDeferLoopPlain")
     w("\nThe argument variant, its own row: Go's `defer cleanupI(i)` allocates an argument "
       "closure per defer in Go 1.19; gort's `f.defer(cleanup_i, i)` stores the argument in the "
       "slot:\n")
-    w("| per call | gort | manual C++ | Go | Go direct | gort allocs/op | Go allocs/op | gort "
-      "instr. |\n|---|---|---|---|---|---|---|---|")
-    for n in (1, 10, 100):
-        cg = r.callgrind.get("gort-loop/%d" % n)
-        w("| %d | %s | %s | %s | %s | %g | %g | %s |" % (
-            n, ns(r.gort("BM_GortLoopDefer/%d" % n)), ns(r.gort("BM_ManualLoopDefer/%d" % n)),
-            ns(r.go("BenchmarkLoopDefer/%d" % n)), ns(r.go("BenchmarkNoDeferLoop/%d" % n)),
-            r.counter("BM_GortLoopDefer/%d" % n, "allocs/op"),
-            r.go_allocs.get("BenchmarkLoopDefer/%d" % n, -1), "%.0f" % cg if cg else "-"))
+    loop_table("gort-loop", "BM_GortLoopDefer", "BM_ManualLoopDefer", "BenchmarkLoopDefer",
+               "BenchmarkNoDeferLoop")
     bar_chart(os.path.join(out, "s1-loop.svg"), "S1: defers in a loop",
               [("%d per call" % n, [("gort", r.gort("BM_GortLoopDefer/%d" % n)),
                                     ("manual C++", r.gort("BM_ManualLoopDefer/%d" % n)),
