@@ -17,6 +17,17 @@
 
 #include <gort/gort.hpp>
 
+namespace {
+
+// tagged is prefix followed by i (appended: GCC 12's -Wrestrict misfires on "p" + to_string(i)).
+std::string tagged(const char* prefix, int i) {
+  std::string s = prefix;
+  s += std::to_string(i);
+  return s;
+}
+
+}  // namespace
+
 int main() {
   return gort::run([] {
     constexpr int n = 400;
@@ -30,22 +41,22 @@ int main() {
           f.defer([&, i] {
             gort::yield();  // the panic is processing while this goroutine moves around
             std::any v = gort::recover();
-            if (auto* s = std::any_cast<std::string>(&v); s && *s == "p" + std::to_string(i))
+            if (auto* s = std::any_cast<std::string>(&v); s && *s == tagged("p", i))
               recovered.fetch_add(1);
           });
           try {
             try {
-              throw std::runtime_error("e" + std::to_string(i));
+              throw std::runtime_error(tagged("e", i));
             } catch (const std::runtime_error& e) {
               gort::yield();
               gort::sleep(std::chrono::microseconds(10 + i % 7));
-              if (std::string(e.what()) == "e" + std::to_string(i)) caught.fetch_add(1);
+              if (e.what() == tagged("e", i)) caught.fetch_add(1);
               throw;
             }
           } catch (...) {
             gort::yield();
           }
-          gort::panic("p" + std::to_string(i));
+          gort::panic(tagged("p", i));
         });
       });
     }
