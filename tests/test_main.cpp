@@ -21,10 +21,11 @@ namespace {
 
 class LeakCheck : public testing::EmptyTestEventListener {
   void OnTestEnd(const testing::TestInfo& info) override {
-    // tls_cur is the running goroutine's state on a goroutine, the thread's own (tls) on a plain
-    // thread, or null on a thread that never entered a frame.
-    const gort::internal::thread_state* cur = gort::internal::tls_cur;
-    const gort::internal::thread_state& ts = cur != nullptr ? *cur : gort::internal::tls;
+    // cur_defer_state is the running goroutine's state on a goroutine, the thread's own
+    // (thread_defer_state) on a plain thread, or null on a thread that never entered a frame.
+    const gort::internal::defer_state* cur = gort::internal::cur_defer_state;
+    const gort::internal::defer_state& ts =
+        cur != nullptr ? *cur : gort::internal::thread_defer_state;
     const char* where = gort::goid() != 0 ? "the test's goroutine" : "the main thread";
 #if defined(GORT_TESTS_IN_GOROUTINE)
     if (gort::goid() != 1) ADD_FAILURE() << info.name() << " did not end on goroutine 1";

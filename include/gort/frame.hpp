@@ -126,12 +126,12 @@ class frame : private internal::frame_link {
   static constexpr std::uint32_t kDead = 0xdeadf4a3u;
 
   frame() noexcept {
-    internal::thread_state* st = internal::tls_cur;
+    internal::defer_state* st = internal::cur_defer_state;
     if (st == nullptr) [[unlikely]]
       st = internal::register_thread();
     // A volatile store keeps the compiler from merging st_ and parent into one 16-byte vector
     // store: reloading one half of it later defeats store-to-load forwarding (~12 cycles).
-    *static_cast<internal::thread_state* volatile*>(&st_) = st;
+    *static_cast<internal::defer_state* volatile*>(&st_) = st;
     parent = st->top;
     st->top = this;
     // Set after the calls above, so that the compiler still knows them when the body registers
@@ -311,7 +311,7 @@ class frame : private internal::frame_link {
 
   // n_ and cap_ are 16-bit on purpose: no int stored by a deferred call's arguments can alias
   // them, so the compiler keeps them in registers while the body registers defers in a loop.
-  internal::thread_state* st_;  // the goroutine's (or thread's) state: moves with the goroutine
+  internal::defer_state* st_;   // the goroutine's (or thread's) state: moves with the goroutine
   internal::defer_slot* cur_;   // slot array being filled: slots_ or the newest chunk's
   std::uint16_t n_;             // slots used in cur_
   std::uint16_t cap_;           // slots usable in cur_ (0 while the deferred calls run)

@@ -37,7 +37,6 @@ namespace internal {
 // The runtime's semaphores, keyed by address (Go's semacquire / semrelease).
 void semacquire(std::atomic<std::uint32_t>* addr, bool lifo, wait_reason reason);
 void semrelease(std::atomic<std::uint32_t>* addr, bool handoff);
-[[noreturn]] void sync_fatal(const char* message);
 [[noreturn]] void sync_panic(const char* message);
 // Go's notifyList: a ticket-based wait list for cond.
 struct notify_list {

@@ -580,7 +580,7 @@ int select_go(select_case* cases, int n, bool block, bool* recv_ok) {
     (sc.is_send ? sc.c->sendq : sc.c->recvq).remove(&ws[i]);
   }
   unlock_all(locks);
-  if (fired == nullptr) fatal("select woke up without a case");
+  if (fired == nullptr) runtime_throw("select woke up without a case");
   int i = fired->case_index;
   if (cases[i].is_send) {
     if (!fired->success) chan_panic("send on closed channel");

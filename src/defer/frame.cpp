@@ -4,7 +4,7 @@
 //
 // Terms (Go's, see runtime/panic.go):
 //   frame     one activation of a gort::func. Lives on the stack of the code that called func;
-//             linked to its parent through thread_state::top (the innermost frame).
+//             linked to its parent through defer_state::top (the innermost frame).
 //   defer     a deferred call. The first 8 small ones sit in the frame's inline slots (Go's
 //             open-coded defers); later or larger ones are records chained newest-first.
 //   panic     a panic_record on the thread's panic list (newest first), carried between frames by
@@ -45,8 +45,8 @@
 
 namespace gort {
 
+using internal::defer_state;
 using internal::panic_record;
-using internal::thread_state;
 
 void frame::on_panic(panic_record* p) {
   internal::adopt_signal(*st_, this, p);
@@ -58,7 +58,7 @@ void frame::on_foreign(std::exception_ptr e) {
 }
 
 GORT_NO_SANITIZE_NULL void frame::drain(panic_record* p) {
-  thread_state& ts = *st_;
+  defer_state& ts = *st_;
   count_uncounted();
   for (;;) {
     if (p != nullptr) {
@@ -204,7 +204,7 @@ void frame::note_slow_entry(std::uint32_t span, bool heap, std::size_t heap_byte
 void frame::on_forced_unwind() {
   // The thread is being cancelled (pthread_cancel/pthread_exit): run what is pending the way
   // goexit does, with recover() disabled, then let the unwind go on.
-  thread_state& ts = *st_;
+  defer_state& ts = *st_;
   count_uncounted();
   panic_record* g = internal::alloc_panic();
   g->goexit = true;

@@ -2,7 +2,7 @@
 //
 // panic, recover, goexit and the thread's panic list.
 //
-// The panic list (thread_state::panic, newest first) is Go's g._panic: every panic that started
+// The panic list (defer_state::panic, newest first) is Go's g._panic: every panic that started
 // and has not ended, including aborted ones (a newer panic started in a deferred call they were
 // running) and recovered ones whose deferred call then panicked again; Go prints them all when
 // the program dies. See src/defer/frame.cpp for how frames walk it.
@@ -39,7 +39,7 @@ namespace internal {
 // Records.
 
 panic_record* alloc_panic() {
-  thread_state& ts = current_state();
+  defer_state& ts = current_state();
   void* mem = ts.spare_panic;
   if (mem != nullptr)
     ts.spare_panic = nullptr;
@@ -50,7 +50,7 @@ panic_record* alloc_panic() {
 
 void free_panic(panic_record* p) noexcept {
   p->~panic_record();
-  thread_state& ts = current_state();
+  defer_state& ts = current_state();
   if (ts.spare_panic == nullptr)
     ts.spare_panic = p;
   else
@@ -81,13 +81,13 @@ panic_signal::~panic_signal() {
 // ---------------------------------------------------------------------------------------------
 // The list.
 
-void push_panic(thread_state& ts, panic_record* p) {
+void push_panic(defer_state& ts, panic_record* p) {
   p->link = ts.panic;
   p->on_list = true;
   ts.panic = p;
 }
 
-void remove_panic(thread_state& ts, panic_record* p) {
+void remove_panic(defer_state& ts, panic_record* p) {
   for (panic_record** at = &ts.panic; *at != nullptr; at = &(*at)->link) {
     if (*at == p) {
       *at = p->link;
@@ -108,7 +108,7 @@ static bool outside_or_at(const frame_link* at, const frame_link* target, bool i
   return inclusive ? a >= t : a > t;
 }
 
-void prune_stale(thread_state& ts, frame_link* at, panic_record* keep, bool unwinding) {
+void prune_stale(defer_state& ts, frame_link* at, panic_record* keep, bool unwinding) {
   panic_record* p = ts.panic;
   while (p != nullptr) {
     panic_record* next = p->link;
@@ -118,11 +118,11 @@ void prune_stale(thread_state& ts, frame_link* at, panic_record* keep, bool unwi
   }
 }
 
-void clear_panics(thread_state& ts) {
+void clear_panics(defer_state& ts) {
   while (ts.panic != nullptr) remove_panic(ts, ts.panic);
 }
 
-panic_record* adopt_foreign(thread_state& ts, frame_link* at, std::exception_ptr e) {
+panic_record* adopt_foreign(defer_state& ts, frame_link* at, std::exception_ptr e) {
   panic_record* found = nullptr;
   for (panic_record* p = ts.panic; p != nullptr; p = p->link) {
     if (p->foreign == e) {
@@ -142,7 +142,7 @@ panic_record* adopt_foreign(thread_state& ts, frame_link* at, std::exception_ptr
   return p;
 }
 
-void adopt_signal(thread_state& ts, frame_link* at, panic_record* p) {
+void adopt_signal(defer_state& ts, frame_link* at, panic_record* p) {
   prune_stale(ts, at, p, false);
   if (!p->on_list) push_panic(ts, p);  // it had been dropped (caught and kept, then rethrown)
   p->state = panic_state::processing;
@@ -168,7 +168,7 @@ static std::string panic_report(const panic_record* newest) {
   return older + panic_line(newest) + "\n";
 }
 
-void escape_outermost(thread_state& ts, panic_record* p) {
+void escape_outermost(defer_state& ts, panic_record* p) {
   if (p->foreign) {
     std::exception_ptr e = p->foreign;
     clear_panics(ts);
@@ -185,7 +185,7 @@ std::string terminate_report(const std::exception_ptr& e) {
   // std::terminate runs with the exception that ended the program current; the thread's panic
   // list still holds every panic that had started and not ended (an in-flight one whose unwinding
   // ran a destructor that threw, say), as Go's printpanics sees g._panic when it dies.
-  thread_state& ts = current_state();
+  defer_state& ts = current_state();
   const panic_record* newest = nullptr;
   try {
     std::rethrow_exception(e);
@@ -209,7 +209,7 @@ std::string terminate_report(const std::exception_ptr& e) {
 // ---------------------------------------------------------------------------------------------
 // panic, recover, goexit.
 
-static bool in_frame(const thread_state& ts) {
+static bool in_frame(const defer_state& ts) {
   return ts.top != nullptr && ts.top != &ts.root;
 }
 
@@ -238,7 +238,7 @@ void delete_panic(panic_record* p) noexcept {
 }
 
 panic_record* start_panic(panic_record* p) {
-  thread_state& ts = current_state();
+  defer_state& ts = current_state();
   ++ts.count.panics;
   if (!in_frame(ts)) escape_without_frame(p);
   p->target = ts.top;
@@ -249,7 +249,7 @@ panic_record* start_panic(panic_record* p) {
 }  // namespace internal
 
 std::any recover() {
-  internal::thread_state& ts = internal::current_state();
+  internal::defer_state& ts = internal::current_state();
   internal::panic_record* p = ts.panic;
   if (p == nullptr) return {};
   if (p->state == internal::panic_state::in_flight) {
@@ -266,7 +266,7 @@ std::any recover() {
 }
 
 void goexit() {
-  internal::thread_state& ts = internal::current_state();
+  internal::defer_state& ts = internal::current_state();
   if (!internal::in_frame(ts)) {
     if (!ts.is_goroutine) internal::fatal("goexit called with no gort::func to end on this thread");
     ++ts.count.goexits;

@@ -45,27 +45,27 @@ panic_record* alloc_panic();
 void free_panic(panic_record* p) noexcept;
 
 // Pushes `p` on the thread's panic list (newest first).
-void push_panic(thread_state& ts, panic_record* p);
+void push_panic(defer_state& ts, panic_record* p);
 // Unlinks `p` (anywhere in the list) and frees it once no signal refers to it.
-void remove_panic(thread_state& ts, panic_record* p);
+void remove_panic(defer_state& ts, panic_record* p);
 // Removes panics that were swallowed by a catch block while in flight. `at` is the frame now
 // handling something; a record in flight towards `at` or towards a frame outside it cannot still
 // be flying, unless a C++ unwind is in progress (`unwinding`, then only records aimed at frames
 // outside `at` are stale). `keep` is never removed.
-void prune_stale(thread_state& ts, frame_link* at, panic_record* keep, bool unwinding);
+void prune_stale(defer_state& ts, frame_link* at, panic_record* keep, bool unwinding);
 // Removes every record (the panic left the outermost frame).
-void clear_panics(thread_state& ts);
+void clear_panics(defer_state& ts);
 // The record for C++ exception `e` entering frame `at`: the one already on the list for the same
 // exception object, else a new panic.
-panic_record* adopt_foreign(thread_state& ts, frame_link* at, std::exception_ptr e);
+panic_record* adopt_foreign(defer_state& ts, frame_link* at, std::exception_ptr e);
 // Makes the caught record `p` the live one in frame `at` (pushing it back if it had left the
 // list) and prunes stale records.
-void adopt_signal(thread_state& ts, frame_link* at, panic_record* p);
+void adopt_signal(defer_state& ts, frame_link* at, panic_record* p);
 
 // Throws `p` on towards the parent frame: a fresh panic_signal, or the original C++ exception.
 [[noreturn]] void rethrow_panic(panic_record* p);
 // The panic leaves the outermost frame of a plain thread: a gort::panic_error, or the original
 // C++ exception when the newest panic is one.
-[[noreturn]] void escape_outermost(thread_state& ts, panic_record* p);
+[[noreturn]] void escape_outermost(defer_state& ts, panic_record* p);
 
 }  // namespace gort::internal

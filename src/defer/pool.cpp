@@ -3,15 +3,15 @@
 // Thread registration, the defer-record pools and gort::stats().
 //
 // Pools (Go's p.deferpool and sched.deferpool). A frame whose 8 inline slots are full continues
-// in 1 KiB chunks of 32 slots. Each thread keeps a free list of chunks (thread_state::pool, at
+// in 1 KiB chunks of 32 slots. Each thread keeps a free list of chunks (defer_state::pool, at
 // most kLocalPoolCap). When the local list is empty, a batch of up to half the cap comes from
 // the global pool (under global_pool_mu); when it is over the cap, half goes back. Only when
 // both are empty is a chunk allocated (a "miss"). Chunks are never freed: like Go's pools
 // between two GCs, the pool's size is the peak of chunks in use at once.
 //
-// Registry. A thread registers the first time it enters a gort::func: its thread_state joins
+// Registry. A thread registers the first time it enters a gort::func: its defer_state joins
 // the registry list (under registry_mu) so that stats() can read its counters, and a
-// thread_local guard object (with a destructor, so it lives outside thread_state, which must
+// thread_local guard object (with a destructor, so it lives outside defer_state, which must
 // stay constant-initialized) moves the counters into the exited-threads totals and the local
 // pool into the global pool when the thread ends.
 //
@@ -31,9 +31,9 @@
 namespace gort {
 namespace internal {
 
-constinit thread_local thread_state tls;
-constinit thread_local thread_state* tls_cur = nullptr;
-constinit thread_local defer_pool* tls_pool = nullptr;
+constinit thread_local defer_state thread_defer_state;
+constinit thread_local defer_state* cur_defer_state = nullptr;
+constinit thread_local defer_pool* cur_defer_pool = nullptr;
 
 namespace {
 
@@ -42,8 +42,8 @@ defer_chunk* global_pool = nullptr;  // guarded by global_pool_mu
 std::size_t global_pool_len = 0;     // guarded by global_pool_mu
 
 std::mutex registry_mu;
-std::vector<thread_state*>& registry() {            // guarded by registry_mu
-  static auto* r = new std::vector<thread_state*>;  // never destroyed: threads may outlive main
+std::vector<defer_state*>& registry() {            // guarded by registry_mu
+  static auto* r = new std::vector<defer_state*>;  // never destroyed: threads may outlive main
   return *r;
 }
 runtime_stats& exited_totals() {  // guarded by registry_mu
@@ -88,7 +88,7 @@ void pool_give_back(defer_pool& pl) noexcept {
 namespace {
 
 struct thread_guard {
-  thread_state* ts;
+  defer_state* ts;
   ~thread_guard() {
     clear_panics(*ts);  // a thread cancelled while a panic ran leaves it behind
     ::operator delete(ts->spare_panic);
@@ -106,17 +106,17 @@ struct thread_guard {
     ts->count.~counters();
     ::new (&ts->count) counters();
     ts->top = nullptr;
-    tls_cur = nullptr;
+    cur_defer_state = nullptr;
   }
 };
 
 }  // namespace
 
-thread_state* register_thread() {
-  thread_state& ts = tls;
+defer_state* register_thread() {
+  defer_state& ts = thread_defer_state;
   ts.root.parent = nullptr;
   ts.top = &ts.root;
-  tls_cur = &ts;
+  cur_defer_state = &ts;
   {
     std::lock_guard<std::mutex> lock(registry_mu);
     registry().push_back(&ts);
@@ -127,8 +127,8 @@ thread_state* register_thread() {
 }
 
 static defer_pool& current_pool() noexcept {
-  defer_pool* pl = tls_pool;
-  return pl != nullptr ? *pl : tls.pool;
+  defer_pool* pl = cur_defer_pool;
+  return pl != nullptr ? *pl : thread_defer_state.pool;
 }
 
 defer_chunk* pool_get() {
@@ -176,20 +176,13 @@ void pool_put(defer_chunk* c) noexcept {
   global_pool_len += n;
 }
 
-void fatal(const char* message) {
-  std::fflush(stdout);
-  std::fprintf(stderr, "fatal error: %s\n", message);
-  std::fflush(stderr);
-  std::_Exit(2);
-}
-
 }  // namespace internal
 
 runtime_stats stats() {
   runtime_stats s;
   std::lock_guard<std::mutex> lock(internal::registry_mu);
   s = internal::exited_totals();
-  for (internal::thread_state* ts : internal::registry()) internal::add_counters(s, ts->count);
+  for (internal::defer_state* ts : internal::registry()) internal::add_counters(s, ts->count);
   internal::add_sched_stats(s);
   return s;
 }

@@ -368,6 +368,31 @@ void on_terminate() {
   end_report();
 }
 
+}  // namespace
+
+void fatal(const char* message) noexcept {
+  std::fflush(stdout);
+  std::fprintf(stderr, "fatal error: %s\n", message);
+  std::fflush(stderr);
+  std::_Exit(2);
+}
+
+// runtime_throw adds the stack that found the broken invariant: the goroutine's, or the M's
+// scheduler stack ("runtime stack:", as Go labels g0's).
+void runtime_throw(const char* message) noexcept {
+  begin_report();
+  out.putf("fatal error: %s\n\n", message);
+  if (const g* gp = current_g(); gp != nullptr)
+    print_goroutine_header(gp, "running");
+  else
+    out.put("runtime stack:\n");
+  out.flush();
+  print_traceback(2);
+  end_report();
+}
+
+namespace {
+
 // report_stack_overflow prints Go's stack overflow report for gp and exits with status 2. `sp` is
 // the stack pointer at the overflow; `fault_pc`, when not 0, the faulting instruction, whose stack
 // is printed (a switch-time check has no stack to show).

@@ -43,7 +43,7 @@ namespace gort::internal {
 // goexit1 ends the running goroutine: its M's g0 frees it (proc.cpp's goexit0).
 [[noreturn]] static void goexit1(g* gp) {
   switch_to_g0(gp, m::action::exit);
-  fatal("a dead goroutine was resumed");
+  runtime_throw("a dead goroutine was resumed");
 }
 
 void g_main(void* arg) {
@@ -242,7 +242,7 @@ void ready(g* gp) {
 
 void park(bool (*unlockf)(g*, void*), void* arg, wait_reason reason, const char* label) {
   g* gp = current_g();
-  if (gp == nullptr) fatal("park called outside a goroutine");
+  if (gp == nullptr) runtime_throw("park called outside a goroutine");
   m* mp = gp->mp;
   gp->waitreason = reason;
   gp->wait_label = label;

@@ -134,7 +134,7 @@ void casgstatus_failed(const g* gp, gstatus old, gstatus from, gstatus to) {
   std::snprintf(buf, sizeof buf, "casgstatus: goroutine %llu is %s, expected %s (to %s)",
                 static_cast<unsigned long long>(gp->id), gstatus_name(old), gstatus_name(from),
                 gstatus_name(to));
-  fatal(buf);
+  runtime_throw(buf);
 }
 
 bool on_goroutine() noexcept {
@@ -342,7 +342,7 @@ static void execute(m* mp, g* gp, bool inherit) {
     case m::action::none:
       break;
   }
-  fatal("goroutine switched to the scheduler without a request");
+  runtime_throw("goroutine switched to the scheduler without a request");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -467,7 +467,7 @@ static void mstart(m* mp) {
   free_altstack(mp);
   tls_m = nullptr;
   // Chunks taken while this thread ran a blocking call (no P) sit in its own pool.
-  pool_give_back(tls.pool);
+  pool_give_back(thread_defer_state.pool);
 }
 
 }  // namespace internal

@@ -23,7 +23,7 @@ inline void acquirep(m* mp, p* pp) {
   mp->pp = pp;
   pp->mp = mp;
   pp->status.store(pstatus::running, std::memory_order_release);
-  tls_pool = &pp->deferpool;
+  cur_defer_pool = &pp->deferpool;
 }
 
 // releasep detaches mp's P and returns it (idle, on no list yet).
@@ -32,7 +32,7 @@ inline p* releasep(m* mp) {
   pp->mp = nullptr;
   pp->status.store(pstatus::idle, std::memory_order_release);
   mp->pp = nullptr;
-  tls_pool = nullptr;
+  cur_defer_pool = nullptr;
   return pp;
 }
 

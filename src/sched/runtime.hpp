@@ -62,7 +62,7 @@ struct alignas(64) g {
   alignas(16) unsigned char fn_buf[kGFnBuf];   // small callables live here, not on the stack
   const char* wait_label = nullptr;            // waitreason's text when it is labelled
   timer_rec sleep_timer;                       // gort::sleep's timer (embedded: never freed)
-  thread_state st;                             // frame core state: defer chain, panics, counters
+  defer_state st;                              // frame core state: defer chain, panics, counters
   void* eh_caught = nullptr;                   // C++ exception globals saved while switched out
   unsigned int eh_uncaught = 0;
   void* asan_fake_stack = nullptr;  // ASan's fake-stack handle while switched out

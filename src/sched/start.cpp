@@ -223,7 +223,7 @@ int run_main(g* main_g) {
   free_altstack(m0);
   load_fp_control(sched.fp_init);  // the caller's FP control words, not its last goroutine's
   tls_m = nullptr;
-  tls_pool = nullptr;
+  cur_defer_pool = nullptr;
   teardown();
   return 0;
 }

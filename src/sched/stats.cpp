@@ -6,7 +6,7 @@
 // Each P counts what it does in its own sched_counters, written by the owner only (no atomic
 // read-modify-write on the hot paths); readers sum them with relaxed loads, so a snapshot taken
 // while the runtime runs is approximate, and exact once run returned (teardown rolls everything
-// into the finished totals). Each G counts its frame-core work in its thread_state.
+// into the finished totals). Each G counts its frame-core work in its defer_state.
 //
 // Locks: add_sched_stats holds allg_lock, under which teardown clears `running`: a reader never
 // walks Gs or Ps being freed.

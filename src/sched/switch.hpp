@@ -11,7 +11,8 @@
 //   g0 and returns when gp is scheduled again, possibly on another M.
 //
 // What follows the goroutine:
-//   - the frame core's thread state (tls_cur points at gp->st while gp runs, at the thread's own
+//   - the frame core's thread state (cur_defer_state points at gp->st while gp runs, at the
+//   thread's own
 //     state on g0);
 //   - libstdc++'s per-thread exception state (the caught-exception stack and the uncaught count):
 //     a goroutine may switch inside a catch block or during unwinding (folly's fibers do the
@@ -97,8 +98,8 @@ inline void switch_started(g* gp) {
 // run_on_g0_to_g switches from mp's g0 to gp (starting it at entry when it is fresh) and returns
 // once gp switched back to g0, with the thread's own state restored.
 inline void run_on_g0_to_g(m* mp, g* gp, void (*entry)(void*)) {
-  thread_state* own = tls_cur;
-  tls_cur = &gp->st;
+  defer_state* own = cur_defer_state;
+  cur_defer_state = &gp->st;
   auto* eh = static_cast<eh_globals*>(mp->eh_globals);
   eh_globals g0_eh = *eh;
   eh->caught = gp->eh_caught;
@@ -135,7 +136,7 @@ inline void run_on_g0_to_g(m* mp, g* gp, void (*entry)(void*)) {
   gp->eh_caught = eh->caught;
   gp->eh_uncaught = eh->uncaught;
   *eh = g0_eh;
-  tls_cur = own;
+  cur_defer_state = own;
 }
 
 // switch_g_created and switch_g_dead make and drop a goroutine's TSan fiber (one per live

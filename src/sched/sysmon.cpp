@@ -137,7 +137,7 @@ void entersyscall() {
   pp->syscalltick.fetch_add(1, std::memory_order_relaxed);
   mp->oldp = pp;
   mp->pp = nullptr;
-  tls_pool = nullptr;
+  cur_defer_pool = nullptr;
   pp->status.store(pstatus::syscall, std::memory_order_seq_cst);
   if (sched.sysmon_idle.load(std::memory_order_seq_cst)) sched.sysmon_note.wakeup();
 }
@@ -150,7 +150,7 @@ void exitsyscall() {
   pstatus expected = pstatus::syscall;
   if (pp->status.compare_exchange_strong(expected, pstatus::running, std::memory_order_acq_rel)) {
     mp->pp = pp;
-    tls_pool = &pp->deferpool;
+    cur_defer_pool = &pp->deferpool;
     casgstatus(gp, gstatus::syscall, gstatus::running);
     return;
   }

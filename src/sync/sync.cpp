@@ -191,9 +191,6 @@ void semrelease(std::atomic<std::uint32_t>* addr, bool handoff) {
   if (handed && goroutine_waiter && current_g() != nullptr) gort::yield();
 }
 
-void sync_fatal(const char* message) {
-  fatal(message);
-}
 void sync_panic(const char* message) {
   gort::panic(runtime_error(message));
 }
@@ -303,7 +300,7 @@ void mutex::lock_slow() {
     // unlock with no waiter to hand to).
     if (starving && (old & kLocked) != 0) next |= kStarving;
     if (awoke) {
-      if ((next & kWoken) == 0) internal::fatal("sync: inconsistent mutex state");
+      if ((next & kWoken) == 0) internal::runtime_throw("sync: inconsistent mutex state");
       next &= ~kWoken;
     }
     if (state_.compare_exchange_weak(old, next, std::memory_order_acquire)) {
@@ -316,7 +313,7 @@ void mutex::lock_slow() {
       if ((old & kStarving) != 0) {
         // Handed over in starvation mode: the state says unlocked with us among the waiters.
         if ((old & (kLocked | kWoken)) != 0 || (old >> kWaiterShift) == 0)
-          internal::fatal("sync: inconsistent mutex state");
+          internal::runtime_throw("sync: inconsistent mutex state");
         std::int32_t delta = kLocked - (1 << kWaiterShift);
         if (!starving || (old >> kWaiterShift) == 1) delta -= kStarving;  // leave starvation
         state_.fetch_add(delta, std::memory_order_acquire);
@@ -329,7 +326,7 @@ void mutex::lock_slow() {
 }
 
 void mutex::unlock_slow(std::int32_t now) {
-  if (((now + kLocked) & kLocked) == 0) internal::sync_fatal("sync: unlock of unlocked mutex");
+  if (((now + kLocked) & kLocked) == 0) internal::fatal("sync: unlock of unlocked mutex");
   if ((now & kStarving) == 0) {
     std::int32_t old = now;
     for (;;) {
@@ -357,8 +354,7 @@ bool rwmutex::try_lock_shared() noexcept {
 }
 
 void rwmutex::unlock_shared_slow(std::int32_t r) {
-  if (r + 1 == 0 || r + 1 == -kMaxReaders)
-    internal::sync_fatal("sync: RUnlock of unlocked RWMutex");
+  if (r + 1 == 0 || r + 1 == -kMaxReaders) internal::fatal("sync: RUnlock of unlocked RWMutex");
   // A writer is waiting: the last departing reader wakes it.
   if (reader_wait_.fetch_sub(1, std::memory_order_acq_rel) - 1 == 0)
     internal::semrelease(&writer_sem_, false);
@@ -384,7 +380,7 @@ bool rwmutex::try_lock() noexcept {
 
 void rwmutex::unlock() {
   std::int32_t r = reader_count_.fetch_add(kMaxReaders, std::memory_order_release) + kMaxReaders;
-  if (r >= kMaxReaders) internal::sync_fatal("sync: Unlock of unlocked RWMutex");
+  if (r >= kMaxReaders) internal::fatal("sync: Unlock of unlocked RWMutex");
   for (std::int32_t i = 0; i < r; ++i) internal::semrelease(&reader_sem_, false);
   w_.unlock();
 }

@@ -19,6 +19,8 @@
 #include <type_traits>
 #include <utility>
 
+#include <gort/detail/fatal.hpp>
+
 namespace gort {
 class frame;
 }  // namespace gort
@@ -112,9 +114,10 @@ struct defer_pool {
 };
 
 // State of the code running a chain of frames: the innermost frame, the panics in progress and
-// the counters. Each goroutine has one (in its G); a plain thread has its own (`tls`). Constant-
-// initialized and trivially destructible, so a thread's is a plain TLS block.
-struct thread_state {
+// the counters. Each goroutine has one (in its G); a plain thread has its own
+// (`thread_defer_state`). Constant- initialized and trivially destructible, so a thread's is a
+// plain TLS block.
+struct defer_state {
   frame_link* top = nullptr;      // innermost live frame, &root when none
   panic_record* panic = nullptr;  // panics in progress, newest first (Go's g._panic)
   frame_link root{nullptr};       // sentinel parent of the outermost frame (root.parent == nullptr)
@@ -125,25 +128,25 @@ struct thread_state {
 };
 
 // The thread's own state, used when it is not running a goroutine.
-extern constinit thread_local thread_state tls;
-// The state of what runs on this thread now: &tls, the current goroutine's, or nullptr before
-// the thread's first frame (see register_thread()). The scheduler rewrites it at every switch.
-// Code that may switch goroutines (and so threads) in between must read it again: the frame core
-// reads it once per frame, at entry, and keeps the pointer (frame::st_), which stays right when
-// the goroutine moves to another thread.
-extern constinit thread_local thread_state* tls_cur;
-// The chunk pool to use: the P's while the thread holds one, else nullptr (then tls.pool).
-extern constinit thread_local defer_pool* tls_pool;
+extern constinit thread_local defer_state thread_defer_state;
+// The state of what runs on this thread now: &thread_defer_state, the current goroutine's, or
+// nullptr before the thread's first frame (see register_thread()). The scheduler rewrites it at
+// every switch. Code that may switch goroutines (and so threads) in between must read it again: the
+// frame core reads it once per frame, at entry, and keeps the pointer (frame::st_), which stays
+// right when the goroutine moves to another thread.
+extern constinit thread_local defer_state* cur_defer_state;
+// The chunk pool to use: the P's while the thread holds one, else nullptr (then
+// thread_defer_state.pool).
+extern constinit thread_local defer_pool* cur_defer_pool;
 
 // Slow paths, defined in src/defer/.
-thread_state* register_thread();
-inline thread_state& current_state() {
-  thread_state* s = tls_cur;
+defer_state* register_thread();
+inline defer_state& current_state() {
+  defer_state* s = cur_defer_state;
   return s != nullptr ? *s : *register_thread();
 }
 defer_chunk* pool_get();  // a chunk from the local pool, the global pool, or new
 void pool_put(defer_chunk* c) noexcept;
-[[noreturn]] void fatal(const char* message);
 void pool_give_back(defer_pool& pl) noexcept;  // moves a pool's chunks to the global pool
 
 inline constexpr std::uint32_t kLocalPoolCap = 32;  // chunks (32 KiB of slots)
