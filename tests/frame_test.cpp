@@ -402,3 +402,37 @@ TEST(FrameDeathTest, AsanCatchesADeferredCallThatUsesABodyLocalByReference) {
 #endif
 
 }  // namespace
+
+// Every counter of the list (include/gort/stats.hpp) is subtracted field by field, and a
+// goroutine's frame-core block counts into its own field: the list drives both.
+TEST(Stats, OperatorMinusSubtractsEveryCounterOfTheList) {
+  gort::runtime_stats a, b;
+  std::uint64_t v = 100;
+#define SET(name, meaning) \
+  a.name = v;              \
+  b.name = v++ - 7;
+  GORT_FRAME_COUNTERS(SET)
+  GORT_SCHED_COUNTERS(SET)
+#undef SET
+  a.goroutines_live = 5;
+  b.goroutines_live = 3;
+  gort::runtime_stats d = a - b;
+#define CHECK(name, meaning) EXPECT_EQ(d.name, 7u) << #name;
+  GORT_FRAME_COUNTERS(CHECK)
+  GORT_SCHED_COUNTERS(CHECK)
+#undef CHECK
+  EXPECT_EQ(d.goroutines_live, 2u);
+}
+
+TEST(Stats, FrameCountersLandInTheirRuntimeStatsFields) {
+  gort::runtime_stats before = gort::stats();
+  gort::func([](gort::frame& f) {
+    f.defer([] {});
+    f.defer([] {});
+  });
+  gort::runtime_stats d = gort::stats() - before;
+  EXPECT_EQ(d.defers_inline, 2u);
+  EXPECT_EQ(d.defers_pooled, 0u);
+  EXPECT_EQ(d.defers_heap, 0u);
+  EXPECT_EQ(d.panics, 0u);
+}

@@ -193,7 +193,7 @@ void frame::note_slow_entry(std::uint32_t span, bool heap, std::size_t heap_byte
   internal::counters& count = st_->count;
   if (heap) {
     ++count.defers_heap;
-    count.heap_bytes += heap_bytes;
+    count.defer_heap_bytes += heap_bytes;
   } else if (in_frame) {
     ++count.defers_inline;
   } else {

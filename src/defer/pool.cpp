@@ -54,23 +54,18 @@ runtime_stats& exited_totals() {  // guarded by registry_mu
 }  // namespace
 
 void add_counters(runtime_stats& s, const counters& c) {
-  s.defers_inline += c.defers_inline.get();
-  s.defers_pooled += c.defers_pooled.get();
-  s.defers_heap += c.defers_heap.get();
-  s.defer_heap_bytes += c.heap_bytes.get();
-  s.defer_pool_misses += c.pool_misses.get();
-  s.defer_pool_hits += c.pool_hits.get();
-  s.defer_pool_refills += c.pool_refills.get();
-  s.defer_pool_spills += c.pool_spills.get();
-  s.panics += c.panics.get();
-  s.recovers += c.recovers.get();
-  s.goexits += c.goexits.get();
+#define GORT_ADD(name, meaning) s.name += c.name.get();
+  GORT_FRAME_COUNTERS(GORT_ADD)
+#undef GORT_ADD
 }
 
 void retire_counters(const runtime_stats& s) {
   std::lock_guard<std::mutex> lock(registry_mu);
   runtime_stats& t = exited_totals();
-  t = t - (runtime_stats{} - s);  // t + s, field by field (unsigned wrap-around), via operator-
+#define GORT_ADD(name, meaning) t.name += s.name;
+  GORT_FRAME_COUNTERS(GORT_ADD)
+  GORT_SCHED_COUNTERS(GORT_ADD)
+#undef GORT_ADD
 }
 
 void pool_give_back(defer_pool& pl) noexcept {
@@ -145,15 +140,15 @@ defer_chunk* pool_get() {
       pl.head = c;
       ++pl.len;
     }
-    if (pl.head != nullptr) ++count.pool_refills;
+    if (pl.head != nullptr) ++count.defer_pool_refills;
   }
   if (defer_chunk* c = pl.head) {
     pl.head = c->next_free;
     --pl.len;
-    ++count.pool_hits;
+    ++count.defer_pool_hits;
     return c;
   }
-  ++count.pool_misses;
+  ++count.defer_pool_misses;
   return new defer_chunk;
 }
 
@@ -169,7 +164,7 @@ void pool_put(defer_chunk* c) noexcept {
   for (; n < kLocalPoolCap / 2; ++n) last = last->next_free;
   pl.head = last->next_free;
   pl.len -= n;
-  ++current_state().count.pool_spills;
+  ++current_state().count.defer_pool_spills;
   std::lock_guard<std::mutex> lock(global_pool_mu);
   last->next_free = global_pool;
   global_pool = first;
@@ -187,26 +182,18 @@ runtime_stats stats() {
   return s;
 }
 
+#define GORT_ONE(name, meaning) +1
+static_assert(sizeof(runtime_stats) == sizeof(std::uint64_t) * (1 GORT_FRAME_COUNTERS(GORT_ONE)
+                                                                    GORT_SCHED_COUNTERS(GORT_ONE)),
+              "runtime_stats has a field outside the counter list (besides goroutines_live)");
+#undef GORT_ONE
+
 runtime_stats operator-(runtime_stats a, const runtime_stats& b) noexcept {
-  a.defers_inline -= b.defers_inline;
-  a.defers_pooled -= b.defers_pooled;
-  a.defers_heap -= b.defers_heap;
-  a.defer_heap_bytes -= b.defer_heap_bytes;
-  a.defer_pool_hits -= b.defer_pool_hits;
-  a.defer_pool_misses -= b.defer_pool_misses;
-  a.defer_pool_refills -= b.defer_pool_refills;
-  a.defer_pool_spills -= b.defer_pool_spills;
-  a.panics -= b.panics;
-  a.recovers -= b.recovers;
-  a.goexits -= b.goexits;
-  a.goroutines_created -= b.goroutines_created;
+#define GORT_SUB(name, meaning) a.name -= b.name;
+  GORT_FRAME_COUNTERS(GORT_SUB)
+  GORT_SCHED_COUNTERS(GORT_SUB)
+#undef GORT_SUB
   a.goroutines_live -= b.goroutines_live;
-  a.context_switches -= b.context_switches;
-  a.runnext_hits -= b.runnext_hits;
-  a.steals -= b.steals;
-  a.stolen_goroutines -= b.stolen_goroutines;
-  a.global_runq_gets -= b.global_runq_gets;
-  a.syscall_handoffs -= b.syscall_handoffs;
   return a;
 }
 

@@ -107,7 +107,7 @@ g* runqsteal(p* pp, p* victim, bool steal_runnext) {
   std::uint32_t n = runqgrab(victim, pp->runq, tail, steal_runnext);
   if (n == 0) return nullptr;
   ++pp->count.steals;
-  pp->count.stolen += n;
+  pp->count.stolen_goroutines += n;
   --n;
   g* gp = pp->runq[(tail + n) % kRunqSize].load(std::memory_order_relaxed);
   if (n != 0) pp->runq_tail.store(tail + n, std::memory_order_release);
@@ -122,7 +122,7 @@ g* globrunqget_locked(p* pp, int max) {
   int n = std::min(size, size / sched.procs + 1);
   if (max > 0 && n > max) n = max;
   n = std::min<int>(n, kRunqSize / 2);
-  pp->count.global_gets += static_cast<std::uint64_t>(n);
+  pp->count.global_runq_gets += static_cast<std::uint64_t>(n);
   g* gp = globrunqpop_locked();
   for (int i = 1; i < n; ++i) runqput(pp, globrunqpop_locked(), false);
   return gp;

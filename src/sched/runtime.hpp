@@ -85,15 +85,13 @@ struct gfree_batch {
 };
 inline constexpr std::uint64_t kGoidBatch = 16;
 
+// A P's block: one counter per entry of GORT_SCHED_COUNTERS (include/gort/stats.hpp), plus the
+// goroutines that ended on it (goroutines_live is created minus exited).
 struct sched_counters {
-  counter goroutines_created;
+#define GORT_COUNTER_FIELD(name, meaning) counter name;
+  GORT_SCHED_COUNTERS(GORT_COUNTER_FIELD)
+#undef GORT_COUNTER_FIELD
   counter goroutines_exited;
-  counter context_switches;  // switches into a goroutine
-  counter runnext_hits;      // goroutines taken from runnext
-  counter steals;            // steal attempts that took work
-  counter stolen;            // goroutines taken by those steals
-  counter global_gets;       // goroutines taken from the global run queue
-  counter handoffs;          // Ps taken from a blocking call (sysmon retake)
 };
 
 struct p {

@@ -32,13 +32,9 @@ std::uint64_t live_goroutines() {
 }
 
 void add_p_counters(runtime_stats& s, p* pp) {
-  s.goroutines_created += pp->count.goroutines_created.get();
-  s.context_switches += pp->count.context_switches.get();
-  s.runnext_hits += pp->count.runnext_hits.get();
-  s.steals += pp->count.steals.get();
-  s.stolen_goroutines += pp->count.stolen.get();
-  s.global_runq_gets += pp->count.global_gets.get();
-  s.syscall_handoffs += pp->count.handoffs.get();
+#define GORT_ADD(name, meaning) s.name += pp->count.name.get();
+  GORT_SCHED_COUNTERS(GORT_ADD)
+#undef GORT_ADD
 }
 
 void add_sched_stats(runtime_stats& s) {

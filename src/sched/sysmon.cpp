@@ -78,7 +78,7 @@ static bool retake(std::int64_t now) {
       continue;
     pstatus expected = pstatus::syscall;
     if (pp->status.compare_exchange_strong(expected, pstatus::idle, std::memory_order_acq_rel)) {
-      ++pp->count.handoffs;  // the owner is away: sysmon is the only writer now
+      ++pp->count.syscall_handoffs;  // the owner is away: sysmon is the only writer now
       handoffp(pp);
       took = true;
     }

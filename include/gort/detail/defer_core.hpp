@@ -20,6 +20,7 @@
 #include <utility>
 
 #include <gort/detail/fatal.hpp>
+#include <gort/stats.hpp>
 
 namespace gort {
 class frame;
@@ -85,18 +86,11 @@ class counter {
   std::atomic<std::uint64_t> v_{0};
 };
 
+// The frame core's block: one counter per entry of GORT_FRAME_COUNTERS (include/gort/stats.hpp).
 struct counters {
-  counter defers_inline;
-  counter defers_pooled;
-  counter defers_heap;
-  counter heap_bytes;
-  counter pool_misses;   // chunks allocated because the local and global pools were empty
-  counter pool_hits;     // chunks taken from a pool
-  counter pool_refills;  // batches taken from the global pool
-  counter pool_spills;   // batches handed back to the global pool
-  counter panics;
-  counter recovers;
-  counter goexits;
+#define GORT_COUNTER_FIELD(name, meaning) counter name;
+  GORT_FRAME_COUNTERS(GORT_COUNTER_FIELD)
+#undef GORT_COUNTER_FIELD
 };
 
 struct panic_record;
