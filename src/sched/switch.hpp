@@ -11,9 +11,8 @@
 //   g0 and returns when gp is scheduled again, possibly on another M.
 //
 // What follows the goroutine:
-//   - the frame core's thread state (cur_defer_state points at gp->st while gp runs, at the
-//   thread's own
-//     state on g0);
+//   - the frame core's state: cur_defer_state points at gp->st while gp runs, at the thread's
+//     own state on g0;
 //   - libstdc++'s per-thread exception state (the caught-exception stack and the uncaught count):
 //     a goroutine may switch inside a catch block or during unwinding (folly's fibers do the
 //     same);

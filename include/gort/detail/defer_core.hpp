@@ -109,7 +109,7 @@ struct defer_pool {
 
 // State of the code running a chain of frames: the innermost frame, the panics in progress and
 // the counters. Each goroutine has one (in its G); a plain thread has its own
-// (`thread_defer_state`). Constant- initialized and trivially destructible, so a thread's is a
+// (`thread_defer_state`). Constant-initialized and trivially destructible, so a thread's is a
 // plain TLS block.
 struct defer_state {
   frame_link* top = nullptr;      // innermost live frame, &root when none
