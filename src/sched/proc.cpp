@@ -89,6 +89,7 @@
 #include <gort/frame.hpp>
 #include <gort/go.hpp>
 
+#include "arch/fence.hpp"
 #include "sched/proc.hpp"
 #include "sched/runq.hpp"
 #include "sched/runtime.hpp"
@@ -207,8 +208,9 @@ void wakep() {
   // The caller just queued work with a plain (release) store. A spinning M that is about to
   // park decrements nmspinning and then re-reads the queues; we must not read nmspinning (or
   // npidle) before our queue store is visible, or both sides miss each other (StoreLoad). Go
-  // gets this barrier from its amd64 atomic store (XCHG).
-  std::atomic_thread_fence(std::memory_order_seq_cst);
+  // gets this barrier from its amd64 atomic store (XCHG). Not std::atomic_thread_fence: see
+  // arch/fence.hpp.
+  store_load_fence();
   if (sched.npidle.load(std::memory_order_seq_cst) == 0) return;
   std::int32_t zero = 0;
   if (sched.nmspinning.load(std::memory_order_seq_cst) != 0 ||
