@@ -1,6 +1,6 @@
 // Copyright 2026 The gort Authors.
 //
-// Scheduler benchmarks (issue 3, item 7), each at P = 1 and P = 2 (the benchmark's argument):
+// Scheduler benchmarks (SPEC.md part 3), each at P = 1 and P = 2 (the benchmark's argument):
 // the benchmark boots gort::run(main, P) and times a loop on the main goroutine. Their Go twins
 // are in bench/go/sched_test.go, same name after "Benchmark" with /P1 and /P2 for the argument
 // (BM_GortSpawnWait/1 <-> BenchmarkSpawnWait/P1), and set runtime.GOMAXPROCS(P) the same way.

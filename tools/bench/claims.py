@@ -33,7 +33,8 @@ HARDWARE, GO_VERSION, PRIVATE, COUNTERS, WAITS = (
     "waits for an experiment")
 REASONS = (HARDWARE, GO_VERSION, PRIVATE, COUNTERS, WAITS)
 
-# The experiments of issue 14's item 5 (and the HTTP issue) that unverifiable rows wait for.
+# The experiments that unverifiable rows wait for (the Go-side probes the report does not run yet,
+# and article 002's HTTP load experiment, which needs gort::http).
 GCTRACE = "GODEBUG=gctrace=1 runs (GC counts, line format, STW with 10,000 goroutines)"
 PPROF = "go tool pprof on go test -cpuprofile (CPU shares)"
 TRACE = "go tool trace on a Go program (event names)"

@@ -225,7 +225,7 @@ def sched_figures(r, gort_case, go_case, figure, procs):
 
 
 def scheduler_section(r, out, w):
-    w("## Scheduler (issue 3)\n")
+    w("## Scheduler (SPEC.md part 3)\n")
     w("gort's cases boot `gort::run(main, P)` inside the benchmark and time a loop on the main "
       "goroutine; the Go twins set `runtime.GOMAXPROCS(P)` inside theirs "
       "(`bench/sched_bench.cpp`, `bench/go/sched_test.go`). Waiting parks: gort's side waits on "
@@ -326,7 +326,7 @@ def scheduler_section(r, out, w):
 
 
 def chan_section(r, out, w):
-    w("## Channels, select, sync and timers (issue 4)\n")
+    w("## Channels, select, sync and timers (SPEC.md part 4)\n")
     w("As for the scheduler, gort's cases boot `gort::run(main, P)` inside the benchmark and time "
       "a loop on the main goroutine; the Go twins set `runtime.GOMAXPROCS(P)` inside theirs "
       "(`bench/chan_bench.cpp`, `bench/go/chan_test.go`). Ping-pong: two goroutines bounce a "
