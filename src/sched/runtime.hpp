@@ -40,11 +40,12 @@ struct stack_span {
 inline constexpr std::size_t kGFnBuf = 64;  // bytes of a goroutine's callable kept in its G
 
 struct alignas(64) g {
-  context ctx;                                 // saved registers while not running
-  std::atomic<gstatus> status{gstatus::idle};  // status.hpp; changed by casgstatus only
-  std::uint64_t id = 0;                        // goroutine id, set at each start (never reused)
-  g* schedlink = nullptr;                      // link in the G free lists
-  m* mp = nullptr;                             // M running it (running or syscall)
+  context ctx;  // saved registers while not running
+  // Its state (status.hpp), changed by casgstatus only.
+  std::atomic<gstatus> status{gstatus::idle};
+  std::uint64_t id = 0;    // goroutine id, set at each start (never reused)
+  g* schedlink = nullptr;  // link in the G free lists
+  m* mp = nullptr;         // M running it (running or syscall)
   stack_span stack;
   void (*entry)(void*) = nullptr;  // goroutine function, and its callable (in fn_buf or on
   void* arg = nullptr;             // the stack)
@@ -86,7 +87,8 @@ struct sched_counters {
 
 struct p {
   int id = 0;
-  std::atomic<pstatus> status{pstatus::idle};  // status.hpp; changed by caspstatus only
+  // Its state (status.hpp), changed by caspstatus (try_caspstatus) only.
+  std::atomic<pstatus> status{pstatus::idle};
   m* mp = nullptr;              // M holding it (running), or the M in a blocking call (syscall)
   p* link = nullptr;            // idle list, guarded by sched.lock
   std::uint32_t schedtick = 0;  // schedule() calls; owner only
