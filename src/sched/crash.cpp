@@ -362,7 +362,7 @@ void on_terminate() {
   begin_report();
   out.put(report.data(), report.size());
   out.put("\n");
-  print_goroutine_header(gp, "running");
+  print_goroutine_header(gp, gstatus_name(gstatus::running));
   out.flush();
   print_traceback(2);
   end_report();
@@ -383,7 +383,7 @@ void runtime_throw(const char* message) noexcept {
   begin_report();
   out.putf("fatal error: %s\n\n", message);
   if (const g* gp = current_g(); gp != nullptr)
-    print_goroutine_header(gp, "running");
+    print_goroutine_header(gp, gstatus_name(gstatus::running));
   else
     out.put("runtime stack:\n");
   out.flush();
@@ -407,7 +407,7 @@ namespace {
         "MADV_GUARD_INSTALL): the overflow was caught late and may have overwritten memory below "
         "the stack\n");
   out.put("fatal error: stack overflow\n\n");
-  print_goroutine_header(gp, "running");
+  print_goroutine_header(gp, gstatus_name(gstatus::running));
   out.flush();  // the header is out even if symbolization gets stuck
   if (fault_pc != 0) print_signal_traceback(fault_pc);
   end_report();
@@ -445,7 +445,7 @@ const char* signal_name(int sig) {
   out.putf("[signal %s code=0x%x addr=0x%lx pc=0x%lx]\n\n", signal_name(sig),
            static_cast<unsigned>(info->si_code), static_cast<unsigned long>(addr),
            static_cast<unsigned long>(pc));
-  print_goroutine_header(gp, "running");
+  print_goroutine_header(gp, gstatus_name(gstatus::running));
   out.flush();  // the header is out even if symbolization gets stuck
   print_signal_traceback(pc);
   // Go's panic would run the goroutine's deferred calls first, and recover() could stop it.

@@ -4,7 +4,8 @@
 // reused from a free list), started, parked and readied any number of times, and freed when its
 // function returns.
 //
-// Terms.
+// Terms (every G state and transition: status.hpp).
+//   dead -> idle       new_goroutine: a G from a free list or a new slab (made dead), set up.
 //   idle -> runnable   start_goroutine: on the creator's P in runnext (Go's newproc), or from a
 //                      thread without a P on the global queue (ready_external).
 //   running -> waiting park: the goroutine half; proc.cpp's park_m is the g0 half.
@@ -86,6 +87,7 @@ static g* allocg(p* pp) {
   for (int i = 0; i < kSlab; ++i) {
     g* gp = ::new (static_cast<void*>(slab + i)) g;
     gp->st.is_goroutine = true;
+    casgstatus(gp, gstatus::idle, gstatus::dead, std::memory_order_relaxed);  // as a free G
   }
   {
     lock_guard lock(sched.allg_lock);
@@ -186,7 +188,7 @@ g* new_goroutine(void (*entry)(void*), std::size_t size, std::size_t align, void
   gp->st.top = &gp->st.root;
   gp->st.root.parent = nullptr;
   gp->st.panic = nullptr;
-  gp->status.store(gstatus::idle, std::memory_order_relaxed);
+  casgstatus(gp, gstatus::dead, gstatus::idle, std::memory_order_relaxed);
   return gp;
 }
 

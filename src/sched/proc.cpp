@@ -34,13 +34,14 @@
 // spreads over the Ps without a thundering herd.
 //
 // Invariants.
-//   - A G is on at most one queue; its status says which owner it has (runtime.hpp: gstatus).
+//   - A G is on at most one queue; its status says which owner it has (status.hpp: gstatus).
 //   - A G's stack is touched by one CPU at a time: a G is made runnable only from g0 or from
 //     another thread after its own switch to g0 completed (park's unlock function runs on g0).
 //   - nmspinning counts Ms with spinning == true; an M that stops spinning re-checks every run
 //     queue before parking (the other side of wakep's "someone is spinning, no need to wake").
 //   - A P is idle (on sched.pidle), running (held by an M) or in a blocking call (its M may
-//     still come back for it; sysmon may take it away with a CAS on its status).
+//     still come back for it; sysmon may take it away with a CAS on its status). status.hpp
+//     documents each G and P state and lists every transition.
 //
 // Locks: sched.lock guards the global queue and the idle P and M lists; then
 // allg_lock (the list of every G, for stats and crash reports). free_lock (the global lists of
@@ -111,33 +112,6 @@ std::vector<std::thread>& m_threads() {  // guarded by sched.lock
   return *v;
 }
 
-const char* gstatus_name(gstatus s) noexcept {
-  switch (s) {
-    case gstatus::idle:
-      return "idle";
-    case gstatus::runnable:
-      return "runnable";
-    case gstatus::running:
-      return "running";
-    case gstatus::waiting:
-      return "waiting";
-    case gstatus::syscall:
-      return "syscall";
-    case gstatus::dead:
-      return "dead";
-  }
-  return "?";
-}
-
-// casgstatus_failed is casgstatus's fatal report (sched.hpp).
-void casgstatus_failed(const g* gp, gstatus old, gstatus from, gstatus to) {
-  char buf[160];
-  std::snprintf(buf, sizeof buf, "casgstatus: goroutine %llu is %s, expected %s (to %s)",
-                static_cast<unsigned long long>(gp->id), gstatus_name(old), gstatus_name(from),
-                gstatus_name(to));
-  runtime_throw(buf);
-}
-
 bool on_goroutine() noexcept {
   m* mp = tls_m;
   return mp != nullptr && mp->curg != nullptr;
@@ -180,7 +154,7 @@ static void startm(p* pp, bool spinning) {
     if (sched.done.load(std::memory_order_acquire)) {
       // Shutting down: no new M may start; a P handed over goes back to the idle list.
       if (pp != nullptr) {
-        pp->status.store(pstatus::idle, std::memory_order_release);
+        caspstatus(pp, pstatus::idle, pstatus::idle);  // handoffp's P, retaken by sysmon
         pidleput_locked(pp);
       }
       if (spinning) sched.nmspinning.fetch_sub(1, std::memory_order_seq_cst);
@@ -235,7 +209,7 @@ void handoffp(p* pp) {
       sched.nmspinning.compare_exchange_strong(zero, 1))
     return startm(pp, true);
   lock_guard lock(sched.lock);
-  pp->status.store(pstatus::idle, std::memory_order_release);
+  caspstatus(pp, pstatus::idle, pstatus::idle);  // retake made it idle
   pidleput_locked(pp);
 }
 

@@ -22,7 +22,7 @@ namespace gort::internal {
 inline void acquirep(m* mp, p* pp) {
   mp->pp = pp;
   pp->mp = mp;
-  pp->status.store(pstatus::running, std::memory_order_release);
+  caspstatus(pp, pstatus::idle, pstatus::running);
   cur_defer_pool = &pp->deferpool;
 }
 
@@ -30,7 +30,7 @@ inline void acquirep(m* mp, p* pp) {
 inline p* releasep(m* mp) {
   p* pp = mp->pp;
   pp->mp = nullptr;
-  pp->status.store(pstatus::idle, std::memory_order_release);
+  caspstatus(pp, pstatus::running, pstatus::idle);
   mp->pp = nullptr;
   cur_defer_pool = nullptr;
   return pp;

@@ -2,7 +2,9 @@
 //
 // The scheduler's data: G (goroutine), M (OS thread), P (processor: the right to run Go code,
 // with its run queue and caches) and the global `sched`. Internal; see proc.cpp for the design
-// and the protocols, and the field comments for who may touch what.
+// and the protocols, and the field comments for who may touch what. The G and P states, what
+// each means and the helpers every change of state goes through (casgstatus, caspstatus) are in
+// status.hpp.
 
 #pragma once
 
@@ -18,24 +20,13 @@
 
 #include "arch/context.hpp"
 #include "sched/lock.hpp"
+#include "sched/status.hpp"
 #include "time/timer.hpp"
 
 namespace gort::internal {
 
 struct m;
 struct p;
-
-// G states (Go's _Gidle.._Gdead). Transitions go through casgstatus(), which checks the old
-// state in debug builds.
-enum class gstatus : std::uint32_t {
-  idle,      // just allocated, not yet started; owned by its creator
-  runnable,  // on a run queue, not running; the queue owns it
-  running,   // running on an M that holds a P; owns its stack
-  waiting,   // parked (waitreason says on what); whoever readies it owns it
-  syscall,   // inside gort::blocking on an M that may have lost its P
-  dead,      // finished; on a free list with its stack
-};
-const char* gstatus_name(gstatus s) noexcept;
 
 // Stack of a goroutine: [lo, hi), with a guard page just below lo when `guarded`, otherwise the
 // saved stack pointer is checked against lo at every switch (see stack.cpp).
@@ -50,6 +41,7 @@ inline constexpr std::size_t kGFnBuf = 64;  // bytes of a goroutine's callable k
 
 struct alignas(64) g {
   context ctx;  // saved registers while not running
+  // Its state (status.hpp), changed by casgstatus only.
   std::atomic<gstatus> status{gstatus::idle};
   std::uint64_t id = 0;    // goroutine id, set at each start (never reused)
   g* schedlink = nullptr;  // link in the G free lists
@@ -69,9 +61,6 @@ struct alignas(64) g {
   void* tsan_fiber = nullptr;       // TSan fiber
   bool is_main = false;
 };
-
-// P states.
-enum class pstatus : std::uint32_t { idle, running, syscall };
 
 inline constexpr std::uint32_t kRunqSize = 256;
 inline constexpr int kStackCache = 32;
@@ -96,6 +85,7 @@ struct sched_counters {
 
 struct p {
   int id = 0;
+  // Its state (status.hpp), changed by caspstatus (try_caspstatus) only.
   std::atomic<pstatus> status{pstatus::idle};
   m* mp = nullptr;              // M holding it (running), or the M in a blocking call (syscall)
   p* link = nullptr;            // idle list, guarded by sched.lock

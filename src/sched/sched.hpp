@@ -1,7 +1,9 @@
 // Copyright 2026 The gort Authors.
 //
 // The scheduler's internal interface for the rest of the runtime (channels, sync, timers, the
-// netpoller) and for white-box tests: park a goroutine, ready it again. Internal.
+// netpoller) and for white-box tests: park a goroutine, ready it again. The G and P states and
+// their transition helpers (casgstatus, caspstatus) are in status.hpp, included with
+// runtime.hpp. Internal.
 
 #pragma once
 
@@ -31,22 +33,6 @@ inline const char* wait_reason_text(const g* gp) noexcept {
 // ready makes a parked goroutine runnable: on the caller's P (in runnext, so it runs next, as
 // Go's goready does) or, from a thread without a P, on the global queue. Wakes an idle P's M.
 void ready(g* gp);
-
-[[noreturn]] void casgstatus_failed(const g* gp, gstatus old, gstatus from, gstatus to);
-
-// casgstatus moves gp from `from` to `to`; in debug builds a G found in another state is a fatal
-// runtime bug, reported with both state names. Inline: every park, ready and switch makes one or
-// two transitions.
-inline void casgstatus(g* gp, gstatus from, gstatus to) {
-#if GORT_FRAME_CHECKS
-  gstatus old = from;
-  if (!gp->status.compare_exchange_strong(old, to, std::memory_order_acq_rel)) [[unlikely]]
-    casgstatus_failed(gp, old, from, to);
-#else
-  (void)from;
-  gp->status.store(to, std::memory_order_release);
-#endif
-}
 
 // wakep starts a spinning M when a P is idle and nobody is spinning yet (proc.cpp).
 void wakep();

@@ -76,8 +76,7 @@ static bool retake(std::int64_t now) {
     if (runq_empty(pp) && sched.nmspinning.load() + sched.npidle.load() > 0 &&
         pp->sysmon_when + 10000000 > now)
       continue;
-    pstatus expected = pstatus::syscall;
-    if (pp->status.compare_exchange_strong(expected, pstatus::idle, std::memory_order_acq_rel)) {
+    if (try_caspstatus(pp, pstatus::syscall, pstatus::idle)) {
       ++pp->count.syscall_handoffs;  // the owner is away: sysmon is the only writer now
       handoffp(pp);
       took = true;
@@ -138,7 +137,7 @@ void entersyscall() {
   mp->oldp = pp;
   mp->pp = nullptr;
   cur_defer_pool = nullptr;
-  pp->status.store(pstatus::syscall, std::memory_order_seq_cst);
+  caspstatus(pp, pstatus::running, pstatus::syscall, std::memory_order_seq_cst);
   if (sched.sysmon_idle.load(std::memory_order_seq_cst)) sched.sysmon_note.wakeup();
 }
 
@@ -147,8 +146,7 @@ void exitsyscall() {
   m* mp = gp->mp;
   p* pp = mp->oldp;
   mp->oldp = nullptr;
-  pstatus expected = pstatus::syscall;
-  if (pp->status.compare_exchange_strong(expected, pstatus::running, std::memory_order_acq_rel)) {
+  if (try_caspstatus(pp, pstatus::syscall, pstatus::running)) {
     mp->pp = pp;
     cur_defer_pool = &pp->deferpool;
     casgstatus(gp, gstatus::syscall, gstatus::running);
