@@ -192,7 +192,7 @@ void wake(waiter* w) {
 
 struct hchan {
   std::atomic<long> refs{1};
-  spin_lock lock;
+  spin_lock lock{lock_rank::hchan};
   std::atomic<std::uint32_t> qcount{0};  // buffered elements (written under lock)
   std::uint32_t dataqsiz = 0;            // buffer size
   std::uint32_t sendx = 0;               // next slot to fill

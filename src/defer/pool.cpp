@@ -26,6 +26,7 @@
 #include <gort/stats.hpp>
 
 #include "defer/panic_record.hpp"
+#include "sched/lock.hpp"
 #include "sched/runtime.hpp"
 
 namespace gort {
@@ -37,11 +38,11 @@ constinit thread_local defer_pool* cur_defer_pool = nullptr;
 
 namespace {
 
-std::mutex global_pool_mu;
+thread_mutex global_pool_mu{lock_rank::global_pool};
 defer_chunk* global_pool = nullptr;  // guarded by global_pool_mu
 std::size_t global_pool_len = 0;     // guarded by global_pool_mu
 
-std::mutex registry_mu;
+thread_mutex registry_mu{lock_rank::registry};
 std::vector<defer_state*>& registry() {            // guarded by registry_mu
   static auto* r = new std::vector<defer_state*>;  // never destroyed: threads may outlive main
   return *r;
@@ -68,7 +69,7 @@ void add_counters(runtime_stats& s, const counters& c) {
 }
 
 void retire_counters(const runtime_stats& s) {
-  std::lock_guard<std::mutex> lock(registry_mu);
+  lock_guard lock(registry_mu);
   runtime_stats& t = exited_totals();
   t = t - (runtime_stats{} - s);  // t + s, field by field (unsigned wrap-around), via operator-
 }
@@ -77,7 +78,7 @@ void pool_give_back(defer_pool& pl) noexcept {
   if (pl.head == nullptr) return;
   defer_chunk* last = pl.head;
   while (last->next_free != nullptr) last = last->next_free;
-  std::lock_guard<std::mutex> lock(global_pool_mu);
+  lock_guard lock(global_pool_mu);
   last->next_free = global_pool;
   global_pool = pl.head;
   global_pool_len += pl.len;
@@ -94,7 +95,7 @@ struct thread_guard {
     ::operator delete(ts->spare_panic);
     ts->spare_panic = nullptr;
     pool_give_back(ts->pool);
-    std::lock_guard<std::mutex> lock(registry_mu);
+    lock_guard lock(registry_mu);
     auto& r = registry();
     for (auto it = r.begin(); it != r.end(); ++it) {
       if (*it == ts) {
@@ -118,7 +119,7 @@ defer_state* register_thread() {
   ts.top = &ts.root;
   cur_defer_state = &ts;
   {
-    std::lock_guard<std::mutex> lock(registry_mu);
+    lock_guard lock(registry_mu);
     registry().push_back(&ts);
   }
   static thread_local thread_guard guard{&ts};
@@ -135,7 +136,7 @@ defer_chunk* pool_get() {
   counters& count = current_state().count;
   defer_pool& pl = current_pool();
   if (pl.head == nullptr) {
-    std::lock_guard<std::mutex> lock(global_pool_mu);
+    lock_guard lock(global_pool_mu);
     std::uint32_t want = kLocalPoolCap / 2;
     while (global_pool != nullptr && pl.len < want) {
       defer_chunk* c = global_pool;
@@ -170,7 +171,7 @@ void pool_put(defer_chunk* c) noexcept {
   pl.head = last->next_free;
   pl.len -= n;
   ++current_state().count.pool_spills;
-  std::lock_guard<std::mutex> lock(global_pool_mu);
+  lock_guard lock(global_pool_mu);
   last->next_free = global_pool;
   global_pool = first;
   global_pool_len += n;
@@ -180,7 +181,7 @@ void pool_put(defer_chunk* c) noexcept {
 
 runtime_stats stats() {
   runtime_stats s;
-  std::lock_guard<std::mutex> lock(internal::registry_mu);
+  internal::lock_guard lock(internal::registry_mu);
   s = internal::exited_totals();
   for (internal::defer_state* ts : internal::registry()) internal::add_counters(s, ts->count);
   internal::add_sched_stats(s);

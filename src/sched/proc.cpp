@@ -280,6 +280,7 @@ static void park_m(m* mp, g* gp) {
     casgstatus(gp, gstatus::waiting, gstatus::runnable);
     runqput(mp->pp, gp, true);
   }
+  GORT_LOCKRANK_CHECK_NONE_HELD("a parked goroutine left the scheduler");
 }
 
 // goexit0 frees a goroutine that finished; the main goroutine's end shuts the runtime down.
@@ -324,12 +325,16 @@ static void execute(m* mp, g* gp, bool inherit) {
   casgstatus(gp, gstatus::runnable, gstatus::running);
   gp->mp = mp;
   mp->curg = gp;
+  GORT_LOCKRANK_CHECK_NONE_HELD("running a goroutine");
   run_on_g0_to_g(mp, gp, &g_main);
   mp->curg = nullptr;
   if (!gp->stack.guarded && !stack_sp_ok(gp->stack, gp->ctx.sp)) fatal_unguarded_stack_overflow(gp);
 
   m::action act = mp->act;
   mp->act = m::action::none;
+  // Only park hands a lock to g0 (its unlock function drops it, park_m checks): lockrank.hpp.
+  if (act != m::action::park)
+    GORT_LOCKRANK_CHECK_NONE_HELD("a goroutine switched to the scheduler");
   switch (act) {
     case m::action::yield:
       return gosched_m(mp, gp);

@@ -163,7 +163,7 @@ struct m {
 // The global scheduler state. Lock order: channel and semaphore locks, then a timer heap's lock,
 // then sched.lock, then allg_lock.
 struct sched_t {
-  runtime_lock lock;
+  runtime_lock lock{lock_rank::sched};
   // Global run queue (FIFO): a growable ring of G pointers, guarded by lock (a ring rather than
   // a list through the Gs, so that moving a batch never touches the Gs' own cache lines);
   // runq_size is also read without the lock as a hint.
@@ -179,7 +179,7 @@ struct sched_t {
   // The global free lists of Gs and stacks, under their own lock (Go's sched.gFree.lock): Ps
   // exchange batches through them, and keeping them off sched.lock keeps that traffic from
   // contending with the run queue and the idle lists.
-  runtime_lock free_lock;
+  runtime_lock free_lock{lock_rank::gfree};
   std::vector<gfree_batch> gfree_batches;  // dead Gs, in batches; guarded by free_lock
   std::vector<stack_span> free_stacks;     // guarded by free_lock
   std::atomic<int> nfree_stacks{0};        // its size, written under free_lock; a hint without it
@@ -199,7 +199,7 @@ struct sched_t {
   fp_control fp_init;  // FP control words of the thread that called run: each M's and each new
                        // goroutine's (set before any M starts)
 
-  runtime_lock allg_lock;
+  runtime_lock allg_lock{lock_rank::allg};
   std::vector<g*> allgs;       // every G allocated in this run, guarded by allg_lock
   std::vector<void*> g_slabs;  // where the Gs live (64 per slab), guarded by allg_lock
   g* g_slab_next = nullptr;    // unused Gs of the newest slab for threads without a P, guarded

@@ -38,7 +38,7 @@ class sema {
 
   // try_acquire takes a unit if one is available now.
   bool try_acquire() {
-    std::lock_guard<spin_lock> lock(lock_);
+    lock_guard lock(lock_);
     if (count_ == 0) return false;
     --count_;
     return true;
@@ -100,7 +100,8 @@ class sema {
     return true;
   }
 
-  spin_lock lock_;  // short sections that never block: a plain-store unlock (lock.hpp)
+  spin_lock lock_{
+      lock_rank::sema};  // short sections that never block: a plain-store unlock (lock.hpp)
   std::uint32_t count_;
   waiter* head_ = nullptr;
   waiter* tail_ = nullptr;

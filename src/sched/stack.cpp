@@ -87,7 +87,7 @@ struct arena {
   std::size_t bytes;
 };
 
-runtime_lock stack_lock;
+runtime_lock stack_lock{lock_rank::stack};
 std::vector<arena>& arenas() {  // guarded by stack_lock
   static auto* v = new std::vector<arena>;
   return *v;

@@ -51,7 +51,7 @@ struct sem_waiter {
 };
 
 struct alignas(64) sem_root {
-  spin_lock lock;  // short sections that never block: a plain-store unlock (lock.hpp)
+  spin_lock lock{lock_rank::sema_root};  // short sections that never block: a plain-store unlock (lock.hpp)
   std::atomic<std::uint32_t> nwait{0};
   sem_waiter* heads = nullptr;  // one queue per address
 };

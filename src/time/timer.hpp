@@ -52,7 +52,7 @@ struct timer_rec {
   // Held by stop, reset and the handle's release for their whole remove-then-add, so that two
   // of them cannot interleave (two resets would add the record twice). A spin lock: one atomic
   // exchange and a store when uncontended, and the section never blocks for long (a heap lock).
-  spin_lock modify_lock;
+  spin_lock modify_lock{lock_rank::timer_modify};
 };
 
 // when_after is the deadline `delay` ns from now (Go's when()): now for delay <= 0, and
@@ -67,7 +67,7 @@ inline std::int64_t when_after(std::int64_t delay) noexcept {
 
 // A min-heap of timers on `when`, one per P (and one for threads outside the runtime).
 struct timer_heap {
-  runtime_lock lock;
+  runtime_lock lock{lock_rank::timers};
   std::vector<timer_rec*> v;  // guarded by lock
   // Earliest `when` in the heap, 0 when empty: read without the lock by the scheduler to decide
   // whether to look (written under lock, seq_cst: the idle M's last look pairs with timer_add).
