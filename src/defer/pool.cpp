@@ -15,7 +15,8 @@
 // stay constant-initialized) moves the counters into the exited-threads totals and the local
 // pool into the global pool when the thread ends.
 //
-// Lock order: registry_mu, then global_pool_mu (never held together today).
+// Locks: registry_mu, then (stats() summing the runtime's counters) sched.allg_lock; the global
+// pool's lock is taken with no other held. Their ranks: src/sched/lockrank.hpp.
 
 #include <cstdio>
 #include <cstdlib>
@@ -39,15 +40,15 @@ constinit thread_local defer_pool* cur_defer_pool = nullptr;
 namespace {
 
 thread_mutex global_pool_mu{lock_rank::global_pool};
-defer_chunk* global_pool = nullptr;  // guarded by global_pool_mu
-std::size_t global_pool_len = 0;     // guarded by global_pool_mu
+defer_chunk* global_pool GORT_GUARDED_BY(global_pool_mu) = nullptr;
+std::size_t global_pool_len GORT_GUARDED_BY(global_pool_mu) = 0;
 
 thread_mutex registry_mu{lock_rank::registry};
-std::vector<defer_state*>& registry() {            // guarded by registry_mu
+std::vector<defer_state*>& registry() GORT_REQUIRES(registry_mu) {
   static auto* r = new std::vector<defer_state*>;  // never destroyed: threads may outlive main
   return *r;
 }
-runtime_stats& exited_totals() {  // guarded by registry_mu
+runtime_stats& exited_totals() GORT_REQUIRES(registry_mu) {
   static auto* t = new runtime_stats;
   return *t;
 }

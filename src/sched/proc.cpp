@@ -105,7 +105,7 @@ constinit thread_local m* tls_m = nullptr;
 // The Ms' threads, joined when run shuts down. Never destroyed: std::exit may run static
 // destructors while these threads still run (a std::thread still joinable when destroyed calls
 // std::terminate).
-std::vector<std::thread>& m_threads() {  // guarded by sched.lock
+std::vector<std::thread>& m_threads() GORT_REQUIRES(sched.lock) {
   static auto* v = new std::vector<std::thread>;
   return *v;
 }
