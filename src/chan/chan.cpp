@@ -30,8 +30,9 @@
 // unlock function, so the lock is released only after its stack is off the CPU: a waker that finds
 // the waiter can ready it at once. select locks all its channels in address order (each once),
 // which makes any two selects agree on the order and cannot deadlock; it waits on all of them at
-// once and, after waking, locks them all again to take its other waiters off the queues. Channel
-// locks come before sched.lock (ready may take it).
+// once and, after waking, locks them all again to take its other waiters off the queues. A
+// waiter is woken (ready) only after every channel lock is dropped: Go's rule, checked in debug
+// builds with the locks' ranks (src/sched/lockrank.hpp: hchan, the one rank that nests).
 //
 // Memory order. `closed` and `qcount` are atomics only for the lock-free fast paths of
 // non-blocking operations and len(), which read them relaxed, as Go does; every decision that

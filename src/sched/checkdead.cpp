@@ -13,7 +13,7 @@
 // local queue), a pending timer (a P's heap or the outside timer thread's), or a thread outside
 // the runtime (foreign_threads_exist).
 //
-// Locks: called with sched.lock held; takes allg_lock (after sched.lock, in the runtime's order)
+// Locks: called with sched.lock held; takes allg_lock (ranked after it: src/sched/lockrank.hpp)
 // to list the goroutines. The report is written with the locks held and the process exits.
 
 #include <dirent.h>

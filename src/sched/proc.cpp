@@ -42,12 +42,12 @@
 //   - A P is idle (on sched.pidle), running (held by an M) or in a blocking call (its M may
 //     still come back for it; sysmon may take it away with a CAS on its status).
 //
-// Locks: sched.lock guards the global queue and the idle P and M lists; then
-// allg_lock (the list of every G, for stats and crash reports). free_lock (the global lists of
-// dead Gs and free stacks, exchanged with the Ps in batches) is a leaf. Channel, semaphore and
-// timer-heap locks are taken before sched.lock (ready may take it), never while holding it; a
-// timer's own modify_lock comes before its heap's lock (src/time/timers.cpp). None
-// is held across a context switch. Run queues are lock-free (acquire/release on head and tail).
+// Locks: sched.lock guards the global queue and the idle P and M lists; allg_lock the list of
+// every G (for stats and crash reports); free_lock the global lists of dead Gs and free stacks
+// (exchanged with the Ps in batches). The order of these and every other runtime lock is one
+// list, src/sched/lockrank.hpp, checked in debug builds. No lock is held across a context switch,
+// except the one park's unlock function drops on g0. Run queues are lock-free (acquire/release
+// on head and tail).
 //
 // Deadlock (checkdead.cpp): when the last M goes idle with no timer pending, nothing queued and
 // no M in a blocking call (the timer sleeper counts as busy), no goroutine can ever run again:
