@@ -231,6 +231,13 @@ class note {
   std::atomic<std::uint32_t> key_{0};
 };
 
+#if !GORT_RUNTIME_CHECKS
+// Without the checks a rank costs nothing: the locks are their state word alone.
+static_assert(sizeof(runtime_lock) == sizeof(std::uint32_t));
+static_assert(sizeof(spin_lock) == sizeof(std::uint32_t));
+static_assert(sizeof(thread_mutex) == sizeof(std::mutex));
+#endif
+
 inline std::int64_t nanotime() noexcept {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);

@@ -38,11 +38,15 @@ struct held_locks {
 };
 
 constinit thread_local held_locks held{};
+// Set once this thread reports a violation: the report itself is not checked again (Go's
+// m.throwing), so a lock the report path might take cannot recurse into a second report.
+constinit thread_local bool throwing = false;
 
 // The message outlives the call: runtime_throw does not return.
-char throw_buf[192];
+constinit thread_local char throw_buf[192] = {};
 
 [[noreturn]] void throw_with(const char* format, const char* a, const char* b) noexcept {
+  throwing = true;
   std::snprintf(throw_buf, sizeof throw_buf, format, a, b);
   runtime_throw(throw_buf);
 }
@@ -55,7 +59,10 @@ void push(lock_rank r, const void* lock) noexcept {
     if (lock > top.last) top.last = lock;
     return;
   }
-  if (h.n == kMaxHeld) runtime_throw("lock ordering problem: too many locks held");
+  if (h.n == kMaxHeld) {
+    if (throwing) return;
+    throw_with("lock ordering problem: more than %s ranks held%s", "16", "");
+  }
   h.locks[h.n++] = {r, 1, lock};
 }
 
@@ -63,7 +70,7 @@ void push(lock_rank r, const void* lock) noexcept {
 
 void lockrank_acquire(lock_rank r, const void* lock) noexcept {
   held_locks& h = held;
-  if (h.n > 0) {
+  if (h.n > 0 && !throwing) {
     const held_lock& top = h.locks[h.n - 1];
     bool ok = top.rank < r || (top.rank == r && lock_rank_nests(r) && lock > top.last);
     if (!ok) {
@@ -88,7 +95,10 @@ void lockrank_acquired(lock_rank r, const void* lock) noexcept {
     if (lock > e.last) e.last = lock;
     return;
   }
-  if (h.n == kMaxHeld) runtime_throw("lock ordering problem: too many locks held");
+  if (h.n == kMaxHeld) {
+    if (throwing) return;
+    throw_with("lock ordering problem: more than %s ranks held%s", "16", "");
+  }
   for (int j = h.n; j > i; --j) h.locks[j] = h.locks[j - 1];
   h.locks[i] = {r, 1, lock};
   ++h.n;
@@ -104,8 +114,9 @@ void lockrank_release(lock_rank r, const void*) noexcept {
     }
     return;
   }
-  throw_with("lock ordering problem: release of %s, which this thread does not hold%s",
-             lock_rank_name(r), "");
+  if (!throwing)
+    throw_with("lock ordering problem: release of %s, which this thread does not hold%s",
+               lock_rank_name(r), "");
 }
 
 void lockrank_check_ready() noexcept {
