@@ -292,8 +292,8 @@ inline void buf_take(hchan* c, void* dst) GORT_REQUIRES(c->lock) {
 
 // block_on queues the caller on q (c's sendq or recvq) with its element and parks it until a
 // partner or close completes the operation; returns whether it communicated (false: closed).
-// Kept out of line so the fast paths save fewer registers. REQUIRES: c->lock; released here.
-// Not analysed: the lock is dropped through wait's unlock function (on g0, for a goroutine).
+// Kept out of line so the fast paths save fewer registers. REQUIRES: c->lock; released here, by
+// wait's unlock function (on g0, for a goroutine), which the analysis cannot follow.
 [[gnu::noinline]] bool block_on(hchan* c, waitq& q, void* elem, wait_reason reason)
     GORT_RELEASE(c->lock) GORT_NO_THREAD_SAFETY_ANALYSIS {
   parker pk;
@@ -488,7 +488,6 @@ struct small_buf {
 
 }  // namespace
 
-// Not analysed: it holds the run-time set of locks of lock_all.
 int select_go(select_case* cases, int n, bool block, bool* recv_ok) GORT_NO_THREAD_SAFETY_ANALYSIS {
   *recv_ok = false;
   small_buf<int, 8> poll_buf;
