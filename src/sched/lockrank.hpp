@@ -34,9 +34,10 @@
 //
 // The no-ready rule (Go's chan.go: "do not change another G's status while holding this lock").
 // A goroutine is never readied while a channel or semaphore lock (hchan, sema_root, sema) is
-// held: whoever dequeues a waiter unlocks first and readies after (the waiter lives on the
-// parked goroutine's stack, and the lock keeps it from resuming before it is fully parked: park
-// drops that lock only on g0). ready() checks it.
+// held: whoever dequeues a waiter unlocks first and readies after. These are spin locks whose
+// waiters spin, so their sections must stay short, and ready may take sched.lock and wake or
+// even start an M (wakep); it also keeps them leaves of the order, as the list shows. (Go's own
+// reason, stack shrinking, does not apply: gort's stacks never move.) ready() checks it.
 //
 // Checks. With GORT_RUNTIME_CHECKS (checks.hpp: debug builds) each thread keeps the ranks it
 // holds (lockrank.cpp). Taking a lock out of order stops the program with
