@@ -17,6 +17,7 @@ declare -A need=(
   [golang-go]=/usr/bin/go
   [python3]=/usr/bin/python3
   [clang-format]=/usr/bin/clang-format
+  [clang]=/usr/bin/clang++
   [linux-perf]=/usr/bin/perf
   [time]=/usr/bin/time
 )

@@ -30,8 +30,9 @@
 // unlock function, so the lock is released only after its stack is off the CPU: a waker that finds
 // the waiter can ready it at once. select locks all its channels in address order (each once),
 // which makes any two selects agree on the order and cannot deadlock; it waits on all of them at
-// once and, after waking, locks them all again to take its other waiters off the queues. Channel
-// locks come before sched.lock (ready may take it).
+// once and, after waking, locks them all again to take its other waiters off the queues. A
+// waiter is woken (ready) only after every channel lock is dropped: Go's rule, checked in debug
+// builds with the locks' ranks (src/sched/lockrank.hpp: hchan, the one rank that nests).
 //
 // Memory order. `closed` and `qcount` are atomics only for the lock-free fast paths of
 // non-blocking operations and len(), which read them relaxed, as Go does; every decision that
@@ -152,7 +153,8 @@ std::uint32_t cheaprand() {
   return x;
 }
 
-bool unlock_one(g*, void* lock) {
+// Not analysed: the lock comes through park's void* (taken by block_on's caller).
+bool unlock_one(g*, void* lock) GORT_NO_THREAD_SAFETY_ANALYSIS {
   static_cast<spin_lock*>(lock)->unlock();
   return true;
 }
@@ -192,12 +194,12 @@ void wake(waiter* w) {
 
 struct hchan {
   std::atomic<long> refs{1};
-  spin_lock lock;
-  std::atomic<std::uint32_t> qcount{0};  // buffered elements (written under lock)
-  std::uint32_t dataqsiz = 0;            // buffer size
-  std::uint32_t sendx = 0;               // next slot to fill
-  std::uint32_t recvx = 0;               // next slot to drain
-  std::atomic<bool> closed{false};       // written under lock
+  spin_lock lock{lock_rank::hchan};
+  std::atomic<std::uint32_t> qcount{0};           // buffered elements (written under lock)
+  std::uint32_t dataqsiz = 0;                     // buffer size
+  std::uint32_t sendx GORT_GUARDED_BY(lock) = 0;  // next slot to fill
+  std::uint32_t recvx GORT_GUARDED_BY(lock) = 0;  // next slot to drain
+  std::atomic<bool> closed{false};                // written under lock
   // How to move an element, decided once from ops: a fixed-size copy for the common trivially
   // copyable sizes, memcpy for other trivial types, else ops->move_to / ops->destroy.
   enum : std::uint8_t { kTrivial8, kTrivial4, kTrivial, kMove } kind = kMove;
@@ -254,12 +256,12 @@ inline bool empty(const hchan* c) {
 // take_from_sender moves the parked sender w's value into dst (for a buffered, hence full,
 // channel the receiver gets the buffer's head and the sender's value goes to its tail). The
 // caller unlocks, then wakes w. REQUIRES: c->lock.
-void hand_to_receiver(hchan* c, waiter* w, void* elem) {
+void hand_to_receiver(hchan* c, waiter* w, void* elem) GORT_REQUIRES(c->lock) {
   move_elem(c, w->elem, elem);
   complete(w, true);
 }
 
-void take_from_sender(hchan* c, waiter* w, void* dst) {
+void take_from_sender(hchan* c, waiter* w, void* dst) GORT_REQUIRES(c->lock) {
   if (c->dataqsiz == 0) {
     move_elem(c, dst, w->elem);
   } else {
@@ -274,13 +276,13 @@ void take_from_sender(hchan* c, waiter* w, void* dst) {
 }
 
 // buf_put / buf_take move an element into or out of the ring. REQUIRES: c->lock.
-inline void buf_put(hchan* c, void* elem) {
+inline void buf_put(hchan* c, void* elem) GORT_REQUIRES(c->lock) {
   move_elem(c, c->slot(c->sendx), elem);
   if (++c->sendx == c->dataqsiz) c->sendx = 0;
   c->qcount.store(c->qcount.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
 }
 
-inline void buf_take(hchan* c, void* dst) {
+inline void buf_take(hchan* c, void* dst) GORT_REQUIRES(c->lock) {
   void* s = c->slot(c->recvx);
   move_elem(c, dst, s);
   destroy_elem(c, s);
@@ -290,8 +292,10 @@ inline void buf_take(hchan* c, void* dst) {
 
 // block_on queues the caller on q (c's sendq or recvq) with its element and parks it until a
 // partner or close completes the operation; returns whether it communicated (false: closed).
-// Kept out of line so the fast paths save fewer registers. REQUIRES: c->lock; released here.
-[[gnu::noinline]] bool block_on(hchan* c, waitq& q, void* elem, wait_reason reason) {
+// Kept out of line so the fast paths save fewer registers. REQUIRES: c->lock; released here, by
+// wait's unlock function (on g0, for a goroutine), which the analysis cannot follow.
+[[gnu::noinline]] bool block_on(hchan* c, waitq& q, void* elem, wait_reason reason)
+    GORT_RELEASE(c->lock) GORT_NO_THREAD_SAFETY_ANALYSIS {
   parker pk;
   pk.gp = current_g();
   waiter w;
@@ -331,7 +335,8 @@ void chan_retain(hchan* c) noexcept {
   c->refs.fetch_add(1, std::memory_order_relaxed);
 }
 
-void chan_release(hchan* c) noexcept {
+// Not analysed: the last reference is gone, no other thread can reach c.
+void chan_release(hchan* c) noexcept GORT_NO_THREAD_SAFETY_ANALYSIS {
   if (c->refs.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
   for (std::uint32_t i = 0, n = c->qcount.load(std::memory_order_relaxed); i < n; ++i)
     destroy_elem(c, c->slot((c->recvx + i) % c->dataqsiz));
@@ -454,15 +459,17 @@ struct select_locks {
   int n;
 };
 
-void lock_all(const select_locks& l) {
+// lock_all / unlock_all take and drop a select's channel locks (not analysed: a set of locks
+// chosen at run time, which the analysis cannot name; select_go is not analysed either).
+void lock_all(const select_locks& l) GORT_NO_THREAD_SAFETY_ANALYSIS {
   for (int i = 0; i < l.n; ++i) l.order[i]->lock.lock();
 }
 
-void unlock_all(const select_locks& l) {
+void unlock_all(const select_locks& l) GORT_NO_THREAD_SAFETY_ANALYSIS {
   for (int i = l.n - 1; i >= 0; --i) l.order[i]->lock.unlock();
 }
 
-bool unlock_all_after_park(g*, void* arg) {
+bool unlock_all_after_park(g*, void* arg) GORT_NO_THREAD_SAFETY_ANALYSIS {
   unlock_all(*static_cast<select_locks*>(arg));
   return true;
 }
@@ -481,7 +488,7 @@ struct small_buf {
 
 }  // namespace
 
-int select_go(select_case* cases, int n, bool block, bool* recv_ok) {
+int select_go(select_case* cases, int n, bool block, bool* recv_ok) GORT_NO_THREAD_SAFETY_ANALYSIS {
   *recv_ok = false;
   small_buf<int, 8> poll_buf;
   small_buf<hchan*, 8> lock_buf;

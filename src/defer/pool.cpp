@@ -15,7 +15,8 @@
 // stay constant-initialized) moves the counters into the exited-threads totals and the local
 // pool into the global pool when the thread ends.
 //
-// Lock order: registry_mu, then global_pool_mu (never held together today).
+// Locks: registry_mu, then (stats() summing the runtime's counters) sched.allg_lock; the global
+// pool's lock is taken with no other held. Their ranks: src/sched/lockrank.hpp.
 
 #include <cstdio>
 #include <cstdlib>
@@ -26,6 +27,7 @@
 #include <gort/stats.hpp>
 
 #include "defer/panic_record.hpp"
+#include "sched/lock.hpp"
 #include "sched/runtime.hpp"
 
 namespace gort {
@@ -37,16 +39,16 @@ constinit thread_local defer_pool* cur_defer_pool = nullptr;
 
 namespace {
 
-std::mutex global_pool_mu;
-defer_chunk* global_pool = nullptr;  // guarded by global_pool_mu
-std::size_t global_pool_len = 0;     // guarded by global_pool_mu
+thread_mutex global_pool_mu{lock_rank::global_pool};
+defer_chunk* global_pool GORT_GUARDED_BY(global_pool_mu) = nullptr;
+std::size_t global_pool_len GORT_GUARDED_BY(global_pool_mu) = 0;
 
-std::mutex registry_mu;
-std::vector<defer_state*>& registry() {            // guarded by registry_mu
+thread_mutex registry_mu{lock_rank::registry};
+std::vector<defer_state*>& registry() GORT_REQUIRES(registry_mu) {
   static auto* r = new std::vector<defer_state*>;  // never destroyed: threads may outlive main
   return *r;
 }
-runtime_stats& exited_totals() {  // guarded by registry_mu
+runtime_stats& exited_totals() GORT_REQUIRES(registry_mu) {
   static auto* t = new runtime_stats;
   return *t;
 }
@@ -60,7 +62,7 @@ void add_counters(runtime_stats& s, const counters& c) {
 }
 
 void retire_counters(const runtime_stats& s) {
-  std::lock_guard<std::mutex> lock(registry_mu);
+  lock_guard lock(registry_mu);
   runtime_stats& t = exited_totals();
 #define GORT_ADD(name, meaning) t.name += s.name;
   GORT_FRAME_COUNTERS(GORT_ADD)
@@ -72,7 +74,7 @@ void pool_give_back(defer_pool& pl) noexcept {
   if (pl.head == nullptr) return;
   defer_chunk* last = pl.head;
   while (last->next_free != nullptr) last = last->next_free;
-  std::lock_guard<std::mutex> lock(global_pool_mu);
+  lock_guard lock(global_pool_mu);
   last->next_free = global_pool;
   global_pool = pl.head;
   global_pool_len += pl.len;
@@ -89,7 +91,7 @@ struct thread_guard {
     ::operator delete(ts->spare_panic);
     ts->spare_panic = nullptr;
     pool_give_back(ts->pool);
-    std::lock_guard<std::mutex> lock(registry_mu);
+    lock_guard lock(registry_mu);
     auto& r = registry();
     for (auto it = r.begin(); it != r.end(); ++it) {
       if (*it == ts) {
@@ -113,7 +115,7 @@ defer_state* register_thread() {
   ts.top = &ts.root;
   cur_defer_state = &ts;
   {
-    std::lock_guard<std::mutex> lock(registry_mu);
+    lock_guard lock(registry_mu);
     registry().push_back(&ts);
   }
   static thread_local thread_guard guard{&ts};
@@ -130,7 +132,7 @@ defer_chunk* pool_get() {
   counters& count = current_state().count;
   defer_pool& pl = current_pool();
   if (pl.head == nullptr) {
-    std::lock_guard<std::mutex> lock(global_pool_mu);
+    lock_guard lock(global_pool_mu);
     std::uint32_t want = kLocalPoolCap / 2;
     while (global_pool != nullptr && pl.len < want) {
       defer_chunk* c = global_pool;
@@ -165,7 +167,7 @@ void pool_put(defer_chunk* c) noexcept {
   pl.head = last->next_free;
   pl.len -= n;
   ++current_state().count.defer_pool_spills;
-  std::lock_guard<std::mutex> lock(global_pool_mu);
+  lock_guard lock(global_pool_mu);
   last->next_free = global_pool;
   global_pool = first;
   global_pool_len += n;
@@ -175,7 +177,7 @@ void pool_put(defer_chunk* c) noexcept {
 
 runtime_stats stats() {
   runtime_stats s;
-  std::lock_guard<std::mutex> lock(internal::registry_mu);
+  internal::lock_guard lock(internal::registry_mu);
   s = internal::exited_totals();
   for (internal::defer_state* ts : internal::registry()) internal::add_counters(s, ts->count);
   internal::add_sched_stats(s);

@@ -13,7 +13,7 @@
 // local queue), a pending timer (a P's heap or the outside timer thread's), or a thread outside
 // the runtime (foreign_threads_exist).
 //
-// Locks: called with sched.lock held; takes allg_lock (after sched.lock, in the runtime's order)
+// Locks: called with sched.lock held; takes allg_lock (ranked after it: src/sched/lockrank.hpp)
 // to list the goroutines. The report is written with the locks held and the process exits.
 
 #include <dirent.h>
@@ -61,7 +61,7 @@ namespace gort::internal {
 // while one exists a deadlock cannot be proven and none is reported: the program waits, as a
 // C++ program would. (Go, built as a C library, turns its deadlock check off for the same reason.)
 // TSan runs one background thread of its own, which is not counted.
-static bool foreign_threads_exist() {
+static bool foreign_threads_exist() GORT_REQUIRES(sched.lock) {
   int foreign = 0;
   DIR* dir = opendir("/proc/self/task");
   if (dir == nullptr) return false;
@@ -83,7 +83,7 @@ static bool foreign_threads_exist() {
 
 // checkdead_slow_locked is checkdead_locked (proc.hpp) once no M is left running: it reports a
 // deadlock unless something can still wake a goroutine.
-void checkdead_slow_locked() {
+void checkdead_slow_locked() GORT_REQUIRES(sched.lock) {
   if (sched.runq_size.load(std::memory_order_relaxed) > 0) return;
   if (earliest_timer() != 0 || outside_timers_pending()) return;  // a timer may wake someone
   for (p* pp : sched.allp)

@@ -234,6 +234,7 @@ void start_goroutine(g* gp) {
 }
 
 void ready(g* gp) {
+  GORT_LOCKRANK_CHECK_READY();  // never under a channel or semaphore lock (lockrank.hpp)
   casgstatus(gp, gstatus::waiting, gstatus::runnable);
   m* mp = tls_m;
   p* pp = mp != nullptr ? mp->pp : nullptr;

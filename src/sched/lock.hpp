@@ -5,6 +5,11 @@
 // short, non-blocking sections. Built on atomics rather than pthread mutexes so that a lock taken
 // by a goroutine can be released by the scheduler on the same thread after the goroutine switched
 // away (park's unlock function), which sanitizers would flag for a pthread mutex.
+//
+// Every lock is made with its rank (lockrank.hpp, the one lock-order list); debug builds check
+// the order at each acquisition. Without GORT_RUNTIME_CHECKS the rank is not stored and the
+// locks are what they would be without it. Each lock type is a clang thread-safety capability
+// (thread_safety.hpp), so fields can say which lock guards them.
 
 #pragma once
 
@@ -16,6 +21,10 @@
 
 #include <atomic>
 #include <cstdint>
+#include <mutex>
+
+#include "sched/lockrank.hpp"
+#include "sched/thread_safety.hpp"
 
 namespace gort::internal {
 
@@ -32,9 +41,22 @@ inline void futex_wake(std::atomic<std::uint32_t>* addr, int n) noexcept {
 
 // runtime_lock is a mutex for runtime data (Drepper's three-state futex mutex: 0 unlocked,
 // 1 locked, 2 locked with waiters). Acquire on lock, release on unlock.
-class runtime_lock {
+class GORT_CAPABILITY("mutex") runtime_lock {
  public:
-  void lock() noexcept {
+  constexpr explicit runtime_lock(lock_rank rank) noexcept
+#if GORT_RUNTIME_CHECKS
+      : rank_(rank)
+#endif
+  {
+    (void)rank;
+  }
+  runtime_lock(const runtime_lock&) = delete;
+  runtime_lock& operator=(const runtime_lock&) = delete;
+
+  void lock() noexcept GORT_ACQUIRE() {
+#if GORT_RUNTIME_CHECKS
+    lockrank_acquire(rank_, this);
+#endif
     std::uint32_t c = 0;
     if (state_.compare_exchange_strong(c, 1, std::memory_order_acquire)) return;
     for (int spin = 0; spin < 64; ++spin) {
@@ -46,12 +68,18 @@ class runtime_lock {
     }
     while (state_.exchange(2, std::memory_order_acquire) != 0) futex_wait(&state_, 2, nullptr);
   }
-  void unlock() noexcept {
+  void unlock() noexcept GORT_RELEASE() {
+#if GORT_RUNTIME_CHECKS
+    lockrank_release(rank_, this);
+#endif
     if (state_.exchange(0, std::memory_order_release) == 2) futex_wake(&state_, 1);
   }
 
  private:
   std::atomic<std::uint32_t> state_{0};
+#if GORT_RUNTIME_CHECKS
+  lock_rank rank_;
+#endif
 };
 
 // spin_lock is a test-and-test-and-set lock whose unlock is a plain release store: one atomic
@@ -60,17 +88,39 @@ class runtime_lock {
 // never block: the channel locks. The price is that a waiter cannot sleep on the lock (unlock would
 // have to look for sleepers, a StoreLoad), so it spins with pause, then yields its thread, then
 // naps in microseconds while the holder is off the CPU.
-class spin_lock {
+class GORT_CAPABILITY("mutex") spin_lock {
  public:
-  void lock() noexcept {
+  constexpr explicit spin_lock(lock_rank rank) noexcept
+#if GORT_RUNTIME_CHECKS
+      : rank_(rank)
+#endif
+  {
+    (void)rank;
+  }
+  spin_lock(const spin_lock&) = delete;
+  spin_lock& operator=(const spin_lock&) = delete;
+
+  void lock() noexcept GORT_ACQUIRE() {
+#if GORT_RUNTIME_CHECKS
+    lockrank_acquire(rank_, this);
+#endif
     if (state_.exchange(1, std::memory_order_acquire) == 0) return;
     lock_slow();
   }
-  bool try_lock() noexcept {
-    return state_.load(std::memory_order_relaxed) == 0 &&
-           state_.exchange(1, std::memory_order_acquire) == 0;
+  bool try_lock() noexcept GORT_TRY_ACQUIRE(true) {
+    bool ok = state_.load(std::memory_order_relaxed) == 0 &&
+              state_.exchange(1, std::memory_order_acquire) == 0;
+#if GORT_RUNTIME_CHECKS
+    if (ok) lockrank_acquired(rank_, this);
+#endif
+    return ok;
   }
-  void unlock() noexcept { state_.store(0, std::memory_order_release); }
+  void unlock() noexcept GORT_RELEASE() {
+#if GORT_RUNTIME_CHECKS
+    lockrank_release(rank_, this);
+#endif
+    state_.store(0, std::memory_order_release);
+  }
 
  private:
   [[gnu::noinline]] void lock_slow() noexcept {
@@ -92,17 +142,57 @@ class spin_lock {
     }
   }
   std::atomic<std::uint32_t> state_{0};
+#if GORT_RUNTIME_CHECKS
+  lock_rank rank_;
+#endif
 };
 
-class lock_guard {
+// thread_mutex is a std::mutex with a rank, for the locks of the frame core's pools and thread
+// registry (src/defer/pool.cpp), which plain threads hold across longer sections (stats()).
+class GORT_CAPABILITY("mutex") thread_mutex {
  public:
-  explicit lock_guard(runtime_lock& l) noexcept : l_(l) { l_.lock(); }
-  ~lock_guard() { l_.unlock(); }
+  constexpr explicit thread_mutex(lock_rank rank) noexcept
+#if GORT_RUNTIME_CHECKS
+      : rank_(rank)
+#endif
+  {
+    (void)rank;
+  }
+  thread_mutex(const thread_mutex&) = delete;
+  thread_mutex& operator=(const thread_mutex&) = delete;
+
+  void lock() GORT_ACQUIRE() {
+#if GORT_RUNTIME_CHECKS
+    lockrank_acquire(rank_, this);
+#endif
+    mu_.lock();
+  }
+  void unlock() GORT_RELEASE() {
+#if GORT_RUNTIME_CHECKS
+    lockrank_release(rank_, this);
+#endif
+    mu_.unlock();
+  }
+
+ private:
+  std::mutex mu_;
+#if GORT_RUNTIME_CHECKS
+  lock_rank rank_;
+#endif
+};
+
+// lock_guard holds a runtime_lock, spin_lock or thread_mutex for a scope (std::lock_guard, but
+// seen by the thread-safety analysis).
+template <class Lock>
+class GORT_SCOPED_CAPABILITY lock_guard {
+ public:
+  explicit lock_guard(Lock& l) GORT_ACQUIRE(l) : l_(l) { l_.lock(); }
+  ~lock_guard() GORT_RELEASE() { l_.unlock(); }
   lock_guard(const lock_guard&) = delete;
   lock_guard& operator=(const lock_guard&) = delete;
 
  private:
-  runtime_lock& l_;
+  Lock& l_;
 };
 
 // note is a one-shot wakeup (Go's note): sleep blocks until wakeup was called; clear re-arms it.
@@ -140,6 +230,13 @@ class note {
  private:
   std::atomic<std::uint32_t> key_{0};
 };
+
+#if !GORT_RUNTIME_CHECKS
+// Without the checks a rank costs nothing: the locks are their state word alone.
+static_assert(sizeof(runtime_lock) == sizeof(std::uint32_t));
+static_assert(sizeof(spin_lock) == sizeof(std::uint32_t));
+static_assert(sizeof(thread_mutex) == sizeof(std::mutex));
+#endif
 
 inline std::int64_t nanotime() noexcept {
   struct timespec ts;

@@ -43,12 +43,12 @@
 //     still come back for it; sysmon may take it away with a CAS on its status). status.hpp
 //     documents each G and P state and lists every transition.
 //
-// Locks: sched.lock guards the global queue and the idle P and M lists; then
-// allg_lock (the list of every G, for stats and crash reports). free_lock (the global lists of
-// dead Gs and free stacks, exchanged with the Ps in batches) is a leaf. Channel, semaphore and
-// timer-heap locks are taken before sched.lock (ready may take it), never while holding it; a
-// timer's own modify_lock comes before its heap's lock (src/time/timers.cpp). None
-// is held across a context switch. Run queues are lock-free (acquire/release on head and tail).
+// Locks: sched.lock guards the global queue and the idle P and M lists; allg_lock the list of
+// every G (for stats and crash reports); free_lock the global lists of dead Gs and free stacks
+// (exchanged with the Ps in batches). The order of these and every other runtime lock is one
+// list, src/sched/lockrank.hpp, checked in debug builds. No lock is held across a context switch,
+// except the one park's unlock function drops on g0. Run queues are lock-free (acquire/release
+// on head and tail).
 //
 // Deadlock (checkdead.cpp): when the last M goes idle with no timer pending, nothing queued and
 // no M in a blocking call (the timer sleeper counts as busy), no goroutine can ever run again:
@@ -107,7 +107,7 @@ constinit thread_local m* tls_m = nullptr;
 // The Ms' threads, joined when run shuts down. Never destroyed: std::exit may run static
 // destructors while these threads still run (a std::thread still joinable when destroyed calls
 // std::terminate).
-std::vector<std::thread>& m_threads() {  // guarded by sched.lock
+std::vector<std::thread>& m_threads() GORT_REQUIRES(sched.lock) {
   static auto* v = new std::vector<std::thread>;
   return *v;
 }
@@ -256,6 +256,7 @@ static void park_m(m* mp, g* gp) {
     casgstatus(gp, gstatus::waiting, gstatus::runnable);
     runqput(mp->pp, gp, true);
   }
+  GORT_LOCKRANK_CHECK_NONE_HELD("a parked goroutine left the scheduler");
 }
 
 // goexit0 frees a goroutine that finished; the main goroutine's end shuts the runtime down.
@@ -300,12 +301,16 @@ static void execute(m* mp, g* gp, bool inherit) {
   casgstatus(gp, gstatus::runnable, gstatus::running);
   gp->mp = mp;
   mp->curg = gp;
+  GORT_LOCKRANK_CHECK_NONE_HELD("running a goroutine");
   run_on_g0_to_g(mp, gp, &g_main);
   mp->curg = nullptr;
   if (!gp->stack.guarded && !stack_sp_ok(gp->stack, gp->ctx.sp)) fatal_unguarded_stack_overflow(gp);
 
   m::action act = mp->act;
   mp->act = m::action::none;
+  // Only park hands a lock to g0 (its unlock function drops it, park_m checks): lockrank.hpp.
+  if (act != m::action::park)
+    GORT_LOCKRANK_CHECK_NONE_HELD("a goroutine switched to the scheduler");
   switch (act) {
     case m::action::yield:
       return gosched_m(mp, gp);

@@ -37,13 +37,13 @@ inline p* releasep(m* mp) {
 }
 
 // The idle P and M lists. REQUIRES: sched.lock.
-inline void pidleput_locked(p* pp) {
+inline void pidleput_locked(p* pp) GORT_REQUIRES(sched.lock) {
   pp->link = sched.pidle;
   sched.pidle = pp;
   sched.npidle.fetch_add(1, std::memory_order_seq_cst);
 }
 
-inline p* pidleget_locked() {
+inline p* pidleget_locked() GORT_REQUIRES(sched.lock) {
   p* pp = sched.pidle;
   if (pp != nullptr) {
     sched.pidle = pp->link;
@@ -52,7 +52,7 @@ inline p* pidleget_locked() {
   return pp;
 }
 
-inline m* mget_locked() {
+inline m* mget_locked() GORT_REQUIRES(sched.lock) {
   m* mp = sched.midle;
   if (mp != nullptr) {
     sched.midle = mp->link;
@@ -62,7 +62,8 @@ inline m* mget_locked() {
 }
 
 // proc.cpp: Ms and the schedule loop.
-std::vector<std::thread>& m_threads();  // the Ms' threads, joined at shutdown; sched.lock
+// The Ms' threads, joined at shutdown.
+std::vector<std::thread>& m_threads() GORT_REQUIRES(sched.lock);
 void name_runtime_thread(std::thread& t, const char* name);
 void register_runtime_thread();
 void init_m_thread(m* mp);
@@ -77,13 +78,13 @@ void gfput(p* pp, g* gp);  // frees a dead G (and its stack) to pp's lists
 void attach_stack(p* pp, g* gp);  // gives gp a stack (it has none until it first runs)
 stack_span stack_get(p* pp);
 void stack_put(p* pp, stack_span s);
-void free_stacks_push_locked(stack_span s);  // REQUIRES: sched.free_lock
+void free_stacks_push_locked(stack_span s) GORT_REQUIRES(sched.free_lock);
 
 // checkdead.cpp: deadlock detection. checkdead_locked reports a deadlock when no M is left to
 // run anything and nothing can wake one; its first test is inline, as every M going idle makes
 // it under sched.lock. REQUIRES: sched.lock, with the calling M on the idle list.
-void checkdead_slow_locked();
-inline void checkdead_locked() {
+void checkdead_slow_locked() GORT_REQUIRES(sched.lock);
+inline void checkdead_locked() GORT_REQUIRES(sched.lock) {
   if (sched.done.load(std::memory_order_acquire)) return;
   if (sched.mcount - sched.nmidle > 0) return;  // an M is running or in a blocking call
   checkdead_slow_locked();

@@ -34,7 +34,7 @@ g* runqsteal(p* pp, p* victim, bool steal_runnext);
 g* steal_work(m* mp);
 // globrunqget_locked takes a G from the global queue and moves up to `max` more (0: a fair
 // share) to pp's local queue. REQUIRES: sched.lock.
-g* globrunqget_locked(p* pp, int max);
+g* globrunqget_locked(p* pp, int max) GORT_REQUIRES(sched.lock);
 
 inline bool runq_empty(p* pp) {
   // A P's queue is empty when head == tail and runnext is nil; read tail, then runnext, then head
@@ -47,7 +47,8 @@ inline bool runq_empty(p* pp) {
   }
 }
 
-inline void globrunqput_locked(g* gp) {
+// REQUIRES: sched.lock (both).
+inline void globrunqput_locked(g* gp) GORT_REQUIRES(sched.lock) {
   std::vector<g*>& ring = sched.runq_ring;
   auto size = static_cast<std::size_t>(sched.runq_size.load(std::memory_order_relaxed));
   if (size == ring.size()) {
@@ -62,7 +63,7 @@ inline void globrunqput_locked(g* gp) {
   sched.runq_size.fetch_add(1, std::memory_order_seq_cst);
 }
 
-inline g* globrunqpop_locked() {
+inline g* globrunqpop_locked() GORT_REQUIRES(sched.lock) {
   g* gp = sched.runq_ring[sched.runq_first];
   sched.runq_first = (sched.runq_first + 1) % sched.runq_ring.size();
   sched.runq_size.fetch_sub(1, std::memory_order_relaxed);

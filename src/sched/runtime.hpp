@@ -148,50 +148,50 @@ struct m {
   void* altstack = nullptr;  // signal stack (stack overflow reports)
 };
 
-// The global scheduler state. Lock order: channel and semaphore locks, then a timer heap's lock,
-// then sched.lock, then allg_lock.
+// The global scheduler state. Its locks' order: src/sched/lockrank.hpp.
 struct sched_t {
-  runtime_lock lock;
+  runtime_lock lock{lock_rank::sched};
   // Global run queue (FIFO): a growable ring of G pointers, guarded by lock (a ring rather than
   // a list through the Gs, so that moving a batch never touches the Gs' own cache lines);
   // runq_size is also read without the lock as a hint.
-  std::vector<g*> runq_ring;
-  std::size_t runq_first = 0;
+  std::vector<g*> runq_ring GORT_GUARDED_BY(lock);
+  std::size_t runq_first GORT_GUARDED_BY(lock) = 0;
   std::atomic<std::int32_t> runq_size{0};
-  p* pidle = nullptr;                   // guarded by lock
+  p* pidle GORT_GUARDED_BY(lock) = nullptr;
   std::atomic<std::int32_t> npidle{0};  // written under lock, read anywhere
-  m* midle = nullptr;                   // guarded by lock
-  int nmidle = 0;                       // guarded by lock
-  int mcount = 0;                       // guarded by lock
+  m* midle GORT_GUARDED_BY(lock) = nullptr;
+  int nmidle GORT_GUARDED_BY(lock) = 0;
+  int mcount GORT_GUARDED_BY(lock) = 0;
   std::atomic<std::int32_t> nmspinning{0};
   // The global free lists of Gs and stacks, under their own lock (Go's sched.gFree.lock): Ps
   // exchange batches through them, and keeping them off sched.lock keeps that traffic from
   // contending with the run queue and the idle lists.
-  runtime_lock free_lock;
-  std::vector<gfree_batch> gfree_batches;  // dead Gs, in batches; guarded by free_lock
-  std::vector<stack_span> free_stacks;     // guarded by free_lock
-  std::atomic<int> nfree_stacks{0};        // its size, written under free_lock; a hint without it
-  std::atomic<int> ngfree{0};  // batches in gfree_batches, written under free_lock; a hint
-  std::vector<p*> allp;        // fixed while running
-  std::vector<m*> allm;        // guarded by lock
+  runtime_lock free_lock{lock_rank::gfree};
+  std::vector<gfree_batch> gfree_batches GORT_GUARDED_BY(free_lock);  // dead Gs, in batches
+  std::vector<stack_span> free_stacks GORT_GUARDED_BY(free_lock);
+  std::atomic<int> nfree_stacks{0};  // its size, written under free_lock; a hint without it
+  std::atomic<int> ngfree{0};        // batches in gfree_batches, written under free_lock; a hint
+  std::vector<p*> allp;              // fixed while running
+  std::vector<m*> allm GORT_GUARDED_BY(lock);
   std::atomic<bool> main_goexited{false};  // the main goroutine ended by goexit
   std::atomic<bool> done{false};           // main goroutine returned
   std::atomic<bool> running{false};
   int procs = 0;
-  long m0_tid = 0;                                // thread id of the thread that called run
-  std::vector<long> runtime_tids;                 // thread ids of Ms and sysmon; under lock
-  std::atomic<std::uint32_t> helpers_started{0};  // sysmon registered (futex)
+  long m0_tid = 0;                                       // thread id of the thread that called run
+  std::vector<long> runtime_tids GORT_GUARDED_BY(lock);  // thread ids of Ms and sysmon
+  std::atomic<std::uint32_t> helpers_started{0};         // sysmon registered (futex)
   std::atomic<std::uint64_t> goid_gen{0};
   std::atomic<std::uint64_t> created_external{0};  // goroutines started from threads with no P
   std::int64_t start_time = 0;
   fp_control fp_init;  // FP control words of the thread that called run: each M's and each new
                        // goroutine's (set before any M starts)
 
-  runtime_lock allg_lock;
-  std::vector<g*> allgs;       // every G allocated in this run, guarded by allg_lock
-  std::vector<void*> g_slabs;  // where the Gs live (64 per slab), guarded by allg_lock
-  g* g_slab_next = nullptr;    // unused Gs of the newest slab for threads without a P, guarded
-  int g_slab_left = 0;         // by allg_lock
+  runtime_lock allg_lock{lock_rank::allg};
+  std::vector<g*> allgs GORT_GUARDED_BY(allg_lock);       // every G allocated in this run
+  std::vector<void*> g_slabs GORT_GUARDED_BY(allg_lock);  // where the Gs live (64 per slab)
+  // Unused Gs of the newest slab, for threads without a P.
+  g* g_slab_next GORT_GUARDED_BY(allg_lock) = nullptr;
+  int g_slab_left GORT_GUARDED_BY(allg_lock) = 0;
 
   // The timer sleeper: at most one idle M sleeps until the earliest timer of all Ps (Go's M
   // blocked in netpoll). timer_sleeping says one does; poll_until is its deadline (INT64_MAX while

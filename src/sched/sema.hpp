@@ -38,7 +38,7 @@ class sema {
 
   // try_acquire takes a unit if one is available now.
   bool try_acquire() {
-    std::lock_guard<spin_lock> lock(lock_);
+    lock_guard lock(lock_);
     if (count_ == 0) return false;
     --count_;
     return true;
@@ -82,7 +82,7 @@ class sema {
       head_ = &w;
     tail_ = &w;
     if (w.gp != nullptr) {
-      park(&unlock_after_park, &lock_, reason, label);
+      park_unlocking(reason, label);
     } else {
       lock_.unlock();
       w.thread_note.sleep();
@@ -95,15 +95,23 @@ class sema {
     waiter* next = nullptr;
   };
 
-  static bool unlock_after_park(g*, void* lock) {
+  // Not analysed: the lock comes through park's void* (taken by park_unlocking's caller).
+  static bool unlock_after_park(g*, void* lock) GORT_NO_THREAD_SAFETY_ANALYSIS {
     static_cast<spin_lock*>(lock)->unlock();
     return true;
   }
+  // park_unlocking parks the goroutine; the scheduler drops lock_ on g0 (not analysed: it is
+  // dropped there, by unlock_after_park).
+  void park_unlocking(wait_reason reason, const char* label)
+      GORT_RELEASE(lock_) GORT_NO_THREAD_SAFETY_ANALYSIS {
+    park(&unlock_after_park, &lock_, reason, label);
+  }
 
-  spin_lock lock_;  // short sections that never block: a plain-store unlock (lock.hpp)
-  std::uint32_t count_;
-  waiter* head_ = nullptr;
-  waiter* tail_ = nullptr;
+  // Short sections that never block: a plain-store unlock (lock.hpp).
+  spin_lock lock_{lock_rank::sema};
+  std::uint32_t count_ GORT_GUARDED_BY(lock_);
+  waiter* head_ GORT_GUARDED_BY(lock_) = nullptr;
+  waiter* tail_ GORT_GUARDED_BY(lock_) = nullptr;
 };
 
 }  // namespace gort::internal

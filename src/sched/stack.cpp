@@ -87,21 +87,21 @@ struct arena {
   std::size_t bytes;
 };
 
-runtime_lock stack_lock;
-std::vector<arena>& arenas() {  // guarded by stack_lock
+runtime_lock stack_lock{lock_rank::stack};
+std::vector<arena>& arenas() GORT_REQUIRES(stack_lock) {
   static auto* v = new std::vector<arena>;
   return *v;
 }
-unsigned char* cursor = nullptr;  // next free stack in the newest arena, guarded by stack_lock
-std::size_t left_in_arena = 0;
-std::size_t arena_stack_size = 0;
-long guard_budget = -1;  // -1: not computed yet; guarded by stack_lock
-// Whether madvise(MADV_GUARD_INSTALL) works here; cleared at its first failure. Guarded by
-// stack_lock.
-bool lightweight_guards = true;
+// The next free stack in the newest arena, how many are left there, and their size.
+unsigned char* cursor GORT_GUARDED_BY(stack_lock) = nullptr;
+std::size_t left_in_arena GORT_GUARDED_BY(stack_lock) = 0;
+std::size_t arena_stack_size GORT_GUARDED_BY(stack_lock) = 0;
+long guard_budget GORT_GUARDED_BY(stack_lock) = -1;  // -1: not computed yet
+// Whether madvise(MADV_GUARD_INSTALL) works here; cleared at its first failure.
+bool lightweight_guards GORT_GUARDED_BY(stack_lock) = true;
 // Test hook (stack_force_old_kernel_guards_for_testing): behave as on a kernel without lightweight
-// guards, with this page-protection budget. Guarded by stack_lock.
-long forced_budget = -1;
+// guards, with this page-protection budget.
+long forced_budget GORT_GUARDED_BY(stack_lock) = -1;
 
 constexpr int kMadvGuardInstall = 102;  // MADV_GUARD_INSTALL, Linux 6.13
 
@@ -110,7 +110,7 @@ std::size_t page_size() {
   return p;
 }
 
-long compute_guard_budget() {
+long compute_guard_budget() GORT_REQUIRES(stack_lock) {
   if (forced_budget >= 0) return forced_budget;
   long max_maps = 65530;
   if (FILE* f = std::fopen("/proc/sys/vm/max_map_count", "r")) {
@@ -126,7 +126,7 @@ constexpr int kMadvGuardRemove = 103;  // MADV_GUARD_REMOVE, Linux 6.13
 // Set once the guards are lifted; guarded by stack_lock. Other Ms keep running goroutines while
 // std::exit runs the atexit handlers, and a stack allocated after the lift must not get a new
 // marker either (it gets a page-protection guard, which LeakSanitizer skips).
-bool guards_lifted = false;
+bool guards_lifted GORT_GUARDED_BY(stack_lock) = false;
 
 // At exit (an atexit handler registered after LeakSanitizer's, so it runs before the leak check
 // reads the stacks as root regions): removes every lightweight guard. The process is ending; an
@@ -256,7 +256,7 @@ void free_stacks_push_locked(stack_span s) {
   sched.nfree_stacks.store(static_cast<int>(sched.free_stacks.size()), std::memory_order_relaxed);
 }
 
-static bool free_stacks_pop_locked(stack_span* s) {
+static bool free_stacks_pop_locked(stack_span* s) GORT_REQUIRES(sched.free_lock) {
   if (sched.free_stacks.empty()) return false;
   *s = sched.free_stacks.back();
   sched.free_stacks.pop_back();

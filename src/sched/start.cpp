@@ -72,7 +72,8 @@ static void parse_debug() {
   sched.schedtrace_ms = static_cast<std::int64_t>(env_number(kSchedtraceEnv, 0));
 }
 
-int run_prepare(int procs) {
+// Not analysed: no other thread of the runtime runs yet, so its fields need no lock.
+int run_prepare(int procs) GORT_NO_THREAD_SAFETY_ANALYSIS {
   if (sched.running.load(std::memory_order_acquire))
     fatal("gort::run called while gort::run is already running");
   int n = resolve_procs(procs);
@@ -96,7 +97,8 @@ int run_prepare(int procs) {
   return n;
 }
 
-static void teardown() {
+// Not analysed: every other thread of the runtime has ended, so its fields need no lock.
+static void teardown() GORT_NO_THREAD_SAFETY_ANALYSIS {
   // Every M has left its loop and sysmon has stopped. Pending timers die with the run (first: the
   // sleep timers among them live in the Gs).
   for (p* pp : sched.allp) clear_timers(&pp->timers);

@@ -52,11 +52,14 @@ struct eh_globals {
   void* caught;
   unsigned int uncaught;
 };
-extern "C" eh_globals* __cxa_get_globals() noexcept;
+// libstdc++'s __cxa_get_globals under another C++ name (the symbol is the same): <cxxabi.h>
+// declares it with another return type (clang rejects the clash) and __attribute__((const)), and
+// this thread's globals must not be reused across a switch that may change threads.
+extern "C" eh_globals* gort_cxa_get_globals() noexcept __asm__("__cxa_get_globals");
 
 // switch_init_thread records the calling thread's switch state in mp (at M start, on g0).
 inline void switch_init_thread(m* mp) {
-  mp->eh_globals = __cxa_get_globals();
+  mp->eh_globals = gort_cxa_get_globals();
 #if GORT_TSAN
   mp->g0_tsan_fiber = __tsan_get_current_fiber();
 #endif

@@ -25,7 +25,8 @@
 // the tail without trying, and the mode ends when the last waiter, or one that waited under
 // 1 ms, takes the lock.
 //
-// Lock order: a bucket lock is a leaf, except that ready() may take sched.lock after it.
+// Locks: a bucket's lock (rank sema_root, src/sched/lockrank.hpp) is a leaf: a waiter is woken
+// (readied) only after the bucket is unlocked.
 
 #include <gort/go.hpp>
 #include <gort/panic.hpp>
@@ -51,9 +52,10 @@ struct sem_waiter {
 };
 
 struct alignas(64) sem_root {
-  spin_lock lock;  // short sections that never block: a plain-store unlock (lock.hpp)
+  spin_lock lock{
+      lock_rank::sema_root};  // short sections that never block: a plain-store unlock (lock.hpp)
   std::atomic<std::uint32_t> nwait{0};
-  sem_waiter* heads = nullptr;  // one queue per address
+  sem_waiter* heads GORT_GUARDED_BY(lock) = nullptr;  // one queue per address
 };
 
 constexpr std::size_t kSemTabSize = 251;
@@ -65,7 +67,7 @@ sem_root* root_for(const void* addr) {
 
 // queue adds w to addr's queue: at the tail, or at the head with lifo (a waiter that already
 // waited and lost the race goes first next time). REQUIRES: root->lock.
-void queue(sem_root* root, sem_waiter* w, bool lifo) {
+void queue(sem_root* root, sem_waiter* w, bool lifo) GORT_REQUIRES(root->lock) {
   sem_waiter** link = &root->heads;
   while (*link != nullptr && (*link)->addr != w->addr) link = &(*link)->next_addr;
   sem_waiter* head = *link;
@@ -86,7 +88,7 @@ void queue(sem_root* root, sem_waiter* w, bool lifo) {
 }
 
 // dequeue takes the oldest waiter on addr, or nullptr. REQUIRES: root->lock.
-sem_waiter* dequeue(sem_root* root, const void* addr) {
+sem_waiter* dequeue(sem_root* root, const void* addr) GORT_REQUIRES(root->lock) {
   sem_waiter** link = &root->heads;
   while (*link != nullptr && (*link)->addr != addr) link = &(*link)->next_addr;
   sem_waiter* head = *link;
@@ -103,13 +105,16 @@ sem_waiter* dequeue(sem_root* root, const void* addr) {
   return head;
 }
 
-bool unlock_root(g*, void* root) {
+// Not analysed: the lock comes through park's void* (taken by block's caller).
+bool unlock_root(g*, void* root) GORT_NO_THREAD_SAFETY_ANALYSIS {
   static_cast<sem_root*>(root)->lock.unlock();
   return true;
 }
 
 // block parks w's goroutine (or sleeps its thread). REQUIRES: root->lock; released here.
-void block(sem_root* root, sem_waiter* w, wait_reason reason) {
+// Not analysed: on a goroutine the lock is dropped on g0, by unlock_root.
+void block(sem_root* root, sem_waiter* w, wait_reason reason)
+    GORT_RELEASE(root->lock) GORT_NO_THREAD_SAFETY_ANALYSIS {
   if (w->gp != nullptr) {
     park(&unlock_root, root, reason);
   } else {

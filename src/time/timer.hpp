@@ -21,7 +21,8 @@ struct timer_heap;
 //
 // Thread safety: stop, reset and dropping the handle may run on any goroutine or thread at once,
 // and at the same time as the timer fires on another P. `modify_lock` serialises them; firing
-// (run_timers) takes only the heap's lock. Lock order: modify_lock, then a heap's lock.
+// (run_timers) takes only the heap's lock. modify_lock ranks before the heaps' locks
+// (src/sched/lockrank.hpp).
 struct timer_rec {
   // Deadline (nanotime; INT64_MAX: never) and period (> 0: re-armed at each firing, tickers).
   // Both are written under the lock of the heap the timer is being pushed on (timer_add) or is
@@ -52,7 +53,7 @@ struct timer_rec {
   // Held by stop, reset and the handle's release for their whole remove-then-add, so that two
   // of them cannot interleave (two resets would add the record twice). A spin lock: one atomic
   // exchange and a store when uncontended, and the section never blocks for long (a heap lock).
-  spin_lock modify_lock;
+  spin_lock modify_lock{lock_rank::timer_modify};
 };
 
 // when_after is the deadline `delay` ns from now (Go's when()): now for delay <= 0, and
@@ -67,8 +68,8 @@ inline std::int64_t when_after(std::int64_t delay) noexcept {
 
 // A min-heap of timers on `when`, one per P (and one for threads outside the runtime).
 struct timer_heap {
-  runtime_lock lock;
-  std::vector<timer_rec*> v;  // guarded by lock
+  runtime_lock lock{lock_rank::timers};
+  std::vector<timer_rec*> v GORT_GUARDED_BY(lock);
   // Earliest `when` in the heap, 0 when empty: read without the lock by the scheduler to decide
   // whether to look (written under lock, seq_cst: the idle M's last look pairs with timer_add).
   std::atomic<std::int64_t> when0{0};

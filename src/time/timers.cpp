@@ -37,13 +37,13 @@
 // pushed on or queued on and read under it; `heap` and `idx` likewise, with `heap` also read
 // first without the lock to find which lock to take.
 //
-// Lock order: a timer's modify_lock, then a heap's lock, then (wakep, ready) sched.lock. No
-// lock is held while a callback runs; wakeups after a stop or reset happen once modify_lock is
-// released. Rejected: Go 1.19's status word changed by CAS (timerModifying, timerDeleted, ...).
-// Go needs it because only a timer's own P may touch its heap, so a stop from elsewhere can
-// only mark the timer and leave its removal to that P; here every heap has a lock and stop
-// removes the timer at once, so one lock per timer (one atomic exchange and a store when
-// uncontended) is all that is left to serialise, and far simpler to reason about.
+// Locks: a timer's modify_lock, then a heap's lock (their ranks: src/sched/lockrank.hpp). No
+// lock is held while a callback runs, and wakeups (wakep, ready: sched.lock) after an arming, a
+// stop or a reset happen once both are released. Rejected: Go 1.19's status word changed by CAS
+// (timerModifying, timerDeleted, ...). Go needs it because only a timer's own P may touch its heap,
+// so a stop from elsewhere can only mark the timer and leave its removal to that P; here every heap
+// has a lock and stop removes the timer at once, so one lock per timer (one atomic exchange and a
+// store when uncontended) is all that is left to serialise, and far simpler to reason about.
 //
 // Deadlines saturate (Go's when()): a delay that would carry `now + delay` past INT64_MAX makes
 // the deadline INT64_MAX, which no clock reaches, so such a timer never fires (a ticker's re-arm
@@ -78,12 +78,13 @@ namespace {
 // ---------------------------------------------------------------------------------------------
 // The heap.
 
-void set_at(timer_heap* h, std::size_t i, timer_rec* t) {
+// The heap's operations. REQUIRES: h->lock.
+void set_at(timer_heap* h, std::size_t i, timer_rec* t) GORT_REQUIRES(h->lock) {
   h->v[i] = t;
   t->idx = static_cast<std::int32_t>(i);
 }
 
-void sift_up(timer_heap* h, std::size_t i) {
+void sift_up(timer_heap* h, std::size_t i) GORT_REQUIRES(h->lock) {
   timer_rec* t = h->v[i];
   while (i > 0) {
     std::size_t parent = (i - 1) / 2;
@@ -94,7 +95,7 @@ void sift_up(timer_heap* h, std::size_t i) {
   set_at(h, i, t);
 }
 
-void sift_down(timer_heap* h, std::size_t i) {
+void sift_down(timer_heap* h, std::size_t i) GORT_REQUIRES(h->lock) {
   std::size_t n = h->v.size();
   timer_rec* t = h->v[i];
   for (;;) {
@@ -108,13 +109,13 @@ void sift_down(timer_heap* h, std::size_t i) {
   set_at(h, i, t);
 }
 
-void update_when0(timer_heap* h) {
+void update_when0(timer_heap* h) GORT_REQUIRES(h->lock) {
   h->when0.store(h->v.empty() ? 0 : h->v.front()->when, std::memory_order_seq_cst);
 }
 
 // push adds t (taking the heap's reference, already counted by the caller). REQUIRES: h->lock.
 // Returns whether t is now the earliest.
-bool push(timer_heap* h, timer_rec* t) {
+bool push(timer_heap* h, timer_rec* t) GORT_REQUIRES(h->lock) {
   h->v.push_back(t);
   sift_up(h, h->v.size() - 1);
   t->heap.store(h, std::memory_order_release);
@@ -123,7 +124,7 @@ bool push(timer_heap* h, timer_rec* t) {
 }
 
 // remove_at takes the timer at i off h. REQUIRES: h->lock.
-void remove_at(timer_heap* h, std::size_t i) {
+void remove_at(timer_heap* h, std::size_t i) GORT_REQUIRES(h->lock) {
   timer_rec* t = h->v[i];
   timer_rec* last = h->v.back();
   h->v.pop_back();
@@ -257,7 +258,7 @@ struct unlinked {
 // unlink takes t off its heap, if it is on one, and drops the heap's reference (the caller holds
 // another). REQUIRES: t->modify_lock. Only a firing or the end of the run can take t off its
 // heap meanwhile (nobody else adds it anywhere), hence the check again under the heap's lock.
-unlinked unlink(timer_rec* t) noexcept {
+unlinked unlink(timer_rec* t) noexcept GORT_REQUIRES(t->modify_lock) {
   for (;;) {
     timer_heap* h = t->heap.load(std::memory_order_acquire);
     if (h == nullptr) return {false, false, 0};
@@ -283,7 +284,7 @@ void wake_unlinked(const unlinked& u) noexcept {
 // wait_for_firings waits until no callback of t runs (firing: a non-blocking send or goroutine
 // start on another thread, so a short wait). REQUIRES: t->modify_lock and t on no heap, so that
 // no new firing can begin.
-void wait_for_firings(timer_rec* t) noexcept {
+void wait_for_firings(timer_rec* t) noexcept GORT_REQUIRES(t->modify_lock) {
   for (int spin = 0; t->firing.load(std::memory_order_acquire) != 0; ++spin) {
     if (spin < 64)
       __builtin_ia32_pause();
@@ -293,10 +294,12 @@ void wait_for_firings(timer_rec* t) noexcept {
 }
 
 // Holds a timer's modify_lock for a scope.
-class modify_guard {
+class GORT_SCOPED_CAPABILITY modify_guard {
  public:
-  explicit modify_guard(timer_rec* t) noexcept : t_(t) { t_->modify_lock.lock(); }
-  ~modify_guard() { t_->modify_lock.unlock(); }
+  explicit modify_guard(timer_rec* t) noexcept GORT_ACQUIRE(t->modify_lock) : t_(t) {
+    t_->modify_lock.lock();
+  }
+  ~modify_guard() GORT_RELEASE() { t_->modify_lock.unlock(); }
   modify_guard(const modify_guard&) = delete;
   modify_guard& operator=(const modify_guard&) = delete;
 

@@ -1,6 +1,7 @@
 # Compiles SOURCE and passes only if compilation fails with EXPECT in the compiler's output.
+# FLAGS: more compiler arguments (a ;-list), optional.
 execute_process(
-  COMMAND ${CXX} -std=c++20 -fsyntax-only -I${INCLUDE} ${SOURCE}
+  COMMAND ${CXX} -std=c++20 -fsyntax-only -I${INCLUDE} ${FLAGS} ${SOURCE}
   RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
 if(rc EQUAL 0)
   message(FATAL_ERROR "${SOURCE} compiled, but it must be rejected")
