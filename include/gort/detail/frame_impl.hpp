@@ -1,0 +1,328 @@
+// Copyright 2026 The gort Authors.
+//
+// The inline machinery of <gort/frame.hpp>: frame's entry and exit, storing a deferred call, the
+// run loop of a normal return, frame_access and gort::func's body. Nothing here is public API;
+// see src/defer/frame.cpp for the design and for the out-of-line half (chunks, accounting, the
+// exception paths).
+//
+// These stay members of gort::frame, defined here out of class, rather than moving to a base
+// class or a helper struct: the layout and the generated code stay exactly those of the in-class
+// definitions (every definition here is `inline`, as an in-class one is implicitly, so the
+// compiler's inlining decisions do not change), and the exception paths in src/defer/frame.cpp
+// and the stack-trace trimming in src/sched/crash.cpp keep their frame:: names. A redesign of
+// the frame (issue 12) can restructure them freely.
+//
+// Included at the end of <gort/frame.hpp>, which it includes in turn, so it also compiles alone.
+
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <exception>
+#include <functional>
+#include <new>
+#include <type_traits>
+#include <utility>
+
+#if defined(__GLIBCXX__)
+#include <cxxabi.h>
+#endif
+
+#include <gort/detail/defer_core.hpp>
+#include <gort/detail/frame_core.hpp>
+#include <gort/detail/panic_core.hpp>
+#include <gort/frame.hpp>
+#include <gort/panic.hpp>
+
+namespace gort {
+
+inline frame::~frame() {
+  st_->top = parent;
+#if GORT_FRAME_CHECKS
+  *static_cast<volatile std::uint32_t*>(&magic_) = kDead;
+#endif
+}
+
+template <class Fn, class... Args>
+inline void frame::defer(Fn&& fn, Args&&... args) {
+  using C = internal::stored_call_t<Fn, Args...>;
+  constexpr bool invocable = std::is_invocable_v<std::decay_t<Fn>&&, std::decay_t<Args>&&...>;
+  static_assert(invocable,
+                "gort::frame::defer: the deferred callable cannot be invoked with the given "
+                "arguments; it is called later as std::invoke(std::move(fn), "
+                "std::move(args)...) with fn and args decay-copied at the defer statement");
+  if constexpr (invocable) {
+#if GORT_FRAME_CHECKS
+    check_live();
+#endif
+    if constexpr (sizeof...(Args) == 0 && std::is_same_v<C, std::any (*)()>) {
+      // Go: `defer recover()` does not stop a panic, since recover is then not called *by* a
+      // deferred function. The same holds for f.defer(gort::recover).
+      if (fn == &gort::recover) return defer([] {});
+    }
+    if constexpr (internal::span_of<C> == 1) {
+      if (n_ < cap_) [[likely]] {
+        internal::defer_slot* s = cur_ + n_;
+        ::new (static_cast<void*>(s->buf))
+            C(internal::make_stored_call(std::forward<Fn>(fn), std::forward<Args>(args)...));
+        s->run = &internal::defer_ops<C>::run;
+        ++n_;
+        return;
+      }
+    }
+    defer_slow<C>(std::forward<Fn>(fn), std::forward<Args>(args)...);
+  }
+}
+
+inline frame::frame() noexcept {
+  internal::defer_state* st = internal::cur_defer_state;
+  if (st == nullptr) [[unlikely]]
+    st = internal::register_thread();
+  // A volatile store keeps the compiler from merging st_ and parent into one 16-byte vector
+  // store: reloading one half of it later defeats store-to-load forwarding (~12 cycles).
+  *static_cast<internal::defer_state* volatile*>(&st_) = st;
+  parent = st->top;
+  st->top = this;
+  // Set after the calls above, so that the compiler still knows them when the body registers
+  // its deferred calls and when run_return runs them.
+  cur_ = slots_;
+  n_ = 0;
+  cap_ = internal::kInlineSlots;
+  inline_extra_ = 0;
+  accounted_ = false;
+  moved_ = false;
+  uncounted_ = 0;
+#if GORT_FRAME_CHECKS
+  magic_ = kLive;
+#endif
+}
+
+// defer_slow stores an entry that needs a new chunk, several slots, or the heap.
+template <class C, class Fn, class... Args>
+inline void frame::defer_slow(Fn&& fn, Args&&... args) {
+  constexpr std::uint32_t span = internal::span_of<C> == 0 ? 1 : internal::span_of<C>;
+  if (n_ + span > cap_) grow();
+  internal::defer_slot* top = cur_ + n_ + span - 1;
+  if constexpr (internal::span_of<C> == 0) {
+    auto* h = new internal::heap_call<C>{
+        internal::make_stored_call(std::forward<Fn>(fn), std::forward<Args>(args)...)};
+    std::memcpy(top->buf, &h, sizeof h);
+    top->run = &internal::defer_ops<C>::run_heap;
+    note_slow_entry(span, true, sizeof *h);
+  } else {
+    ::new (static_cast<void*>(internal::defer_ops<C>::storage(top)))
+        C(internal::make_stored_call(std::forward<Fn>(fn), std::forward<Args>(args)...));
+    top->run = &internal::defer_ops<C>::run;
+    if constexpr (span > 1) note_slow_entry(span, false, 0);
+  }
+  n_ = static_cast<std::uint16_t>(n_ + span);
+}
+
+// run_return runs the deferred calls after the body returned normally. A deferred call that
+// panics leaves the frame consistent (the rest still pending) for drain().
+//
+// The newest call runs before the loop and before anything else touches memory: when the body
+// was inlined, the compiler still knows what that slot holds and calls the deferred function
+// directly, as Go's open-coded exit path does.
+inline void frame::run_return() {
+  std::uint32_t n = n_;
+  if (cur_ == slots_) [[likely]] {
+    if (n == 0) return;
+    // account(), inlined, with the counter update left until the calls ran: the atomic
+    // update before the first call would make the compiler forget what the slot holds. A
+    // panic on the way counts uncounted_ in drain().
+    std::uint16_t entries = static_cast<std::uint16_t>(n - inline_extra_);
+    uncounted_ = entries;
+    cap_ = 0;
+    accounted_ = true;
+    --n;
+    n_ = static_cast<std::uint16_t>(n);
+    slots_[n].run(&slots_[n]);
+    // moved_ is still false here unless that call deferred more (the inline slots never grew).
+    if (n != 0 || moved_) [[unlikely]]
+      run_inline_rest(n);
+    st_->count.defers_inline += entries;
+    return;
+  }
+  account();
+  run_rest();
+}
+
+// run_inline_rest runs the n inline slots left after the peeled first call, unrolled: each
+// step is a constant-offset indirect call, with no loop bookkeeping. Anything unusual (a
+// deferred call that deferred more) falls back to run_rest().
+[[gnu::noinline]] inline void frame::run_inline_rest(std::uint32_t n) {
+  if (moved_ || n >= internal::kInlineSlots) [[unlikely]]
+    return run_rest();
+  switch (n) {
+#define GORT_INLINE_STEP(k)        \
+  case (k) + 1:                    \
+    n_ = (k);                      \
+    slots_[(k)].run(&slots_[(k)]); \
+    if (moved_) [[unlikely]]       \
+      return run_rest();           \
+    [[fallthrough]];
+    GORT_INLINE_STEP(6)
+    GORT_INLINE_STEP(5)
+    GORT_INLINE_STEP(4)
+    GORT_INLINE_STEP(3)
+    GORT_INLINE_STEP(2)
+    GORT_INLINE_STEP(1)
+    GORT_INLINE_STEP(0)
+#undef GORT_INLINE_STEP
+    default:
+      break;
+  }
+}
+
+// The loop keeps its position in registers; a deferred call that defers more on this frame
+// (grow() during the run) sets moved_, and the loop restarts from the new top. Reloading the
+// position from memory after every call would chain each iteration behind a store-to-load
+// round trip.
+// Not inlined: the registers its loop needs would otherwise be saved and restored on every
+// call of the function, including the common one-defer return that never enters it.
+[[gnu::noinline]] inline void frame::run_rest() {
+  for (;;) {
+    if (moved_) [[unlikely]] {
+      moved_ = false;
+      count_late();
+    }
+    internal::defer_slot* cur = cur_;
+    std::uint32_t n = n_;
+#pragma GCC unroll 4
+    while (n != 0) {
+      --n;
+      n_ = static_cast<std::uint16_t>(n);
+      cur[n].run(&cur[n]);
+      if (moved_) [[unlikely]]
+        break;
+    }
+    if (moved_) [[unlikely]]
+      continue;
+    if (cur == slots_) return;
+    pop_chunk();
+  }
+}
+
+// run_next runs the newest pending deferred call; false when none is left.
+inline bool frame::run_next() {
+  if (!accounted_) account();
+  if (moved_) {
+    moved_ = false;
+    count_late();
+  }
+  for (;;) {
+    std::uint32_t n = n_;
+    if (n == 0) {
+      if (cur_ == slots_) return false;
+      pop_chunk();
+      continue;
+    }
+    --n;
+    n_ = static_cast<std::uint16_t>(n);
+    internal::defer_slot* s = cur_ + n;
+    s->run(s);
+    return true;
+  }
+}
+
+// account adds this frame's entries to the counters, once, when its deferred calls start, and
+// closes the slots: a defer registered by a running deferred call goes to a fresh chunk, above
+// the one that is running.
+inline void frame::account() {
+  accounted_ = true;
+  cap_ = 0;
+  if (cur_ == slots_)
+    st_->count.defers_inline += n_ - inline_extra_;
+  else
+    account_chunks();
+}
+
+inline bool frame::outermost() const noexcept {
+  return parent->parent == nullptr;
+}
+
+namespace internal {
+
+inline frame frame_access::make() noexcept {
+  return frame();
+}
+
+template <class Run>
+GORT_NO_SANITIZE_NULL inline void frame_access::guarded(frame& f, Run&& run) {
+  try {
+    run();
+    f.run_return();
+  } catch (panic_signal& s) {
+    f.on_panic(s.record());
+  }
+#if defined(__GLIBCXX__)
+  catch (abi::__forced_unwind&) {
+    f.on_forced_unwind();  // thread cancellation: run the deferred calls as goexit does
+    throw;
+  }
+#endif
+  catch (...) {
+    f.on_foreign(std::current_exception());
+  }
+}
+
+}  // namespace internal
+
+// Not `inline`, as it never was: the compiler decides alone whether func's body goes into its
+// caller.
+template <class R, class Body>
+auto func(Body&& body) -> typename internal::func_result<R, Body>::type {
+  if constexpr (std::is_void_v<R>) {
+    static_assert(std::is_invocable_v<Body&, frame&>,
+                  "gort::func: the body must be invocable as body(gort::frame&); with a named "
+                  "result R, use gort::func<R>(body) with body(gort::frame&, R&)");
+    using T = std::invoke_result_t<Body&, frame&>;
+    frame f = internal::frame_access::make();
+    if constexpr (std::is_void_v<T>) {
+      internal::frame_access::guarded(f, [&] { body(f); });
+    } else {
+      // The result is built inside the guarded region, then moved out; a recovered panic leaves
+      // a value-initialized one.
+      alignas(T) unsigned char
+          space[sizeof(std::conditional_t<std::is_reference_v<T>, std::remove_reference_t<T>*, T>)];
+      bool have = false;
+      if constexpr (std::is_reference_v<T>) {
+        internal::frame_access::guarded(f, [&] {
+          ::new (static_cast<void*>(space)) std::remove_reference_t<T>*(&body(f));
+          have = true;
+        });
+        if (!have) return internal::recovered_result<T>();
+        return static_cast<T>(
+            **std::launder(reinterpret_cast<std::remove_reference_t<T>**>(space)));
+      } else {
+        struct holder {
+          unsigned char* space;
+          bool* have;
+          ~holder() {
+            if (*have) std::launder(reinterpret_cast<T*>(space))->~T();
+          }
+        } cleanup{space, &have};
+        internal::frame_access::guarded(f, [&] {
+          ::new (static_cast<void*>(space)) T(body(f));
+          have = true;
+        });
+        if (!have) return internal::recovered_result<T>();
+        return std::move(*std::launder(reinterpret_cast<T*>(space)));
+      }
+    }
+  } else {
+    static_assert(std::is_invocable_v<Body&, frame&, R&>,
+                  "gort::func<R>: the body must be invocable as body(gort::frame&, R&), where R& "
+                  "is the named result");
+    R result{};
+    {
+      frame f = internal::frame_access::make();
+      internal::frame_access::guarded(f, [&] { body(f, result); });
+    }
+    return result;
+  }
+}
+
+}  // namespace gort
