@@ -43,11 +43,6 @@ class chan;
 template <class T>
 chan<T> make_chan(std::size_t cap = 0);
 
-namespace internal {
-template <class T>
-hchan* chan_handle(const chan<T>& c) noexcept;
-}
-
 template <class T>
 class chan {
   static_assert(std::is_nothrow_move_constructible_v<T>,
@@ -177,12 +172,5 @@ template <class T>
 chan<T> make_chan(std::size_t cap) {
   return chan<T>(internal::chan_make(&internal::elem_ops_for<T>, cap));
 }
-
-namespace internal {
-template <class T>
-hchan* chan_handle(const chan<T>& c) noexcept {
-  return c.c_;
-}
-}  // namespace internal
 
 }  // namespace gort

@@ -30,71 +30,9 @@
 #include <utility>
 
 #include <gort/chan.hpp>
+#include <gort/detail/select_core.hpp>
 
 namespace gort {
-
-namespace internal {
-
-struct no_callback {
-  void operator()() const noexcept {}
-};
-
-template <class T, class F>
-struct recv_case {
-  static_assert(std::is_invocable_v<F&, T&&, bool> || std::is_invocable_v<F&, T&&> ||
-                    std::is_invocable_v<F&>,
-                "gort::recv: the callback must be callable as f(T value, bool ok), f(T value) or "
-                "f()");
-  hchan* c;
-  F f;
-  alignas(T) unsigned char buf[sizeof(T)];
-
-  void describe(select_case& sc) { sc = {c, buf, false}; }
-  void fire(bool ok) {
-    if (ok) {
-      T* p = std::launder(reinterpret_cast<T*>(buf));
-      struct destroy {
-        T* p;
-        ~destroy() { p->~T(); }
-      } guard{p};
-      call(std::move(*p), true);
-    } else {
-      call(T{}, false);
-    }
-  }
-  void call(T&& v, bool ok) {
-    if constexpr (std::is_invocable_v<F&, T&&, bool>)
-      f(std::move(v), ok);
-    else if constexpr (std::is_invocable_v<F&, T&&>)
-      f(std::move(v));
-    else
-      f();
-  }
-};
-
-template <class T, class F>
-struct send_case {
-  static_assert(std::is_invocable_v<F&>, "gort::send: the callback must be callable as f()");
-  hchan* c;
-  T v;
-  F f;
-  void describe(select_case& sc) { sc = {c, &v, true}; }
-  void fire(bool) { f(); }
-};
-
-template <class F>
-struct default_case {
-  static_assert(std::is_invocable_v<F&>, "gort::otherwise: the callback must be callable as f()");
-  F f;
-  void fire(bool) { f(); }
-};
-
-template <class C>
-struct is_default_case : std::false_type {};
-template <class F>
-struct is_default_case<default_case<F>> : std::true_type {};
-
-}  // namespace internal
 
 // recv is a select case that receives from c; f(value, ok) runs when it is chosen.
 template <class T, class F = internal::no_callback>

@@ -1,7 +1,7 @@
 // Copyright 2026 The gort Authors.
 //
 // Go's sync package: mutex, rwmutex, waitgroup, once, cond. Each parks the waiting goroutine
-// (never its OS thread) on the runtime's semaphore table (src/sync/sema.cpp, Go's sema.go); on a
+// (never its OS thread) on the runtime's semaphore table (src/sync/sync.cpp, Go's sema.go); on a
 // thread that is not a goroutine the same calls block the thread. The algorithms are Go's:
 // the mutex has a normal mode (woken waiters compete with new arrivals, which usually win) and a
 // starvation mode (after a waiter has waited more than 1 ms, ownership is handed directly to the
@@ -29,27 +29,10 @@
 #include <mutex>
 #include <utility>
 
+#include <gort/detail/sync_core.hpp>
 #include <gort/detail/wait_reason.hpp>
 
 namespace gort {
-
-namespace internal {
-// The runtime's semaphores, keyed by address (Go's semacquire / semrelease).
-void semacquire(std::atomic<std::uint32_t>* addr, bool lifo, wait_reason reason);
-void semrelease(std::atomic<std::uint32_t>* addr, bool handoff);
-[[noreturn]] void sync_panic(const char* message);
-// Go's notifyList: a ticket-based wait list for cond.
-struct notify_list {
-  std::atomic<std::uint32_t> wait{0};    // next ticket to hand out
-  std::atomic<std::uint32_t> notify{0};  // next ticket to wake; written under the bucket lock
-  void* head = nullptr;                  // waiters, guarded by the same lock
-  void* tail = nullptr;
-};
-std::uint32_t notify_list_add(notify_list* l) noexcept;
-void notify_list_wait(notify_list* l, std::uint32_t ticket);
-void notify_list_notify_one(notify_list* l);
-void notify_list_notify_all(notify_list* l);
-}  // namespace internal
 
 // mutex is a mutual exclusion lock (Go's sync.Mutex); it meets Lockable, so std::lock_guard and
 // std::unique_lock work. It is not recursive and not tied to a goroutine: any goroutine may
@@ -104,6 +87,7 @@ class rwmutex {
     if (reader_count_.fetch_add(1, std::memory_order_acquire) + 1 < 0)
       internal::semacquire(&reader_sem_, false, internal::wait_reason::sync_rwmutex_rlock);
   }
+  // try_lock_shared takes a read lock if no writer holds or waits for the lock; never blocks.
   bool try_lock_shared() noexcept;
   // unlock_shared releases a read lock; fatal error without one.
   void unlock_shared() {
@@ -112,6 +96,7 @@ class rwmutex {
   }
   // lock blocks until no reader or writer holds the lock.
   void lock();
+  // try_lock takes the write lock if no reader or writer holds it now; never blocks.
   bool try_lock() noexcept;
   // unlock releases the write lock; fatal error if it is not held.
   void unlock();

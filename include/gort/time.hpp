@@ -34,23 +34,11 @@
 #include <gort/chan.hpp>
 #include <gort/detail/defer_core.hpp>
 #include <gort/detail/duration.hpp>
+#include <gort/detail/time_core.hpp>
 
 namespace gort {
 
 using time_point = std::chrono::steady_clock::time_point;
-
-namespace internal {
-struct timer_rec;
-// A timer that sends the time on c (cap 1, dropping the value if full) every `period` ns (0: once).
-timer_rec* timer_make_chan(hchan* c, std::int64_t period);
-// A timer that starts a goroutine running run(arg) when it fires; free(arg) when the timer dies.
-timer_rec* timer_make_func(void (*run)(void*), void* arg, void (*free)(void*));
-void timer_start(timer_rec* t, std::int64_t delay_ns);
-bool timer_stop(timer_rec* t) noexcept;
-bool timer_reset(timer_rec* t, std::int64_t delay_ns, std::int64_t period);
-void timer_release(timer_rec* t) noexcept;  // stop and drop the owner's reference
-void timer_bad_ticker_interval();
-}  // namespace internal
 
 // after returns a channel that receives the current time once d has passed (Go's time.After).
 chan<time_point> after(std::chrono::nanoseconds d);
@@ -59,44 +47,13 @@ chan<time_point> after(D d) {
   return after(internal::saturated_ns(d));
 }
 
-namespace internal {
-// The owning part of timer and ticker: the timer record (one reference) and its channel.
-// Move-only; destroying it releases the record (see timer_release).
-class timer_handle {
- public:
-  timer_handle(timer_handle&& o) noexcept : t_(std::exchange(o.t_, nullptr)), c_(std::move(o.c_)) {}
-  timer_handle& operator=(timer_handle&& o) noexcept {
-    if (this != &o) {
-      if (t_ != nullptr) timer_release(t_);
-      t_ = std::exchange(o.t_, nullptr);
-      c_ = std::move(o.c_);
-    }
-    return *this;
-  }
-  ~timer_handle() {
-    if (t_ != nullptr) timer_release(t_);
-  }
-
-  // c is the channel the timer sends on (nil for an after_func timer).
-  const chan<time_point>& c() const noexcept { return c_; }
-
- protected:
-  // A channel timer firing every `period` ns (0: once), started after `delay` ns.
-  timer_handle(std::int64_t delay, std::int64_t period) : c_(make_chan<time_point>(1)) {
-    t_ = timer_make_chan(chan_handle(c_), period);
-    timer_start(t_, delay);
-  }
-  timer_handle(timer_rec* t, std::int64_t delay) : t_(t) { timer_start(t_, delay); }
-
-  timer_rec* t_ = nullptr;
-  chan<time_point> c_;
-};
-}  // namespace internal
-
 // timer fires once after d, sending the time on c() (Go's time.NewTimer). Move-only; destroying
 // it stops it (nobody could receive from its channel any more), except after_func's.
 class timer : public internal::timer_handle {
  public:
+  // c is the channel the timer sends on (nil for an after_func timer).
+  using timer_handle::c;
+
   explicit timer(std::chrono::nanoseconds d) : timer_handle(d.count(), 0) {}
   template <internal::coarse_duration D>
   explicit timer(D d) : timer(internal::saturated_ns(d)) {}
@@ -140,6 +97,9 @@ timer after_func(D d, F&& f) {
 // dropped. d <= 0 panics ("non-positive interval for NewTicker"). Destroying it stops it.
 class ticker : public internal::timer_handle {
  public:
+  // c is the channel the ticks arrive on.
+  using timer_handle::c;
+
   explicit ticker(std::chrono::nanoseconds d) : timer_handle(checked(d), checked(d)) {}
   template <internal::coarse_duration D>
   explicit ticker(D d) : ticker(internal::saturated_ns(d)) {}

@@ -11,6 +11,11 @@
 #include <type_traits>
 #include <utility>
 
+namespace gort {
+template <class T>
+class chan;
+}  // namespace gort
+
 namespace gort::internal {
 
 // How the core moves elements around: into a waiter's slot, into and out of the buffer.
@@ -61,5 +66,12 @@ struct select_case {
 // proceeded; for a receive, *recv_ok says whether a value was received (false: closed). With
 // block == false and no case ready it returns -1.
 int select_go(select_case* cases, int n, bool block, bool* recv_ok);
+
+// chan_handle returns the core channel behind a gort::chan<T> (nullptr for nil), for select's
+// cases and the timers; chan<T> befriends it.
+template <class T>
+hchan* chan_handle(const chan<T>& c) noexcept {
+  return c.c_;
+}
 
 }  // namespace gort::internal
