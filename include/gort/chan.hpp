@@ -84,8 +84,8 @@ class chan {
 
   // try_send sends v only if that needs no waiting (Go: select with a default case). Returns
   // whether it did; v is moved from only then.
-  bool try_send(T&& v) const { return internal::chan_send(c_, &v, false); }
-  bool try_send(const T& v) const requires std::is_copy_constructible_v<T> {
+  [[nodiscard]] bool try_send(T&& v) const { return internal::chan_send(c_, &v, false); }
+  [[nodiscard]] bool try_send(const T& v) const requires std::is_copy_constructible_v<T> {
     T copy(v);
     return internal::chan_send(c_, &copy, false);
   }
@@ -100,7 +100,7 @@ class chan {
 
   // try_recv receives a value only if one is ready: nullopt when it would block, (T{}, false)
   // when closed and drained.
-  std::optional<std::pair<T, bool>> try_recv() const {
+  [[nodiscard]] std::optional<std::pair<T, bool>> try_recv() const {
     alignas(T) unsigned char buf[sizeof(T)];
     int r = internal::chan_recv(c_, buf, false);
     if (r < 0) return std::nullopt;

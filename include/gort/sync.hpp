@@ -50,7 +50,7 @@ class mutex {
     lock_slow();
   }
   // try_lock takes the mutex if it is free now; never blocks.
-  bool try_lock() noexcept {
+  [[nodiscard]] bool try_lock() noexcept {
     std::int32_t old = state_.load(std::memory_order_relaxed);
     if (old & (kLocked | kStarving)) return false;
     return state_.compare_exchange_strong(old, old | kLocked, std::memory_order_acquire);
@@ -88,7 +88,7 @@ class rwmutex {
       internal::semacquire(&reader_sem_, false, internal::wait_reason::sync_rwmutex_rlock);
   }
   // try_lock_shared takes a read lock if no writer holds or waits for the lock; never blocks.
-  bool try_lock_shared() noexcept;
+  [[nodiscard]] bool try_lock_shared() noexcept;
   // unlock_shared releases a read lock; fatal error without one.
   void unlock_shared() {
     std::int32_t r = reader_count_.fetch_sub(1, std::memory_order_release) - 1;
@@ -97,7 +97,7 @@ class rwmutex {
   // lock blocks until no reader or writer holds the lock.
   void lock();
   // try_lock takes the write lock if no reader or writer holds it now; never blocks.
-  bool try_lock() noexcept;
+  [[nodiscard]] bool try_lock() noexcept;
   // unlock releases the write lock; fatal error if it is not held.
   void unlock();
 
