@@ -7,10 +7,13 @@
 //
 // These stay members of gort::frame, defined here out of class, rather than moving to a base
 // class or a helper struct: the layout and the generated code stay exactly those of the in-class
-// definitions (every definition here is `inline`, as an in-class one is implicitly, so the
+// definitions (every member definition here is `inline`, as an in-class one is implicitly, so the
 // compiler's inlining decisions do not change), and the exception paths in src/defer/frame.cpp
 // and the stack-trace trimming in src/sched/crash.cpp keep their frame:: names. A redesign of
-// the frame (issue 12) can restructure them freely.
+// the frame (issue 12) can restructure them freely. Checked when they moved here: the Release
+// libgort.a and bench/gort_bench were bit-identical before and after, sizeof(frame) 304.
+// [[gnu::noinline]] sits on the definitions of run_inline_rest and run_rest, not on their
+// declarations in the class: GCC warns about an `inline` definition after a noinline declaration.
 //
 // Included at the end of <gort/frame.hpp>, which it includes in turn, so it also compiles alone.
 
