@@ -11,8 +11,9 @@
 
 #include <gort/detail/defer_core.hpp>
 
-// GORT_FRAME_CHECKS: the frame core's own debug checks (a frame's liveness word, the checked
-// state transitions in src/sched/sched.hpp). On unless NDEBUG; Release builds compile them out.
+// GORT_FRAME_CHECKS: the frame core's own debug checks (a frame's liveness word). On unless
+// NDEBUG; Release builds compile them out. The runtime's own checks (state transitions, lock
+// ranks) have their own switch, GORT_RUNTIME_CHECKS in src/sched/checks.hpp.
 #if !defined(GORT_FRAME_CHECKS)
 #if defined(NDEBUG)
 #define GORT_FRAME_CHECKS 0
