@@ -1,9 +1,9 @@
 // Copyright 2026 The gort Authors.
 //
-// Channel, select, sync and timer benchmarks (SPEC.md part 4), each at P = 1 and P = 2 (the benchmark's
-// argument): the benchmark boots gort::run(main, P) and times a loop on the main goroutine, as
-// the scheduler benchmarks (sched_bench.cpp) do. Their Go twins are in bench/go/chan_test.go,
-// same name after "Benchmark" with /P1 and /P2 for the argument
+// Channel, select, sync and timer benchmarks (SPEC.md part 4), each at P = 1 and P = 2 (the
+// benchmark's argument): the benchmark boots gort::run(main, P) and times a loop on the main
+// goroutine, as the scheduler benchmarks (sched_bench.cpp) do. Their Go twins are in
+// bench/go/chan_test.go, same name after "Benchmark" with /P1 and /P2 for the argument
 // (BM_GortChanPingPong/1 <-> BenchmarkChanPingPong/P1). The C++ baselines (BM_Std*, BM_Thread*)
 // use std::mutex and std::thread with no runtime. They are linked into gort_bench, so
 // tools/bench/run.sh runs them in the same rounds as the other benchmarks, alternating with
