@@ -39,24 +39,51 @@ inline void futex_wake(std::atomic<std::uint32_t>* addr, int n) noexcept {
           nullptr, 0);
 }
 
-// runtime_lock is a mutex for runtime data (Drepper's three-state futex mutex: 0 unlocked,
-// 1 locked, 2 locked with waiters). Acquire on lock, release on unlock.
-class GORT_CAPABILITY("mutex") runtime_lock {
- public:
-  constexpr explicit runtime_lock(lock_rank rank) noexcept
+// ranked is what each runtime lock adds for the rank checks: its rank and the calls that tell
+// lockrank.cpp about acquisitions and releases. Without GORT_RUNTIME_CHECKS it is empty and the
+// calls are nothing (an empty base: the lock stays its state word, see the static_asserts below).
+// The checks key a lock by the address of this base, which is the lock's own.
+class ranked {
+ protected:
+  constexpr explicit ranked(lock_rank rank) noexcept
 #if GORT_RUNTIME_CHECKS
       : rank_(rank)
 #endif
   {
     (void)rank;
   }
+  void rank_acquire() noexcept {
+#if GORT_RUNTIME_CHECKS
+    lockrank_acquire(rank_, this);
+#endif
+  }
+  void rank_acquired() noexcept {  // taken without waiting (try_lock)
+#if GORT_RUNTIME_CHECKS
+    lockrank_acquired(rank_, this);
+#endif
+  }
+  void rank_release() noexcept {
+#if GORT_RUNTIME_CHECKS
+    lockrank_release(rank_, this);
+#endif
+  }
+
+ private:
+#if GORT_RUNTIME_CHECKS
+  lock_rank rank_;
+#endif
+};
+
+// runtime_lock is a mutex for runtime data (Drepper's three-state futex mutex: 0 unlocked,
+// 1 locked, 2 locked with waiters). Acquire on lock, release on unlock.
+class GORT_CAPABILITY("mutex") runtime_lock : ranked {
+ public:
+  constexpr explicit runtime_lock(lock_rank rank) noexcept : ranked(rank) {}
   runtime_lock(const runtime_lock&) = delete;
   runtime_lock& operator=(const runtime_lock&) = delete;
 
   void lock() noexcept GORT_ACQUIRE() {
-#if GORT_RUNTIME_CHECKS
-    lockrank_acquire(rank_, this);
-#endif
+    rank_acquire();
     std::uint32_t c = 0;
     if (state_.compare_exchange_strong(c, 1, std::memory_order_acquire)) return;
     for (int spin = 0; spin < 64; ++spin) {
@@ -69,17 +96,12 @@ class GORT_CAPABILITY("mutex") runtime_lock {
     while (state_.exchange(2, std::memory_order_acquire) != 0) futex_wait(&state_, 2, nullptr);
   }
   void unlock() noexcept GORT_RELEASE() {
-#if GORT_RUNTIME_CHECKS
-    lockrank_release(rank_, this);
-#endif
+    rank_release();
     if (state_.exchange(0, std::memory_order_release) == 2) futex_wake(&state_, 1);
   }
 
  private:
   std::atomic<std::uint32_t> state_{0};
-#if GORT_RUNTIME_CHECKS
-  lock_rank rank_;
-#endif
 };
 
 // spin_lock is a test-and-test-and-set lock whose unlock is a plain release store: one atomic
@@ -88,37 +110,25 @@ class GORT_CAPABILITY("mutex") runtime_lock {
 // never block: the channel locks. The price is that a waiter cannot sleep on the lock (unlock would
 // have to look for sleepers, a StoreLoad), so it spins with pause, then yields its thread, then
 // naps in microseconds while the holder is off the CPU.
-class GORT_CAPABILITY("mutex") spin_lock {
+class GORT_CAPABILITY("mutex") spin_lock : ranked {
  public:
-  constexpr explicit spin_lock(lock_rank rank) noexcept
-#if GORT_RUNTIME_CHECKS
-      : rank_(rank)
-#endif
-  {
-    (void)rank;
-  }
+  constexpr explicit spin_lock(lock_rank rank) noexcept : ranked(rank) {}
   spin_lock(const spin_lock&) = delete;
   spin_lock& operator=(const spin_lock&) = delete;
 
   void lock() noexcept GORT_ACQUIRE() {
-#if GORT_RUNTIME_CHECKS
-    lockrank_acquire(rank_, this);
-#endif
+    rank_acquire();
     if (state_.exchange(1, std::memory_order_acquire) == 0) return;
     lock_slow();
   }
   bool try_lock() noexcept GORT_TRY_ACQUIRE(true) {
     bool ok = state_.load(std::memory_order_relaxed) == 0 &&
               state_.exchange(1, std::memory_order_acquire) == 0;
-#if GORT_RUNTIME_CHECKS
-    if (ok) lockrank_acquired(rank_, this);
-#endif
+    if (ok) rank_acquired();
     return ok;
   }
   void unlock() noexcept GORT_RELEASE() {
-#if GORT_RUNTIME_CHECKS
-    lockrank_release(rank_, this);
-#endif
+    rank_release();
     state_.store(0, std::memory_order_release);
   }
 
@@ -142,43 +152,27 @@ class GORT_CAPABILITY("mutex") spin_lock {
     }
   }
   std::atomic<std::uint32_t> state_{0};
-#if GORT_RUNTIME_CHECKS
-  lock_rank rank_;
-#endif
 };
 
 // thread_mutex is a std::mutex with a rank, for the locks of the frame core's pools and thread
 // registry (src/defer/pool.cpp), which plain threads hold across longer sections (stats()).
-class GORT_CAPABILITY("mutex") thread_mutex {
+class GORT_CAPABILITY("mutex") thread_mutex : ranked {
  public:
-  constexpr explicit thread_mutex(lock_rank rank) noexcept
-#if GORT_RUNTIME_CHECKS
-      : rank_(rank)
-#endif
-  {
-    (void)rank;
-  }
+  constexpr explicit thread_mutex(lock_rank rank) noexcept : ranked(rank) {}
   thread_mutex(const thread_mutex&) = delete;
   thread_mutex& operator=(const thread_mutex&) = delete;
 
   void lock() GORT_ACQUIRE() {
-#if GORT_RUNTIME_CHECKS
-    lockrank_acquire(rank_, this);
-#endif
+    rank_acquire();
     mu_.lock();
   }
   void unlock() GORT_RELEASE() {
-#if GORT_RUNTIME_CHECKS
-    lockrank_release(rank_, this);
-#endif
+    rank_release();
     mu_.unlock();
   }
 
  private:
   std::mutex mu_;
-#if GORT_RUNTIME_CHECKS
-  lock_rank rank_;
-#endif
 };
 
 // lock_guard holds a runtime_lock, spin_lock or thread_mutex for a scope (std::lock_guard, but

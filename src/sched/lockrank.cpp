@@ -51,19 +51,22 @@ constinit thread_local char throw_buf[192] = {};
   runtime_throw(throw_buf);
 }
 
-void push(lock_rank r, const void* lock) noexcept {
-  held_locks& h = held;
-  if (h.n > 0 && h.locks[h.n - 1].rank == r) {
-    held_lock& top = h.locks[h.n - 1];
-    ++top.count;
-    if (lock > top.last) top.last = lock;
+// note_held records `lock` (rank r) at position i of the sorted held list: as one more lock of
+// the rank already at i - 1, or as a new entry.
+void note_held(held_locks& h, int i, lock_rank r, const void* lock) noexcept {
+  if (i > 0 && h.locks[i - 1].rank == r) {
+    held_lock& e = h.locks[i - 1];
+    ++e.count;
+    if (lock > e.last) e.last = lock;
     return;
   }
   if (h.n == kMaxHeld) {
     if (throwing) return;
     throw_with("lock ordering problem: more than %s ranks held%s", "16", "");
   }
-  h.locks[h.n++] = {r, 1, lock};
+  for (int j = h.n; j > i; --j) h.locks[j] = h.locks[j - 1];
+  h.locks[i] = {r, 1, lock};
+  ++h.n;
 }
 
 }  // namespace
@@ -81,27 +84,15 @@ void lockrank_acquire(lock_rank r, const void* lock) noexcept {
       throw_with(what, lock_rank_name(top.rank), lock_rank_name(r));
     }
   }
-  push(r, lock);
+  note_held(h, h.n, r, lock);
 }
 
 void lockrank_acquired(lock_rank r, const void* lock) noexcept {
   held_locks& h = held;
-  // Out of order is fine for a lock taken without waiting, but the stack stays sorted: insert.
+  // Out of order is fine for a lock taken without waiting, but the list stays sorted: insert.
   int i = h.n;
   while (i > 0 && h.locks[i - 1].rank > r) --i;
-  if (i > 0 && h.locks[i - 1].rank == r) {
-    held_lock& e = h.locks[i - 1];
-    ++e.count;
-    if (lock > e.last) e.last = lock;
-    return;
-  }
-  if (h.n == kMaxHeld) {
-    if (throwing) return;
-    throw_with("lock ordering problem: more than %s ranks held%s", "16", "");
-  }
-  for (int j = h.n; j > i; --j) h.locks[j] = h.locks[j - 1];
-  h.locks[i] = {r, 1, lock};
-  ++h.n;
+  note_held(h, i, r, lock);
 }
 
 void lockrank_release(lock_rank r, const void*) noexcept {

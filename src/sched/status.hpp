@@ -106,37 +106,37 @@ constexpr std::memory_order checked_order(std::memory_order order) {
   return order == std::memory_order_release ? std::memory_order_acq_rel : order;
 }
 
-// casgstatus moves gp from `from` to `to` (a store with `order`). With the runtime checks a G
-// found in another state is fatal. Inline: every park, ready and switch makes one or two.
+// cas_status moves obj->status from `from` to `to` (a store with `order`); with the runtime
+// checks, obj found in another state is fatal, reported by failed(obj->id, found, from, to).
+template <class Obj, class State, class Id>
+inline void cas_status(Obj* obj, State from, State to, std::memory_order order,
+                       void (*failed)(Id, State, State, State)) {
+#if GORT_RUNTIME_CHECKS
+  State old = from;
+  if (!obj->status.compare_exchange_strong(old, to, checked_order(order),
+                                           std::memory_order_relaxed)) [[unlikely]]
+    failed(obj->id, old, from, to);
+#else
+  (void)from;
+  (void)failed;
+  obj->status.store(to, order);
+#endif
+}
+
+// casgstatus moves gp from `from` to `to`. Inline: every park, ready and switch makes one or two.
 // (A template only so that this header can come before struct g: G is always g.)
 template <class G>
 inline void casgstatus(G* gp, gstatus from, gstatus to,
                        std::memory_order order = std::memory_order_release) {
-#if GORT_RUNTIME_CHECKS
-  gstatus old = from;
-  if (!gp->status.compare_exchange_strong(old, to, checked_order(order), std::memory_order_relaxed))
-      [[unlikely]]
-    casgstatus_failed(gp->id, old, from, to);
-#else
-  (void)from;
-  gp->status.store(to, order);
-#endif
+  cas_status(gp, from, to, order, &casgstatus_failed);
 }
 
 // caspstatus moves pp from `from` to `to`, for the transitions only the P's holder makes (the
-// table above); with the runtime checks a P found in another state is fatal.
+// table above).
 template <class P>
 inline void caspstatus(P* pp, pstatus from, pstatus to,
                        std::memory_order order = std::memory_order_release) {
-#if GORT_RUNTIME_CHECKS
-  pstatus old = from;
-  if (!pp->status.compare_exchange_strong(old, to, checked_order(order), std::memory_order_relaxed))
-      [[unlikely]]
-    caspstatus_failed(pp->id, old, from, to);
-#else
-  (void)from;
-  pp->status.store(to, order);
-#endif
+  cas_status(pp, from, to, order, &caspstatus_failed);
 }
 
 // try_caspstatus is the transition out of pstatus::syscall, which the P's M (exitsyscall) and
