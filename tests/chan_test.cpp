@@ -59,7 +59,7 @@ TEST_P(Chan, UnbufferedChannelHandsValuesOverInOrder) {
   std::vector<int> got;
   run([&] {
     auto ch = gort::make_chan<int>();
-    gort::go([ch, kN] {
+    gort::go([ch] {
       for (int i = 0; i < kN; ++i) ch.send(i);
     });
     for (int i = 0; i < kN; ++i) {
@@ -129,7 +129,7 @@ TEST_P(Chan, BufferedChannelKeepsFifoOrderWithConcurrentSenderAndReceiver) {
   int count = 0;
   run([&] {
     auto ch = gort::make_chan<int>(3);
-    gort::go([ch, kN] {
+    gort::go([ch] {
       for (int i = 0; i < kN; ++i) ch.send(i);
       ch.close();
     });
@@ -669,7 +669,7 @@ TEST_P(Chan, PrimeSieveOfChainedFilters) {
   std::vector<int> primes;
   run([&] {
     auto ch = gort::make_chan<int>();
-    gort::go([ch, kLimit] {
+    gort::go([ch] {
       for (int i = 2; i <= kLimit; ++i) ch.send(i);
       ch.close();
     });

@@ -72,11 +72,11 @@ int* volatile null_int = nullptr;
 volatile int zero_divisor = 0;
 volatile std::size_t alloca_bytes = 280 * 1024;  // more than the whole 256 KiB stack
 
-[[gnu::noinline, gnu::no_sanitize("undefined")]] int load_through_nil() {
+[[gnu::noinline]] __attribute__((no_sanitize("undefined"))) int load_through_nil() {
   return *null_int;
 }
 
-[[gnu::noinline, gnu::no_sanitize("undefined")]] int divide_by_zero_here(int a) {
+[[gnu::noinline]] __attribute__((no_sanitize("undefined"))) int divide_by_zero_here(int a) {
   return a / zero_divisor;
 }
 

@@ -524,7 +524,7 @@ TEST_P(Sched, SemaPingPongLosesNoWakeups) {
     countdown cd(2 * kPairs);
     for (auto& up : pairs) {
       Pair* pr = up.get();
-      gort::go([pr, &cd, kRounds] {
+      gort::go([pr, &cd] {
         for (int r = 0; r < kRounds; ++r) {
           pr->ping.release();
           pr->pong.acquire("pong");
@@ -532,7 +532,7 @@ TEST_P(Sched, SemaPingPongLosesNoWakeups) {
         }
         cd.done();
       });
-      gort::go([pr, &cd, kRounds] {
+      gort::go([pr, &cd] {
         for (int r = 0; r < kRounds; ++r) {
           pr->ping.acquire("ping");
           ++pr->ponged;

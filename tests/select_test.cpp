@@ -390,7 +390,7 @@ TEST_P(Select, DoubleSelectNeitherLosesNorDuplicatesValues) {
     for (int i = 0; i < 4; ++i) c.push_back(gort::make_chan<int>());
     auto cmux = gort::make_chan<int>();
     auto mux_done = gort::make_chan<int>(4);
-    gort::go([c, kN] {
+    gort::go([c] {
       for (int i = 0; i < kN; ++i)
         gort::select(gort::send(c[0], i), gort::send(c[1], i), gort::send(c[2], i),
                      gort::send(c[3], i));

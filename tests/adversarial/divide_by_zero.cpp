@@ -19,7 +19,7 @@
 
 volatile int zero = 0;
 
-[[gnu::noinline, gnu::no_sanitize("undefined")]] int divide(int a, int b) {
+[[gnu::noinline]] __attribute__((no_sanitize("undefined"))) int divide(int a, int b) {
   return a / b;
 }
 

@@ -25,7 +25,7 @@ struct T {
 
 T* volatile nil = nullptr;
 
-[[gnu::noinline, gnu::no_sanitize("undefined")]] int deref(T* p) {
+[[gnu::noinline]] __attribute__((no_sanitize("undefined"))) int deref(T* p) {
   return p->x;
 }
 
