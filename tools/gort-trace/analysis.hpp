@@ -1,0 +1,88 @@
+// Copyright 2026 The gort Authors.
+//
+// What gort-trace computes from a parsed trace (trace_file.hpp) and how it writes it out: the
+// summary (text and JSON), the Perfetto/Chrome trace-event JSON, the SVG timeline and the
+// event dump in `go tool trace -d`'s line format. docs/gort-trace.md describes each output.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "trace_file.hpp"
+
+namespace gort::trace_file {
+
+// Latency from runnable to running, by what made the goroutine runnable.
+struct latency_stats {
+  std::vector<std::int64_t> samples;        // ns, sorted once summarize() returns
+  std::int64_t percentile(double q) const;  // nearest rank; 0 when empty
+  std::int64_t max() const { return samples.empty() ? 0 : samples.back(); }
+  double mean() const;
+};
+
+struct goroutine_stats {
+  std::uint64_t g = 0;
+  std::string name;  // entry function (top frame of the create event's new stack), or ""
+  bool created_in_trace = false;          // created by a goroutine (not listed at trace start)
+  std::int64_t created = -1, ended = -1;  // ns, -1 when outside the trace
+  std::int64_t running = 0, runnable = 0, syscall = 0, blocked = 0;  // ns
+  std::map<std::string, std::int64_t, std::less<>> blocked_by;       // reason -> ns
+  std::uint64_t starts = 0;
+  std::map<std::string, std::int64_t, std::less<>> defers;  // gort.defer totals (key -> sum)
+};
+
+struct proc_stats {
+  std::int64_t p = 0;
+  std::int64_t busy = 0;  // ns running goroutines
+  std::uint64_t runs = 0;
+};
+
+struct reason_stats {
+  std::string reason;
+  std::uint64_t count = 0;
+  std::int64_t total = 0;  // ns
+};
+
+struct summary {
+  std::int64_t duration = 0;  // ns
+  std::size_t events = 0;
+  std::map<std::string, std::uint64_t> event_counts;
+  std::vector<proc_stats> procs;  // real Ps, by id
+  // Keys: "all", "wakeup" (unblock), "create", "yield" (GoSched), "preempt", "syscall".
+  std::map<std::string, latency_stats> latency;
+  std::vector<goroutine_stats> goroutines;  // by id
+  std::vector<reason_stats> block_reasons;  // by total time, largest first
+  std::uint64_t gc_count = 0, stw_count = 0;
+  std::int64_t gc_time = 0, stw_time = 0;
+  std::uint64_t tasks = 0, cpu_samples = 0, syscalls = 0;
+  std::map<std::string, std::pair<std::uint64_t, std::int64_t>> regions;  // name -> count, ns
+  std::map<std::string, std::uint64_t> log_categories;                    // category -> count
+  std::uint64_t defer_records = 0;                                        // gort.defer logs seen
+  std::map<std::string, std::int64_t, std::less<>> defers;  // totals over all goroutines
+  std::vector<std::string> defer_errors;  // gort.defer messages that did not parse
+};
+
+summary summarize(const trace& t);
+void write_summary_text(std::ostream& out, const summary& s);
+void write_summary_json(std::ostream& out, const summary& s);
+
+// Perfetto / Chrome trace-event JSON: a track per P with a slice per goroutine run, flow
+// arrows from each unblock to the start it caused, GC and STW slices, user regions as slices
+// and user logs as instants on per-goroutine tracks.
+void write_perfetto(std::ostream& out, const trace& t);
+
+// SVG: the per-P timeline of [from, to] (ns; to < 0 means the end) and the histogram of the
+// scheduler latency.
+void write_svg(std::ostream& out, const trace& t, const summary& s, std::int64_t from,
+               std::int64_t to);
+
+// The events, one a line, in `go tool trace -d`'s format ("ts Name p=P g=G off=O arg=v ...").
+void write_dump(std::ostream& out, const trace& t);
+
+// goroutine_name: the entry function of g's create stack, or "".
+std::string goroutine_name(const trace& t, std::uint64_t new_stack_id);
+
+}  // namespace gort::trace_file
