@@ -119,9 +119,11 @@ std::string fmt_ns(std::int64_t ns) {
 
 }  // namespace
 
-void write_perfetto(std::ostream& out, const trace& t) {
+void write_perfetto(std::ostream& out, const trace& t, std::int64_t from, std::int64_t to) {
   auto names = goroutine_names(t);
   const std::int64_t end = t.duration();
+  if (to < 0 || to > end) to = end;
+  auto outside = [&](std::int64_t a, std::int64_t b) { return b < from || a > to; };
   json_writer j(out);
   j.begin_object();
   j.key("displayTimeUnit").value("ns");
@@ -145,6 +147,9 @@ void write_perfetto(std::ostream& out, const trace& t) {
     const event& ev = t.events[i];
     const bool linked = ev.link != no_link;
     const std::int64_t stop = linked ? t.events[ev.link].ts : end;
+    if (ev.ts > to) break;
+    // Slices (and flows, tasks) that end before the window are left out; instants too.
+    if (outside(ev.ts, stop)) continue;
     switch (ev.type) {
       case ev_go_start:
       case ev_go_start_label: {

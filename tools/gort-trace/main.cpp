@@ -7,6 +7,7 @@
 // 2 on a usage error. Errors are one line on stderr: "gort-trace: <file>: <what is wrong>".
 
 #include <cerrno>
+#include <charconv>
 #include <cinttypes>
 #include <cstdio>
 #include <cstdlib>
@@ -27,9 +28,12 @@ namespace {
 
 const char usage[] =
     "usage:\n"
-    "  gort-trace summary [--json] <file>           scheduler latency, time by state, block\n"
+    "  gort-trace summary [--json] [--goroutines N|all] <file>\n"
+    "                                               scheduler latency, time by state, block\n"
     "                                               reasons, P busy share, defers by strategy\n"
-    "  gort-trace perfetto <file> [-o out.json]     Chrome trace-event JSON (ui.perfetto.dev)\n"
+    "                                               (lists N goroutines: 40 text, 1000 JSON)\n"
+    "  gort-trace perfetto <file> [--from T] [--to T] [-o out.json]\n"
+    "                                               Chrome trace-event JSON (ui.perfetto.dev)\n"
     "  gort-trace svg <file> [--from T] [--to T] [-o out.svg]\n"
     "                                               per-P timeline and latency histogram\n"
     "  gort-trace check <file>                      verify the trace's invariants\n"
@@ -69,6 +73,8 @@ bool parse_time(std::string_view s, std::int64_t& ns) {
 struct options {
   std::string command, file, output;
   bool json = false;
+  std::size_t max_goroutines = 0;  // goroutines listed one by one in the summary
+  bool max_goroutines_set = false;
   std::int64_t from = 0, to = -1;
 };
 
@@ -93,7 +99,17 @@ options parse_args(int argc, char** argv) {
       o.output = next();
     } else if (a == "--json" && o.command == "summary") {
       o.json = true;
-    } else if ((a == "--from" || a == "--to") && o.command == "svg") {
+    } else if (a == "--goroutines" && o.command == "summary") {
+      std::string_view v = next();
+      if (v == "all") {
+        o.max_goroutines = static_cast<std::size_t>(-1);
+      } else {
+        auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), o.max_goroutines);
+        if (ec != std::errc() || p != v.data() + v.size())
+          usage_error("bad count '" + std::string(v) + "' for --goroutines");
+      }
+      o.max_goroutines_set = true;
+    } else if ((a == "--from" || a == "--to") && (o.command == "svg" || o.command == "perfetto")) {
       std::string_view v = next();
       if (!parse_time(v, a == "--from" ? o.from : o.to))
         usage_error("bad time '" + std::string(v) + "' for " + std::string(a));
@@ -106,7 +122,7 @@ options parse_args(int argc, char** argv) {
     }
   }
   if (o.file.empty()) usage_error("no trace file");
-  if (o.command == "svg" && o.to >= 0 && o.to <= o.from) usage_error("--to must be after --from");
+  if (o.to >= 0 && o.to <= o.from) usage_error("--to must be after --from");
   return o;
 }
 
@@ -165,14 +181,14 @@ int main(int argc, char** argv) {
   }
   if (o.command == "dump") return emit(o, [&](std::ostream& out) { tf::write_dump(out, t); });
   if (o.command == "perfetto")
-    return emit(o, [&](std::ostream& out) { tf::write_perfetto(out, t); });
+    return emit(o, [&](std::ostream& out) { tf::write_perfetto(out, t, o.from, o.to); });
   tf::summary s = tf::summarize(t);
   if (o.command == "svg")
     return emit(o, [&](std::ostream& out) { tf::write_svg(out, t, s, o.from, o.to); });
   return emit(o, [&](std::ostream& out) {
     if (o.json)
-      tf::write_summary_json(out, s);
+      tf::write_summary_json(out, s, o.max_goroutines_set ? o.max_goroutines : 1000);
     else
-      tf::write_summary_text(out, s);
+      tf::write_summary_text(out, s, o.max_goroutines_set ? o.max_goroutines : 40);
   });
 }

@@ -43,28 +43,50 @@ double latency_stats::mean() const {
   return sum / static_cast<double>(samples.size());
 }
 
-std::string goroutine_name(const trace& t, std::uint64_t new_stack_id) {
+std::string_view goroutine_name(const trace& t, std::uint64_t new_stack_id) {
   auto frames = t.stack(new_stack_id);
   if (frames.empty()) return {};
-  return std::string(frames.front().fn);
+  return frames.front().fn;
+}
+
+std::size_t wait_reason_index(std::uint8_t type) {
+  std::string_view r = block_reason(type);
+  for (std::size_t i = 0; i < n_wait_reasons; i++)
+    if (wait_reasons[i] == r) return i;
+  return n_wait_reasons;
+}
+
+std::int64_t state_times::blocked_for(std::string_view reason) const {
+  for (std::size_t i = 0; i < n_wait_reasons; i++)
+    if (wait_reasons[i] == reason) return blocked_by[i];
+  return 0;
+}
+
+void state_times::add(const state_times& o) {
+  running += o.running;
+  runnable += o.runnable;
+  syscall += o.syscall;
+  blocked += o.blocked;
+  for (std::size_t i = 0; i < n_wait_reasons; i++) blocked_by[i] += o.blocked_by[i];
 }
 
 namespace {
 
 enum class gst : std::uint8_t { unknown, runnable, running, blocked, syscall, dead };
 
+// A goroutine's state as the pass goes.
 struct gtrack {
   gst state = gst::unknown;
+  std::uint8_t reason = 0;  // wait_reasons index, when blocked
+  const char* cause = "";   // what made it runnable, when runnable
   std::int64_t since = 0;
-  std::string_view reason;       // when blocked
-  const char* cause = "";        // when runnable
   std::int64_t syscall_at = -1;  // the last GoSysCall, while running
 };
 
 // Parses "k=v k=v ..." into out; false when a field is not key=integer.
 bool parse_defer_message(std::string_view msg,
                          std::map<std::string, std::int64_t, std::less<>>& out) {
-  bool any = false;
+  std::map<std::string, std::int64_t, std::less<>> fields;
   std::size_t i = 0;
   while (i < msg.size()) {
     while (i < msg.size() && msg[i] == ' ') i++;
@@ -78,16 +100,17 @@ bool parse_defer_message(std::string_view msg,
     std::string_view num = field.substr(eq + 1);
     auto [ptr, ec] = std::from_chars(num.data(), num.data() + num.size(), v);
     if (ec != std::errc() || ptr != num.data() + num.size()) return false;
-    std::string_view key = field.substr(0, eq);
-    auto it = out.find(key);
-    if (it == out.end()) it = out.emplace(std::string(key), 0).first;
-    // Wrapping add: a hostile trace must not make the sum undefined.
-    it->second = static_cast<std::int64_t>(static_cast<std::uint64_t>(it->second) +
-                                           static_cast<std::uint64_t>(v));
-    any = true;
+    fields[std::string(field.substr(0, eq))] += v;
     i = j;
   }
-  return any;
+  if (fields.empty()) return false;
+  for (auto& [k, v] : fields) {
+    auto& sum = out[k];
+    // Wrapping add: a hostile trace must not make the sum undefined.
+    sum =
+        static_cast<std::int64_t>(static_cast<std::uint64_t>(sum) + static_cast<std::uint64_t>(v));
+  }
+  return true;
 }
 
 }  // namespace
@@ -96,8 +119,18 @@ summary summarize(const trace& t) {
   summary s;
   s.duration = t.duration();
   s.events = t.events.size();
-  std::map<std::uint64_t, goroutine_stats> gstats;
-  std::unordered_map<std::uint64_t, gtrack> gt;
+  // Goroutines in order of first appearance; index by id.
+  std::vector<goroutine_stats> gstats;
+  std::vector<gtrack> gt;
+  std::unordered_map<std::uint64_t, std::uint32_t> index;
+  {
+    // Every goroutine of a 1.19 trace has a GoCreate: size the tables once.
+    std::size_t creates = 1;
+    for (const event& ev : t.events) creates += ev.type == ev_go_create;
+    gstats.reserve(creates);
+    gt.reserve(creates);
+    index.reserve(creates);
+  }
   struct ptrack {
     std::uint64_t g = 0;
     std::int64_t since = 0;
@@ -105,25 +138,22 @@ summary summarize(const trace& t) {
   };
   std::map<std::int64_t, proc_stats> pstats;
   std::unordered_map<std::int64_t, ptrack> pt;
-  std::map<std::string, reason_stats, std::less<>> reasons;
+  std::array<reason_stats, n_wait_reasons> waits{};
+  reason_stats syscalls;
+  std::uint64_t counts[ev_count] = {};
 
-  auto stats_of = [&](std::uint64_t g) -> goroutine_stats& {
-    auto [it, inserted] = gstats.try_emplace(g);
-    if (inserted) it->second.g = g;
-    return it->second;
-  };
-  auto reason_of = [&](std::string_view r) -> reason_stats& {
-    auto it = reasons.find(r);
-    if (it == reasons.end()) {
-      it = reasons.emplace(std::string(r), reason_stats{}).first;
-      it->second.reason = std::string(r);
+  auto id_of = [&](std::uint64_t g) -> std::size_t {
+    auto [it, inserted] = index.try_emplace(g, static_cast<std::uint32_t>(gstats.size()));
+    if (inserted) {
+      gstats.emplace_back().g = g;
+      gt.emplace_back();
     }
     return it->second;
   };
-  // Leaves g's current state at ts, adding the time spent in it.
-  auto leave = [&](std::uint64_t g, std::int64_t ts) -> gtrack& {
-    gtrack& tr = gt[g];
-    goroutine_stats& st = stats_of(g);
+  // Moves goroutine i to a new state at ts, adding the time spent in the old one.
+  auto enter = [&](std::size_t i, std::int64_t ts, gst state) -> gtrack& {
+    gtrack& tr = gt[i];
+    goroutine_stats& st = gstats[i];
     std::int64_t d = ts - tr.since;
     if (d < 0) d = 0;
     switch (tr.state) {
@@ -135,23 +165,16 @@ summary summarize(const trace& t) {
         break;
       case gst::syscall:
         st.syscall += d;
-        reason_of("syscall").total += d;
+        syscalls.total += d;
         break;
-      case gst::blocked: {
+      case gst::blocked:
         st.blocked += d;
-        auto it = st.blocked_by.find(tr.reason);
-        if (it == st.blocked_by.end()) it = st.blocked_by.emplace(std::string(tr.reason), 0).first;
-        it->second += d;
-        reason_of(tr.reason).total += d;
+        st.blocked_by[tr.reason] += d;
+        waits[tr.reason].total += d;
         break;
-      }
       default:
         break;
     }
-    return tr;
-  };
-  auto enter = [&](std::uint64_t g, std::int64_t ts, gst state) -> gtrack& {
-    gtrack& tr = leave(g, ts);
     tr.state = state;
     tr.since = ts;
     return tr;
@@ -165,36 +188,43 @@ summary summarize(const trace& t) {
       p.running = false;
     }
   };
+  auto block = [&](std::size_t i, std::int64_t ts, std::uint8_t type) {
+    std::size_t r = wait_reason_index(type);
+    if (r == n_wait_reasons) r = 1;  // "blocked"
+    enter(i, ts, gst::blocked).reason = static_cast<std::uint8_t>(r);
+    waits[r].count++;
+  };
 
   for (const event& ev : t.events) {
-    s.event_counts[describe(ev.type).name]++;
+    counts[ev.type < ev_count ? ev.type : 0]++;
     if (is_real_p(ev.p)) pstats.try_emplace(ev.p).first->second.p = ev.p;
     switch (ev.type) {
       case ev_go_create: {
-        goroutine_stats& st = stats_of(ev.args[0]);
+        std::size_t i = id_of(ev.args[0]);
+        goroutine_stats& st = gstats[i];
         st.created = ev.ts;
         st.created_in_trace = ev.g != 0;
         st.name = goroutine_name(t, ev.args[1]);
-        enter(ev.args[0], ev.ts, gst::runnable).cause = "create";
+        enter(i, ev.ts, gst::runnable).cause = "create";
         break;
       }
       case ev_go_waiting:
-        enter(ev.g, ev.ts, gst::blocked).reason = block_reason(ev.type);
-        reason_of(block_reason(ev.type)).count++;
+        block(id_of(ev.g), ev.ts, ev.type);
         break;
       case ev_go_in_syscall:
-        enter(ev.g, ev.ts, gst::syscall);
+        enter(id_of(ev.g), ev.ts, gst::syscall);
         break;
       case ev_go_start:
       case ev_go_start_label: {
-        gtrack& tr = gt[ev.g];
+        std::size_t i = id_of(ev.g);
+        gtrack& tr = gt[i];
         if (tr.state == gst::runnable) {
           std::int64_t lat = ev.ts - tr.since;
           s.latency["all"].samples.push_back(lat);
           s.latency[tr.cause].samples.push_back(lat);
         }
-        enter(ev.g, ev.ts, gst::running);
-        stats_of(ev.g).starts++;
+        enter(i, ev.ts, gst::running);
+        gstats[i].starts++;
         if (is_real_p(ev.p)) {
           ptrack& p = pt[ev.p];
           p.g = ev.g;
@@ -205,40 +235,43 @@ summary summarize(const trace& t) {
         break;
       }
       case ev_go_end:
-      case ev_go_stop:
+      case ev_go_stop: {
         end_run(ev);
-        enter(ev.g, ev.ts, gst::dead);
-        stats_of(ev.g).ended = ev.ts;
+        std::size_t i = id_of(ev.g);
+        enter(i, ev.ts, gst::dead);
+        gstats[i].ended = ev.ts;
         break;
+      }
       case ev_go_sched:
       case ev_go_preempt:
         end_run(ev);
-        enter(ev.g, ev.ts, gst::runnable).cause = ev.type == ev_go_sched ? "yield" : "preempt";
+        enter(id_of(ev.g), ev.ts, gst::runnable).cause =
+            ev.type == ev_go_sched ? "yield" : "preempt";
         break;
       case ev_go_sys_block: {
         end_run(ev);
         // The goroutine was in the system call since its GoSysCall (sysmon took the P only
         // later): that time moves from running to syscall.
-        gtrack& tr = gt[ev.g];
+        std::size_t i = id_of(ev.g);
+        gtrack& tr = gt[i];
         std::int64_t in_call =
             tr.state == gst::running && tr.syscall_at >= tr.since ? ev.ts - tr.syscall_at : 0;
-        enter(ev.g, ev.ts, gst::syscall);
-        goroutine_stats& st = stats_of(ev.g);
-        st.running -= in_call;
-        st.syscall += in_call;
-        reason_of("syscall").total += in_call;
-        reason_of("syscall").count++;
+        enter(i, ev.ts, gst::syscall);
+        gstats[i].running -= in_call;
+        gstats[i].syscall += in_call;
+        syscalls.total += in_call;
+        syscalls.count++;
         break;
       }
       case ev_go_unblock:
-        enter(ev.args[0], ev.ts, gst::runnable).cause = "wakeup";
+        enter(id_of(ev.args[0]), ev.ts, gst::runnable).cause = "wakeup";
         break;
       case ev_go_sys_exit:
-        enter(ev.g, ev.ts, gst::runnable).cause = "syscall";
+        enter(id_of(ev.g), ev.ts, gst::runnable).cause = "syscall";
         break;
       case ev_go_sys_call:
         s.syscalls++;
-        gt[ev.g].syscall_at = ev.ts;
+        gt[id_of(ev.g)].syscall_at = ev.ts;
         break;
       case ev_gc_start:
         s.gc_count++;
@@ -262,13 +295,8 @@ summary summarize(const trace& t) {
         s.log_categories[std::string(ev.sargs[0])]++;
         if (ev.sargs[0] == "gort.defer") {
           s.defer_records++;
-          std::map<std::string, std::int64_t, std::less<>> fields;
-          if (parse_defer_message(ev.sargs[1], fields)) {
-            goroutine_stats& st = stats_of(ev.g);
-            for (auto& [k, v] : fields) {
-              st.defers[k] += v;
-              s.defers[k] += v;
-            }
+          if (parse_defer_message(ev.sargs[1], gstats[id_of(ev.g)].defers)) {
+            parse_defer_message(ev.sargs[1], s.defers);
           } else if (s.defer_errors.size() < 10) {
             char where[64];
             std::snprintf(where, sizeof where, "offset %" PRIu64 ": ", ev.off);
@@ -282,21 +310,46 @@ summary summarize(const trace& t) {
       default:
         if (is_block(ev.type)) {
           end_run(ev);
-          gtrack& tr = enter(ev.g, ev.ts, gst::blocked);
-          tr.reason = block_reason(ev.type);
-          reason_of(tr.reason).count++;
+          block(id_of(ev.g), ev.ts, ev.type);
         }
         break;
     }
   }
-  for (auto& [g, tr] : gt) leave(g, s.duration);
+  for (std::size_t i = 0; i < gt.size(); i++) enter(i, s.duration, gst::dead);
   for (auto& [p, tr] : pt)
     if (tr.running) pstats[p].busy += s.duration - tr.since;
 
-  for (auto& [g, st] : gstats)
-    if (g != 0) s.goroutines.push_back(std::move(st));
+  for (std::uint8_t type = 1; type < ev_count; type++)
+    if (counts[type]) s.event_counts[describe(type).name] = counts[type];
+  gt.clear();
+  gt.shrink_to_fit();
+  index.clear();
+  s.goroutines = std::move(gstats);
+  std::erase_if(s.goroutines, [](const goroutine_stats& st) { return st.g == 0; });
+  std::sort(s.goroutines.begin(), s.goroutines.end(),
+            [](const goroutine_stats& a, const goroutine_stats& b) { return a.g < b.g; });
+  std::map<std::string_view, group_stats> groups;
+  for (const goroutine_stats& g : s.goroutines) {
+    group_stats& gr = groups[g.name];
+    gr.name = g.name;
+    gr.count++;
+    gr.starts += g.starts;
+    gr.add(g);
+  }
+  for (auto& [name, gr] : groups) s.groups.push_back(gr);
+  std::stable_sort(
+      s.groups.begin(), s.groups.end(),
+      [](const group_stats& a, const group_stats& b) { return a.running > b.running; });
   for (auto& [p, st] : pstats) s.procs.push_back(st);
-  for (auto& [r, st] : reasons) s.block_reasons.push_back(st);
+  for (std::size_t r = 0; r < n_wait_reasons; r++) {
+    if (waits[r].count == 0 && waits[r].total == 0) continue;
+    waits[r].reason = std::string(wait_reasons[r]);
+    s.block_reasons.push_back(waits[r]);
+  }
+  if (syscalls.count || syscalls.total) {
+    syscalls.reason = "syscall";
+    s.block_reasons.push_back(syscalls);
+  }
   std::stable_sort(s.block_reasons.begin(), s.block_reasons.end(),
                    [](const reason_stats& a, const reason_stats& b) { return a.total > b.total; });
   for (auto& [k, l] : s.latency) std::sort(l.samples.begin(), l.samples.end());
@@ -323,7 +376,42 @@ const char* latency_order[] = {"all", "wakeup", "create", "yield", "preempt", "s
 
 }  // namespace
 
-void write_summary_text(std::ostream& out, const summary& s) {
+namespace {
+
+std::string blocked_by_text(const state_times& st) {
+  std::string by;
+  for (std::size_t r = 0; r < n_wait_reasons; r++) {
+    if (st.blocked_by[r] == 0) continue;
+    if (!by.empty()) by += ", ";
+    by += std::string(wait_reasons[r]) + " " + fmt_ns(st.blocked_by[r]);
+  }
+  return by;
+}
+
+std::string short_name(std::string_view name) {
+  std::string n = name.empty() ? "?" : std::string(name);
+  if (n.size() > 32) n = n.substr(0, 29) + "...";
+  return n;
+}
+
+void blocked_by_json(json_writer& j, const state_times& st) {
+  j.key("blocked_by").begin_object();
+  for (std::size_t r = 0; r < n_wait_reasons; r++)
+    if (st.blocked_by[r] != 0) j.key(wait_reasons[r]).value(st.blocked_by[r]);
+  j.end_object();
+}
+
+void times_json(json_writer& j, const state_times& st) {
+  j.key("running_ns").value(st.running);
+  j.key("runnable_ns").value(st.runnable);
+  j.key("syscall_ns").value(st.syscall);
+  j.key("blocked_ns").value(st.blocked);
+  blocked_by_json(j, st);
+}
+
+}  // namespace
+
+void write_summary_text(std::ostream& out, const summary& s, std::size_t max_goroutines) {
   char line[512];
   out << "duration " << fmt_ns(s.duration) << ", " << s.events << " events, " << s.goroutines.size()
       << " goroutines, " << s.procs.size() << " Ps\n\n";
@@ -354,22 +442,32 @@ void write_summary_text(std::ostream& out, const summary& s) {
                   fmt_ns(r.total).c_str());
     out << line;
   }
-  out << "\ngoroutines\n";
-  std::snprintf(line, sizeof line, "  %6s %-32s %10s %10s %10s %10s  %s\n", "g", "entry", "running",
-                "runnable", "syscall", "blocked", "blocked by");
+  const char* head = "  %6s %-32s %10s %10s %10s %10s  %s\n";
+  out << "\ngoroutine groups (by entry function; by running time)\n";
+  std::snprintf(line, sizeof line, head, "count", "entry", "running", "runnable", "syscall",
+                "blocked", "blocked by");
   out << line;
-  for (const goroutine_stats& g : s.goroutines) {
-    std::string by;
-    for (auto& [r, ns] : g.blocked_by) {
-      if (!by.empty()) by += ", ";
-      by += r + " " + fmt_ns(ns);
-    }
-    std::string name = g.name.empty() ? "?" : g.name;
-    if (name.size() > 32) name = name.substr(0, 29) + "...";
-    std::snprintf(line, sizeof line, "  %6" PRIu64 " %-32s %10s %10s %10s %10s  ", g.g,
-                  name.c_str(), fmt_ns(g.running).c_str(), fmt_ns(g.runnable).c_str(),
+  for (const group_stats& g : s.groups) {
+    std::snprintf(line, sizeof line, "  %6" PRIu64 " %-32s %10s %10s %10s %10s  ", g.count,
+                  short_name(g.name).c_str(), fmt_ns(g.running).c_str(), fmt_ns(g.runnable).c_str(),
                   fmt_ns(g.syscall).c_str(), fmt_ns(g.blocked).c_str());
-    out << line << by << "\n";
+    out << line << blocked_by_text(g) << "\n";
+  }
+  out << "\ngoroutines\n";
+  std::snprintf(line, sizeof line, head, "g", "entry", "running", "runnable", "syscall", "blocked",
+                "blocked by");
+  out << line;
+  std::size_t listed = 0;
+  for (const goroutine_stats& g : s.goroutines) {
+    if (listed++ == max_goroutines) {
+      out << "  ... " << s.goroutines.size() - max_goroutines
+          << " more (--goroutines all lists them)\n";
+      break;
+    }
+    std::snprintf(line, sizeof line, "  %6" PRIu64 " %-32s %10s %10s %10s %10s  ", g.g,
+                  short_name(g.name).c_str(), fmt_ns(g.running).c_str(), fmt_ns(g.runnable).c_str(),
+                  fmt_ns(g.syscall).c_str(), fmt_ns(g.blocked).c_str());
+    out << line << blocked_by_text(g) << "\n";
   }
   out << "\nGC: " << s.gc_count << " cycles " << fmt_ns(s.gc_time) << ", STW " << s.stw_count
       << " times " << fmt_ns(s.stw_time) << "; syscalls " << s.syscalls << "; CPU samples "
@@ -384,8 +482,13 @@ void write_summary_text(std::ostream& out, const summary& s) {
     out << "\ndefers (gort.defer, " << s.defer_records << " records):";
     for (auto& [k, v] : s.defers) out << " " << k << "=" << v;
     out << "\n";
+    std::size_t shown = 0;
     for (const goroutine_stats& g : s.goroutines) {
       if (g.defers.empty()) continue;
+      if (shown++ == max_goroutines) {
+        out << "  ...\n";
+        break;
+      }
       out << "  g" << g.g;
       for (auto& [k, v] : g.defers) out << " " << k << "=" << v;
       out << "\n";
@@ -394,7 +497,7 @@ void write_summary_text(std::ostream& out, const summary& s) {
   }
 }
 
-void write_summary_json(std::ostream& out, const summary& s) {
+void write_summary_json(std::ostream& out, const summary& s, std::size_t max_goroutines) {
   json_writer j(out);
   j.begin_object();
   j.key("duration_ns").value(s.duration);
@@ -438,8 +541,23 @@ void write_summary_json(std::ostream& out, const summary& s) {
     j.end_object();
   }
   j.end_array();
+  j.key("goroutine_count").value(static_cast<std::uint64_t>(s.goroutines.size()));
+  j.key("goroutine_groups").begin_array();
+  for (const group_stats& g : s.groups) {
+    j.begin_object();
+    j.key("name").value(g.name);
+    j.key("count").value(g.count);
+    j.key("starts").value(g.starts);
+    times_json(j, g);
+    j.end_object();
+  }
+  j.end_array();
+  j.key("goroutines_listed")
+      .value(static_cast<std::uint64_t>(std::min(max_goroutines, s.goroutines.size())));
   j.key("goroutines").begin_array();
+  std::size_t listed = 0;
   for (const goroutine_stats& g : s.goroutines) {
+    if (listed++ == max_goroutines) break;
     j.begin_object();
     j.key("g").value(g.g);
     j.key("name").value(g.name);
@@ -447,13 +565,7 @@ void write_summary_json(std::ostream& out, const summary& s) {
     j.key("created_ns").value(g.created);
     j.key("ended_ns").value(g.ended);
     j.key("starts").value(g.starts);
-    j.key("running_ns").value(g.running);
-    j.key("runnable_ns").value(g.runnable);
-    j.key("syscall_ns").value(g.syscall);
-    j.key("blocked_ns").value(g.blocked);
-    j.key("blocked_by").begin_object();
-    for (auto& [r, ns] : g.blocked_by) j.key(r).value(ns);
-    j.end_object();
+    times_json(j, g);
     j.key("defers").begin_object();
     for (auto& [k, v] : g.defers) j.key(k).value(v);
     j.end_object();
@@ -482,6 +594,7 @@ void write_summary_json(std::ostream& out, const summary& s) {
   for (auto& [cat, n] : s.log_categories) j.key(cat).value(n);
   j.end_object();
   j.end_object();
+  // Defers by strategy, summed over the gort.defer records; per goroutine in "goroutines".
   j.key("defers").begin_object();
   j.key("records").value(s.defer_records);
   j.key("total").begin_object();

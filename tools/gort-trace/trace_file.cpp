@@ -230,6 +230,26 @@ struct raw_frame {
   std::uint64_t pc, fn, file, line;
 };
 
+// permute: events[i] becomes the old events[order[i]], in place (order is a permutation; it is
+// consumed: each cycle is walked once, marking its slots done).
+void permute(std::vector<event>& events, std::vector<std::uint32_t>& order) {
+  for (std::size_t i = 0; i < order.size(); i++) {
+    if (order[i] == i) continue;
+    event saved = std::move(events[i]);
+    std::size_t j = i;
+    for (;;) {
+      std::size_t k = order[j];
+      order[j] = static_cast<std::uint32_t>(j);
+      if (k == i) {
+        events[j] = std::move(saved);
+        break;
+      }
+      events[j] = std::move(events[k]);
+      j = k;
+    }
+  }
+}
+
 // One batch header and the ticks its events span, for the per-P order check.
 struct batch_record {
   std::size_t off;
@@ -242,8 +262,8 @@ struct reader {
   const parse_options& options;
   std::vector<batch_record> batch_log;
   trace& out;
-  std::vector<event> raw;                         // in file order
-  std::vector<std::vector<std::size_t>> batches;  // indices into raw, per P
+  std::vector<event> raw;                           // in file order
+  std::vector<std::vector<std::uint32_t>> batches;  // indices into raw, per P
   std::unordered_map<std::int64_t, std::size_t> batch_of_p;
   std::unordered_map<std::uint64_t, std::vector<raw_frame>> raw_stacks;
   std::unordered_set<std::uint64_t> timer_goroutines;
@@ -272,6 +292,9 @@ void reader::read(std::span<const std::uint8_t> data) {
   bool in_batch = false;
   std::unordered_map<std::int64_t, std::uint64_t> last_g_of_p;
   std::vector<std::uint64_t> args;
+  // Go's events average about 5 bytes: reserving for one per 4 bytes avoids the copies (and the
+  // doubled peak) of a growing vector; pages never written are never made resident.
+  raw.reserve(data.size() / 4);
   while (!w.at_end()) {
     w.item = w.pos;
     const std::size_t off = w.pos;
@@ -419,7 +442,8 @@ void reader::read(std::span<const std::uint8_t> data) {
             break;
         }
         std::size_t b = batch_index(type == ev_cpu_sample ? profile_p : last_p);
-        batches[b].push_back(raw.size());
+        if (raw.size() >= 0xffffffffu) fail("the trace has too many events (over 2^32)");
+        batches[b].push_back(static_cast<std::uint32_t>(raw.size()));
         raw.push_back(e);
         break;
       }
@@ -451,7 +475,7 @@ void reader::merge() {
   if (auto it = batch_of_p.find(profile_p); it != batch_of_p.end()) {
     auto& b = batches[it->second];
     std::stable_sort(b.begin(), b.end(),
-                     [&](std::size_t x, std::size_t y) { return raw[x].ts < raw[y].ts; });
+                     [&](std::uint32_t x, std::uint32_t y) { return raw[x].ts < raw[y].ts; });
   }
   std::vector<std::size_t> cursor(batches.size(), 0);
   std::unordered_map<std::uint64_t, gstate> gs;
@@ -470,7 +494,8 @@ void reader::merge() {
   };
   for (std::size_t b = 0; b < batches.size(); b++) consider(b);
 
-  out.events.reserve(raw.size());
+  std::vector<std::uint32_t> order;  // order[i]: the raw index of the i-th merged event
+  order.reserve(raw.size());
   while (!heap.empty()) {
     auto [ts, b] = heap.top();
     heap.pop();
@@ -491,7 +516,7 @@ void reader::merge() {
     if (ev.type == ev_go_start_local) ev.type = ev_go_start;
     if (ev.type == ev_go_unblock_local) ev.type = ev_go_unblock;
     if (ev.type == ev_go_sys_exit_local) ev.type = ev_go_sys_exit;
-    out.events.push_back(ev);
+    order.push_back(batches[b][cursor[b]]);
     cursor[b]++;
     consider(b);
     if (r.g != unordered) {
@@ -503,7 +528,7 @@ void reader::merge() {
       }
     }
   }
-  if (out.events.size() != raw.size()) {
+  if (order.size() != raw.size()) {
     // Name the first event that could not be placed.
     const event* stuck = nullptr;
     for (std::size_t b = 0; b < batches.size(); b++)
@@ -537,8 +562,10 @@ void reader::merge() {
          status_name[static_cast<int>(r.init.status)], need_seq, r.g,
          status_name[static_cast<int>(cur.status)], have_seq, why);
   }
-  raw.clear();
-  raw.shrink_to_fit();
+  batches.clear();
+  batches.shrink_to_fit();
+  permute(raw, order);
+  out.events = std::move(raw);
   for (std::size_t i = 1; i < out.events.size(); i++)
     if (out.events[i].ts < out.events[i - 1].ts)
       fail("time stamps out of order: %s at offset %" PRIu64 " (p %" PRId64
@@ -551,7 +578,9 @@ void reader::merge() {
   // real time from args[2], which the GoSysExitLocal form leaves 0: such exits keep the
   // emission time. Same here, so the two readers agree.)
   std::unordered_map<std::uint64_t, std::int64_t> last_sys_block;
-  for (event& ev : out.events) {
+  std::vector<std::uint32_t> moved;  // the exits whose time changed
+  for (std::size_t i = 0; i < out.events.size(); i++) {
+    event& ev = out.events[i];
     if (ev.type == ev_go_sys_block || ev.type == ev_go_in_syscall) {
       last_sys_block[ev.g] = ev.ts;
     } else if (ev.type == ev_go_sys_exit) {
@@ -564,11 +593,31 @@ void reader::merge() {
         fail("time stamps out of order: syscall exit at offset %" PRIu64
              " is earlier than its syscall block",
              ev.off);
+      if (ts != ev.ts) moved.push_back(static_cast<std::uint32_t>(i));
       ev.ts = ts;
     }
   }
-  std::stable_sort(out.events.begin(), out.events.end(),
-                   [](const event& a, const event& b) { return a.ts < b.ts; });
+  if (moved.empty()) return;
+  // Re-sort stably (by time, then by the merged position). The events that did not move are
+  // still in order, so: sort the moved ones alone and merge the two lists of positions.
+  const auto& evs = out.events;
+  auto earlier = [&](std::uint32_t a, std::uint32_t b) {
+    return evs[a].ts < evs[b].ts || (evs[a].ts == evs[b].ts && a < b);
+  };
+  std::sort(moved.begin(), moved.end(), earlier);
+  std::vector<std::uint32_t> stayed;
+  stayed.reserve(evs.size() - moved.size());
+  {
+    std::vector<bool> is_moved(evs.size(), false);
+    for (std::uint32_t i : moved) is_moved[i] = true;
+    for (std::size_t i = 0; i < evs.size(); i++)
+      if (!is_moved[i]) stayed.push_back(static_cast<std::uint32_t>(i));
+  }
+  order.resize(evs.size());  // free since the first permute
+  std::merge(stayed.begin(), stayed.end(), moved.begin(), moved.end(), order.begin(), earlier);
+  stayed.clear();
+  stayed.shrink_to_fit();
+  permute(out.events, order);
 }
 
 void reader::finish_times() {
@@ -677,7 +726,7 @@ void reader::replay() {
       fail("g 0 did %s (offset %" PRIu64 ", time %" PRId64 ")", name(ev), ev.off, ev.ts);
   };
   auto stop_run = [&](gdesc& g, pdesc& p, std::size_t i) {
-    if (g.start != no_link) evs[g.start].link = i;
+    if (g.start != no_link) evs[g.start].link = static_cast<std::uint32_t>(i);
     g.start = no_link;
     g.p = -1;
     p.g = 0;
@@ -712,7 +761,7 @@ void reader::replay() {
         break;
       case ev_gc_done:
         if (gc == no_link) fail("GC ends without a start (offset %" PRIu64 ")", ev.off);
-        evs[gc].link = i;
+        evs[gc].link = static_cast<std::uint32_t>(i);
         gc = no_link;
         break;
       case ev_gc_stw_start:
@@ -722,7 +771,7 @@ void reader::replay() {
         break;
       case ev_gc_stw_done:
         if (stw == no_link) fail("STW ends without a start (offset %" PRIu64 ")", ev.off);
-        evs[stw].link = i;
+        evs[stw].link = static_cast<std::uint32_t>(i);
         stw = no_link;
         break;
       case ev_gc_sweep_start:
@@ -732,7 +781,7 @@ void reader::replay() {
         break;
       case ev_gc_sweep_done:
         if (p.sweep == no_link) fail("sweep ends without a start (offset %" PRIu64 ")", ev.off);
-        evs[p.sweep].link = i;
+        evs[p.sweep].link = static_cast<std::uint32_t>(i);
         p.sweep = no_link;
         break;
       case ev_gc_mark_assist_start:
@@ -742,7 +791,7 @@ void reader::replay() {
         break;
       case ev_gc_mark_assist_done:
         // An assist may be under way when tracing starts.
-        if (g.mark_assist != no_link) evs[g.mark_assist].link = i;
+        if (g.mark_assist != no_link) evs[g.mark_assist].link = static_cast<std::uint32_t>(i);
         g.mark_assist = no_link;
         break;
       case ev_go_waiting:
@@ -793,7 +842,7 @@ void reader::replay() {
           ev.stack_id = evs[g.create].args[1];
           g.create = no_link;
         }
-        if (g.ev != no_link) evs[g.ev].link = i;
+        if (g.ev != no_link) evs[g.ev].link = static_cast<std::uint32_t>(i);
         g.ev = no_link;
         break;
       }
@@ -803,7 +852,7 @@ void reader::replay() {
         stop_run(g, p, i);
         g.state = gs_t::dead;
         if (ev.type == ev_go_end) {
-          for (std::size_t r : g.regions) evs[r].link = i;
+          for (std::size_t r : g.regions) evs[r].link = static_cast<std::uint32_t>(i);
           g.regions.clear();
         }
         break;
@@ -830,7 +879,7 @@ void reader::replay() {
                ev.args[0], ev.off, ev.ts);
         if (g1.ev != no_link) {
           if (evs[g1.ev].type == ev_go_block_net && ev.p != timer_p) ev.p = netpoll_p;
-          evs[g1.ev].link = i;
+          evs[g1.ev].link = static_cast<std::uint32_t>(i);
         }
         g1.state = gs_t::runnable;
         g1.ev = i;
@@ -850,7 +899,8 @@ void reader::replay() {
           fail("g %" PRIu64 " exits a syscall it was not blocked in (offset %" PRIu64
                ", time %" PRId64 ")",
                ev.g, ev.off, ev.ts);
-        if (g.ev != no_link && evs[g.ev].type == ev_go_sys_call) evs[g.ev].link = i;
+        if (g.ev != no_link && evs[g.ev].type == ev_go_sys_call)
+          evs[g.ev].link = static_cast<std::uint32_t>(i);
         g.state = gs_t::runnable;
         g.ev = i;
         break;
@@ -876,7 +926,7 @@ void reader::replay() {
       case ev_user_task_end: {
         auto it = tasks.find(ev.args[0]);
         if (it != tasks.end()) {
-          evs[it->second].link = i;
+          evs[it->second].link = static_cast<std::uint32_t>(i);
           tasks.erase(it);
         }
         break;
@@ -893,7 +943,7 @@ void reader::replay() {
                    " does not match the innermost open region"
                    " of g %" PRIu64,
                    ev.off, ev.g);
-            evs[g.regions.back()].link = i;
+            evs[g.regions.back()].link = static_cast<std::uint32_t>(i);
             g.regions.pop_back();
           }
         } else {
@@ -1013,11 +1063,16 @@ trace parse(std::span<const std::uint8_t> data, const parse_options& options) {
 }
 
 trace parse_file(const std::string& path, const parse_options& options) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail("cannot open: %s", std::strerror(errno));
-  std::vector<std::uint8_t> data((std::istreambuf_iterator<char>(in)),
-                                 std::istreambuf_iterator<char>());
-  if (in.bad()) fail("cannot read: %s", std::strerror(errno));
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) fail("cannot open: %s", std::strerror(errno));
+  std::vector<std::uint8_t> data;
+  std::uint8_t buf[1 << 16];
+  std::size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) data.insert(data.end(), buf, buf + n);
+  const bool failed = std::ferror(f);
+  const int err = errno;
+  std::fclose(f);
+  if (failed) fail("cannot read: %s", std::strerror(err));
   return parse(data, options);
 }
 

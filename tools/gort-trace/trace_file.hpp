@@ -116,7 +116,7 @@ inline constexpr std::int64_t gc_p = fake_p + 4;       // GC start/done
 inline constexpr std::int64_t profile_p = fake_p + 5;  // CPU samples
 // The runtime's buffer of events written without a P (traceGlobProc) comes as P -1.
 
-inline constexpr std::size_t no_link = static_cast<std::size_t>(-1);
+inline constexpr std::uint32_t no_link = 0xffffffffu;  // traces hold < 2^32 events
 
 struct frame {
   std::uint64_t pc = 0;
@@ -127,10 +127,9 @@ struct frame {
 
 struct event {
   std::uint64_t off = 0;  // byte offset of the event in the file
-  std::uint8_t type = ev_none;
-  std::int64_t ts = 0;  // nanoseconds since the trace's first event
-  std::int64_t p = 0;   // P the event happened on (or a pseudo-P above)
-  std::uint64_t g = 0;  // goroutine the event happened on (0: none)
+  std::int64_t ts = 0;    // nanoseconds since the trace's first event
+  std::int64_t p = 0;     // P the event happened on (or a pseudo-P above)
+  std::uint64_t g = 0;    // goroutine the event happened on (0: none)
   std::uint64_t stack_id = 0;
   std::uint64_t args[3] = {0, 0, 0};  // describe(type).arg_names
   std::string_view sargs[2];          // describe(type).sarg_names (task/region name, log)
@@ -140,7 +139,8 @@ struct event {
   //   GoStart; blocking GoSysCall -> GoSysExit; GCStart -> GCDone; GCSTWStart -> GCSTWDone;
   //   GCSweepStart -> GCSweepDone; GCMarkAssistStart -> GCMarkAssistDone; UserTaskCreate ->
   //   UserTaskEnd; UserRegion start -> its end (or the goroutine's GoEnd).
-  std::size_t link = no_link;
+  std::uint32_t link = no_link;
+  std::uint8_t type = ev_none;
 };
 
 struct trace {

@@ -119,7 +119,7 @@ TEST_P(GoTrace, SummaryAgreesWithTheProgram) {
   EXPECT_GE(s_.procs.size(), 1u);
   EXPECT_LE(s_.procs.size(), static_cast<std::size_t>(procs));
 
-  std::map<std::string, int> by_name;
+  std::map<std::string_view, int> by_name;
   const tf::goroutine_stats* sleeper = nullptr;
   for (const auto& g : s_.goroutines) {
     if (g.created_in_trace) by_name[g.name]++;
@@ -133,9 +133,7 @@ TEST_P(GoTrace, SummaryAgreesWithTheProgram) {
 
   // The sleeper sleeps 50 ms (Go sleeps at least as long as asked) inside a region.
   ASSERT_NE(sleeper, nullptr);
-  auto sleep = sleeper->blocked_by.find("sleep");
-  ASSERT_NE(sleep, sleeper->blocked_by.end());
-  EXPECT_GE(sleep->second, 50'000'000);
+  EXPECT_GE(sleeper->blocked_for("sleep"), 50'000'000);
   ASSERT_EQ(s_.regions.count("sleepRegion"), 1u);
   EXPECT_EQ(s_.regions.at("sleepRegion").first, 1u);
   EXPECT_GE(s_.regions.at("sleepRegion").second, 50'000'000);
@@ -179,7 +177,7 @@ TEST_P(GoTrace, SummaryAgreesWithTheProgram) {
     std::int64_t end = g.ended >= 0 ? g.ended : s_.duration;
     EXPECT_EQ(g.running + g.runnable + g.syscall + g.blocked, end - g.created) << "g" << g.g;
     std::int64_t blocked = 0;
-    for (const auto& [r, ns] : g.blocked_by) blocked += ns;
+    for (std::int64_t ns : g.blocked_by) blocked += ns;
     EXPECT_EQ(blocked, g.blocked) << "g" << g.g;
     running += g.running;
   }
@@ -189,6 +187,16 @@ TEST_P(GoTrace, SummaryAgreesWithTheProgram) {
     busy += p.busy;
   }
   EXPECT_LE(running, busy);
+
+  // The groups cover every goroutine once.
+  std::uint64_t grouped = 0;
+  for (const auto& gr : s_.groups) {
+    grouped += gr.count;
+    if (gr.name == "main.worker") {
+      EXPECT_EQ(gr.count, 10u);
+    }
+  }
+  EXPECT_EQ(grouped, s_.goroutines.size());
 }
 
 TEST_P(GoTrace, ToolWritesValidOutputs) {
@@ -222,6 +230,22 @@ TEST_P(GoTrace, ToolWritesValidOutputs) {
   r = run("python3 " + test_src + "/check_perfetto.py " + base + ".json " +
           std::to_string(s_.procs.size()) + " " + std::to_string(starts) + " " +
           std::to_string(logs) + " sleepRegion 2>&1");
+  EXPECT_EQ(r.status, 0) << r.out;
+
+  // A window: what overlaps the first 60 ms (every run here starts after 0).
+  std::size_t starts_60 = 0, logs_60 = 0;
+  for (const auto& ev : t_.events) {
+    if (ev.ts > 60'000'000) break;
+    starts_60 += (ev.type == tf::ev_go_start || ev.type == tf::ev_go_start_label) && ev.p >= 0 &&
+                 ev.p < tf::fake_p;
+    logs_60 += ev.type == tf::ev_user_log;
+  }
+  EXPECT_LT(starts_60, starts);
+  r = run(tool + " perfetto " + in + " --to 60ms -o " + base + ".win.json");
+  ASSERT_EQ(r.status, 0);
+  r = run("python3 " + test_src + "/check_perfetto.py " + base + ".win.json " +
+          std::to_string(s_.procs.size()) + " " + std::to_string(starts_60) + " " +
+          std::to_string(logs_60) + " sleepRegion 2>&1");
   EXPECT_EQ(r.status, 0) << r.out;
 
   r = run(tool + " svg " + in + " -o " + base + ".svg");
