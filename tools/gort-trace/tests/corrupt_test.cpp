@@ -35,20 +35,30 @@ namespace {
 std::atomic<std::size_t> largest_allocation{0};
 }  // namespace
 
-// Every allocation of the process goes through here; only the size is recorded.
-void* operator new(std::size_t n) {
+// Every allocation of the process goes through here (all the forms of new and delete that do
+// not take an alignment, so that ASan sees matching pairs); only the size is recorded.
+static void* counted_alloc(std::size_t n) {
   std::size_t seen = largest_allocation.load(std::memory_order_relaxed);
   while (n > seen && !largest_allocation.compare_exchange_weak(seen, n)) {
   }
-  if (void* p = std::malloc(n ? n : 1)) return p;
+  return std::malloc(n ? n : 1);
+}
+void* operator new(std::size_t n) {
+  if (void* p = counted_alloc(n)) return p;
   throw std::bad_alloc();
 }
-void operator delete(void* p) noexcept {
-  std::free(p);
+void* operator new[](std::size_t n) {
+  if (void* p = counted_alloc(n)) return p;
+  throw std::bad_alloc();
 }
-void operator delete(void* p, std::size_t) noexcept {
-  std::free(p);
-}
+void* operator new(std::size_t n, const std::nothrow_t&) noexcept { return counted_alloc(n); }
+void* operator new[](std::size_t n, const std::nothrow_t&) noexcept { return counted_alloc(n); }
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
+void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
 
 namespace {
 
