@@ -342,14 +342,17 @@ void write_svg(std::ostream& out, const trace& t, const summary& s, std::int64_t
     if (buckets[k]) lo = std::min(lo, k), hi = std::max(hi, k);
   std::snprintf(buf, sizeof buf,
                 "<text x=\"%.0f\" y=\"%.1f\" font-size=\"14\">scheduler latency, runnable to "
-                "running (%zu samples)</text>\n",
+                "running (%zu samples; buckets from 2^k ns, heights on a log scale)</text>\n",
                 left, hist_top - 20, n);
   out << buf;
   if (lo <= hi) {
     std::uint64_t most = *std::max_element(buckets.begin(), buckets.end());
     double bw = width / static_cast<double>(hi - lo + 1);
     for (std::size_t k = lo; k <= hi; k++) {
-      double h = hist_h * static_cast<double>(buckets[k]) / static_cast<double>(most);
+      // Log-scaled heights: the typical bucket holds orders of magnitude more than the tail.
+      double h = buckets[k] == 0 ? 0
+                                 : hist_h * std::log1p(static_cast<double>(buckets[k])) /
+                                       std::log1p(static_cast<double>(most));
       double x = left + bw * static_cast<double>(k - lo);
       std::snprintf(buf, sizeof buf,
                     "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"#4a7ab5\">"
