@@ -313,6 +313,48 @@ TEST(HandBuilt, ValidTraceParsesAndSummarizes) {
   EXPECT_NE(s.defer_errors[0].find("not key value pairs"), std::string::npos);
 }
 
+TEST(HandBuilt, OutputsEscapeHostileStrings) {
+  // Strings from the trace (function names, log categories and messages, region names) with
+  // quotes, backslashes, control characters, markup and invalid UTF-8 must leave the JSON and
+  // the SVG well formed.
+  const std::string nasty = std::string("a\"b\\c\n\x01<&>'\xff\xc3(") + "\xe2\x82\xac ok";
+  trace_builder b;
+  b.string(1, nasty).string(2, "file.go");
+  // Stack 9: one frame whose function is the nasty string; g 5's entry function.
+  b.event(tf::ev_stack, {9, 1, 0x1234, 1, 2, 7});
+  b.batch(0, 100)
+      .event(tf::ev_proc_start, {1, 11})
+      .event(tf::ev_go_create, {10, 5, 9, 0})
+      .event(tf::ev_go_start_local, {10, 5})
+      .event(tf::ev_user_region, {1, 0, 0, 1, 0})
+      .user_log(5, 0, 1, nasty)
+      .event(tf::ev_user_region, {1, 0, 1, 1, 0})
+      .event(tf::ev_go_end, {20});
+  b.frequency(freq);
+  const std::string path = ::testing::TempDir() + "gort-trace-nasty.trace";
+  {
+    std::ofstream out(path, std::ios::binary);
+    out.write(reinterpret_cast<const char*>(b.bytes().data()), static_cast<long>(b.bytes().size()));
+  }
+  tf::trace t = tf::parse(b.bytes());
+  tf::summary s = tf::summarize(t);
+  ASSERT_EQ(s.goroutines.size(), 1u);
+  EXPECT_EQ(s.goroutines[0].name, nasty);
+  EXPECT_EQ(s.log_categories[nasty], 1u);
+  for (const char* cmd : {"summary --json", "perfetto"}) {
+    run_result r = run(tool + " " + cmd + " " + path + " > " + path + ".json && python3 -c \"" +
+                       "import json,sys; d=json.load(open(sys.argv[1], encoding='utf-8')); " +
+                       "print('ok')\" " + path + ".json 2>&1");
+    EXPECT_EQ(r.status, 0) << cmd << ": " << r.out;
+    EXPECT_EQ(r.out, "ok\n") << cmd;
+  }
+  run_result r = run(tool + " svg " + path + " -o " + path + ".svg && python3 -c \"" +
+                     "import xml.etree.ElementTree as E,sys; E.parse(sys.argv[1]); print('ok')\" " +
+                     path + ".svg 2>&1");
+  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_EQ(r.out, "ok\n");
+}
+
 TEST(HandBuilt, StartWithoutCreate) {
   trace_builder b;
   b.batch(0, 100).event(tf::ev_proc_start, {1, 11}).event(tf::ev_go_start, {10, 7, 1});
