@@ -9,8 +9,8 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 	"io"
+	"os"
 	"runtime"
 	"runtime/pprof"
 	"runtime/trace"
@@ -25,7 +25,10 @@ const (
 	mutexUsers = 4  // goroutines contending on one mutex
 )
 
-var sink int
+var (
+	sink    int
+	garbage []byte
+)
 
 //go:noinline
 func burn(n int) {
@@ -141,6 +144,18 @@ func main() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
+	// Garbage until one collection has finished gives the GC events (GCStart/Done, both STWs,
+	// sweeping). Not runtime.GC: it yields in a loop until every P has swept, which on a loaded
+	// machine wrote thousands of GoSched events and made the trace's size vary sixfold.
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	for gcs, i := ms.NumGC, 0; ms.NumGC == gcs; i++ {
+		garbage = make([]byte, 64<<10)
+		if i%16 == 0 {
+			runtime.ReadMemStats(&ms)
+		}
+	}
+
 	ctx := context.Background()
 	var wg sync.WaitGroup
 
@@ -203,8 +218,6 @@ func main() {
 	time.Sleep(10 * time.Millisecond)
 	w.Write([]byte("x"))
 	wg.Wait()
-	// A forced collection gives the GC events (GCStart/Done, STW, sweep).
-	runtime.GC()
 	// About 30 ms of CPU, so that the profiler takes a few samples.
 	for start := time.Now(); time.Since(start) < 30*time.Millisecond; {
 		burn(10000)
