@@ -1,6 +1,7 @@
 // workload writes a Go 1.19 execution trace of a small program whose facts the gort-trace tests
 // know: every kind of event the 1.19 tracer records comes up at least once, and the numbers
-// below (goroutines created by main, the sleeper's 50 ms sleep, the user logs) are checked
+// below (goroutines created by main, the sleeper's 50 ms sleep, the user logs, one completed
+// garbage collection) are checked
 // against gort-trace's summary.
 //
 // Usage: go run workload.go <out.trace>   (GOMAXPROCS from the environment: 1, 2, 4 ...)
@@ -12,6 +13,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"runtime/pprof"
 	"runtime/trace"
 	"sync"
@@ -147,6 +149,7 @@ func main() {
 	// Garbage until one collection has finished gives the GC events (GCStart/Done, both STWs,
 	// sweeping). Not runtime.GC: it yields in a loop until every P has swept, which on a loaded
 	// machine wrote thousands of GoSched events and made the trace's size vary sixfold.
+	debug.SetGCPercent(100) // whatever GOGC says
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	for gcs, i := ms.NumGC, 0; ms.NumGC == gcs; i++ {
