@@ -21,6 +21,9 @@ declare -A need=(
   [linux-perf]=/usr/bin/perf
   [time]=/usr/bin/time
   [libdw-dev]=/usr/include/elfutils/libdwfl.h
+  [libunwind-dev]=/usr/include/x86_64-linux-gnu/libunwind.h
+  [zlib1g-dev]=/usr/include/zlib.h
+  [graphviz]=/usr/bin/dot
 )
 missing=()
 for pkg in "${!need[@]}"; do
