@@ -76,13 +76,12 @@
 
 #include <gort/pprof.hpp>
 
+#include "arch/context.hpp"  // gort_switch, gort_start: the switch code lies between them
 #include "pprof/labels.hpp"
 #include "pprof/profile.hpp"
 #include "pprof/thread_hooks.hpp"
 #include "sched/env.hpp"
-#include "arch/context.hpp"  // gort_switch, gort_start: the switch code lies between them
 #include "sched/runtime.hpp"
-
 
 namespace gort::pprof {
 namespace {
@@ -103,15 +102,16 @@ namespace gort::internal {
 namespace {
 
 constexpr int kDefaultHz = 100;
-std::atomic<int> next_hz{kDefaultHz};  // the rate of the next profile (tests change it)
+std::atomic<int> next_hz{kDefaultHz};          // the rate of the next profile (tests change it)
 long period_ns = 1'000'000'000L / kDefaultHz;  // the running profile's; written under state_mu
-constexpr int kMaxDepth = 64;              // frames kept per sample (Go's maxCPUProfStack)
-constexpr std::uint64_t kRingSize = 1024;  // a power of two
+constexpr int kMaxDepth = 64;                  // frames kept per sample (Go's maxCPUProfStack)
+constexpr std::uint64_t kRingSize = 1024;      // a power of two
 
 struct ring_slot {
   std::atomic<std::uint64_t> seq{0};
   std::uint64_t goid = 0;
   label_set* labels = nullptr;
+  int weight = 1;  // periods this sample stands for: 1 + the timer's overrun
   int depth = 0;
   std::uintptr_t pcs[kMaxDepth];
 };
@@ -183,6 +183,10 @@ void take_sample(siginfo_t* info, void* uctx) {
       s->pcs[depth++] = reinterpret_cast<std::uintptr_t>(frames[i]) - 1;
   }
   s->depth = depth;
+  // A timer that expired again while its signal was pending counts the extra periods as
+  // overrun instead of queueing another signal (seen on a loaded machine, where a thread's CPU
+  // time is accounted in bursts): the sample stands for all of them.
+  s->weight = info->si_code == SI_TIMER ? 1 + std::max(info->si_overrun, 0) : 1;
 
   m* mp = tls_m;
   g* gp = mp != nullptr ? mp->curg : nullptr;
@@ -281,6 +285,7 @@ void drain() {
     if (s.seq.load(std::memory_order_acquire) != ring_tail + 1) break;
     std::vector<std::uintptr_t> stack(s.pcs, s.pcs + s.depth);
     std::uint64_t goid = s.goid;
+    int weight = s.weight;
     label_set* ls = s.labels;
     s.labels = nullptr;
     s.seq.store(ring_tail + kRingSize, std::memory_order_release);
@@ -290,11 +295,18 @@ void drain() {
       labels = ls->labels;
       release(ls);
     }
-    ++st.counts[sample_key{std::move(stack), goid, std::move(labels)}];
+    st.counts[sample_key{std::move(stack), goid, std::move(labels)}] += weight;
   }
 }
 
 void reader_loop() {
+  // The reader is the profiler's own cost, not the program's: it takes no SIGPROF (so the
+  // process-wide timer's signals, when the thread that spent the CPU cannot take them, go to a
+  // thread that drops or counts them rather than to this idle one).
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGPROF);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
   profile_state& st = state();
   std::unique_lock lock(st.reader_mu);
   while (!st.reader_stop) {
