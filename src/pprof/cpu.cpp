@@ -50,9 +50,7 @@
 // issue 35057); per-M buffers: Ms come and go and plain threads have none, and a global ring's
 // CAS at 100 Hz per thread contends with nothing.
 
-#define UNW_LOCAL_ONLY
 #include <fcntl.h>
-#include <libunwind.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/syscall.h>
@@ -80,6 +78,7 @@
 #include "pprof/labels.hpp"
 #include "pprof/profile.hpp"
 #include "pprof/thread_hooks.hpp"
+#include "pprof/unwind.hpp"
 #include "sched/env.hpp"
 #include "sched/runtime.hpp"
 
@@ -175,7 +174,7 @@ void take_sample(siginfo_t* info, void* uctx) {
   int depth = 1;
   if (!in_switch_code(pc)) {
     void* frames[kMaxDepth + 8];
-    int n = unw_backtrace(frames, kMaxDepth + 8);
+    int n = walk_stack(frames, kMaxDepth + 8);
     int i = 0;
     while (i < n && reinterpret_cast<std::uintptr_t>(frames[i]) != pc) ++i;
     // Callers' pcs are return addresses: minus 1 puts them inside the call (its line).
@@ -414,7 +413,7 @@ std::error_code start_cpu_profile(std::string_view path) {
     ring_tail = 0;
     // libunwind's one-time set-up (locks, its allocator) happens here, not in a handler.
     void* warm[4];
-    unw_backtrace(warm, 4);
+    walk_stack(warm, 4);
     struct sigaction sa {};
     sa.sa_sigaction = &on_sigprof;
     sa.sa_flags = SA_SIGINFO | SA_RESTART | SA_ONSTACK;

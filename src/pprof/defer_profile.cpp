@@ -22,11 +22,9 @@
 // within the same function activation, so in-use would need a free hook and would show nearly
 // nothing.
 
-#define UNW_LOCAL_ONLY
 #include "pprof/defer_profile.hpp"
 
 #include <fcntl.h>
-#include <libunwind.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -40,6 +38,7 @@
 #include <gort/pprof.hpp>
 
 #include "pprof/profile.hpp"
+#include "pprof/unwind.hpp"
 #include "sched/env.hpp"
 #include "symbolize/symbolize.hpp"
 
@@ -118,7 +117,7 @@ void defer_profile_note_slow(defer_alloc kind, std::size_t bytes) {
     until_sample = draw_gap(r);
   }
   void* frames[kMaxDepth + 1];
-  int n = unw_backtrace(frames, kMaxDepth + 1);
+  int n = walk_stack(frames, kMaxDepth + 1);
   std::vector<std::uintptr_t> stack;
   stack.reserve(static_cast<std::size_t>(n));
   for (int i = 1; i < n; ++i)  // frame 0 is this function
