@@ -50,7 +50,7 @@ namespace {
 
 constexpr std::uint64_t kDefaultRate = 512 * 1024;
 constexpr env_setting kRateEnv{"GORT_DEBUG", "deferprofilerate", env_kind::size, 0,
-                               std::uint64_t{1} << 40};
+                               std::uint64_t{1} << 30};
 constexpr int kMaxDepth = 64;
 
 struct bucket {
