@@ -110,6 +110,7 @@ __attribute__((noinline)) walk_result recurse(int depth, long iterations) {
   void* frames[128];
   walk_result r{};
   auto t0 = std::chrono::steady_clock::now();
+  gort::internal::load_unwinder();
   for (long i = 0; i < iterations; ++i) r.frames = gort::internal::walk_stack(frames, 128);
   auto t1 = std::chrono::steady_clock::now();
   for (long i = 0; i < iterations; ++i) r.fp_frames = fp_walk(frames, 128);

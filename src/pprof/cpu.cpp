@@ -18,10 +18,10 @@
 // thread is sampled once per period of its own CPU, by one clock (Go's validSIGPROF).
 //
 // The handler (async-signal-safe: no locks, no allocation). It walks the stack with libunwind's
-// unw_backtrace (libunwind-dev), keeps the frames from the interrupted pc down, and writes the
-// sample into a fixed ring of kRingSize slots: a bounded multi-producer queue (Vyukov's: each
-// slot has a sequence number; a producer claims a slot with a CAS on head, fills it and
-// publishes it with a release store of seq). A full ring drops the sample and counts it (the
+// unw_backtrace (libunwind8, dlopen'ed: unwind.cpp), keeps the frames from the interrupted pc down,
+// and writes the sample into a fixed ring of kRingSize slots: a bounded multi-producer queue
+// (Vyukov's: each slot has a sequence number; a producer claims a slot with a CAS on head, fills it
+// and publishes it with a release store of seq). A full ring drops the sample and counts it (the
 // profile says so in a comment). A pc inside the context-switch assembly (src/arch/), whose CFI
 // does not describe its pushes, is recorded without walking further.
 // The goroutine's label set is retained for the slot (labels.hpp says why that is safe); the
@@ -72,6 +72,7 @@
 #include <tuple>
 #include <vector>
 
+#include <gort/go.hpp>
 #include <gort/pprof.hpp>
 
 #include "arch/context.hpp"  // gort_switch, gort_start: the switch code lies between them
@@ -411,9 +412,7 @@ std::error_code start_cpu_profile(std::string_view path) {
     for (std::uint64_t i = 0; i < kRingSize; ++i) ring[i].seq.store(i, std::memory_order_relaxed);
     ring_head.store(0);
     ring_tail = 0;
-    // libunwind's one-time set-up (locks, its allocator) happens here, not in a handler.
-    void* warm[4];
-    walk_stack(warm, 4);
+    load_unwinder();  // libunwind's set-up, here and not in a handler (without it: leaf pcs only)
     struct sigaction sa {};
     sa.sa_sigaction = &on_sigprof;
     sa.sa_flags = SA_SIGINFO | SA_RESTART | SA_ONSTACK;
@@ -444,7 +443,8 @@ std::error_code start_cpu_profile(std::string_view path) {
   return {};
 }
 
-void stop_cpu_profile() {
+namespace {
+void stop_and_write() {
   std::lock_guard lock(state_mu);
   if (!running) return;
   set_itimer(0);
@@ -469,6 +469,13 @@ void stop_cpu_profile() {
   st.last_error = ec;
   if (ec) std::fprintf(stderr, "gort: cpu profile %s: %s\n", st.path.c_str(), ec.message().c_str());
   running = false;
+}
+}  // namespace
+
+void stop_cpu_profile() {
+  // Symbolizing and writing take a while: on a goroutine, as a blocking call, so that its P
+  // goes on running the other goroutines.
+  gort::blocking(stop_and_write);
 }
 
 std::error_code cpu_profile_error() {

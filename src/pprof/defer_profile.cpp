@@ -35,6 +35,7 @@
 #include <string>
 #include <vector>
 
+#include <gort/go.hpp>
 #include <gort/pprof.hpp>
 
 #include "pprof/profile.hpp"
@@ -117,7 +118,7 @@ void defer_profile_note_slow(defer_alloc kind, std::size_t bytes) {
     until_sample = draw_gap(r);
   }
   void* frames[kMaxDepth + 1];
-  int n = walk_stack(frames, kMaxDepth + 1);
+  int n = load_unwinder() ? walk_stack(frames, kMaxDepth + 1) : 0;
   std::vector<std::uintptr_t> stack;
   stack.reserve(static_cast<std::size_t>(n));
   for (int i = 1; i < n; ++i)  // frame 0 is this function
@@ -144,7 +145,8 @@ std::size_t defer_profile_rate() {
   return static_cast<std::size_t>(rate());
 }
 
-std::error_code write_defer_profile(std::string_view path) {
+namespace {
+std::error_code write_defer_profile_now(std::string_view path) {
   profile_header h;
   h.sample_types = {{"alloc_objects", "count"}, {"alloc_space", "bytes"}};
   h.period_type = {"space", "bytes"};
@@ -171,6 +173,11 @@ std::error_code write_defer_profile(std::string_view path) {
   std::error_code ec = write_gzip(fd, data);
   if (::close(fd) != 0 && !ec) ec = std::error_code(errno, std::system_category());
   return ec;
+}
+}  // namespace
+
+std::error_code write_defer_profile(std::string_view path) {
+  return gort::blocking([&] { return write_defer_profile_now(path); });  // symbolizes, writes
 }
 
 }  // namespace gort::pprof
