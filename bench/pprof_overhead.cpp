@@ -16,12 +16,15 @@
 
 #include <sys/resource.h>
 
+#include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include <gort/gort.hpp>
 #include <gort/pprof.hpp>
@@ -121,9 +124,52 @@ __attribute__((noinline)) walk_result recurse(int depth, long iterations) {
   return r;
 }
 
+__attribute__((noinline)) void heap_defer_call(std::uint64_t* sink) {
+  gort::func([&](gort::frame& f) {
+    std::array<char, 600> big{};
+    big[0] = static_cast<char>(*sink);
+    f.defer([big, sink] { *sink += static_cast<unsigned char>(big[0]); });
+  });
+}
+
+double time_heap_defers(std::size_t rate, long calls) {
+  gort::pprof::set_defer_profile_rate(rate);
+  std::uint64_t sink = 1;
+  auto t0 = std::chrono::steady_clock::now();
+  for (long i = 0; i < calls; ++i) heap_defer_call(&sink);
+  auto t1 = std::chrono::steady_clock::now();
+  asm volatile("" : : "r"(sink));
+  return static_cast<double>(
+             std::chrono::duration_cast<std::chrono::nanoseconds>(t1 - t0).count()) /
+         static_cast<double>(calls);
+}
+
+int run_heap_defers(long calls) {
+  std::vector<double> off, on, every;
+  for (int r = 0; r < 10; ++r) {
+    off.push_back(time_heap_defers(0, calls));
+    on.push_back(time_heap_defers(512 * 1024, calls));
+    every.push_back(time_heap_defers(1, calls / 10));
+  }
+  auto median = [](std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+  };
+  std::printf("{\"off_ns\": %.1f, \"default_ns\": %.1f, \"sampled_ns\": %.1f}\n", median(off),
+              median(on), median(every));
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc == 3 && std::strcmp(argv[1], "heapdefer") == 0)
+    return run_heap_defers(std::atol(argv[2]));
+  if (argc == 4 && std::strcmp(argv[1], "heapdefer") == 0) {  // one rate (for callgrind)
+    double ns = time_heap_defers(std::strtoul(argv[3], nullptr, 10), std::atol(argv[2]));
+    std::printf("{\"ns\": %.1f}\n", ns);
+    return 0;
+  }
   if (argc == 5 && std::strcmp(argv[1], "skynet") == 0)
     return run_skynet(std::atoi(argv[2]), std::atoll(argv[3]), argv[4]);
   if (argc == 4 && std::strcmp(argv[1], "walk") == 0) {
@@ -137,6 +183,7 @@ int main(int argc, char** argv) {
   }
   std::fprintf(stderr,
                "usage: gort_pprof_overhead skynet <procs> <leaves> <path|->\n"
-               "       gort_pprof_overhead walk <depth> <iterations>\n");
+               "       gort_pprof_overhead walk <depth> <iterations>\n"
+               "       gort_pprof_overhead heapdefer <calls> [rate]\n");
   return 2;
 }

@@ -11,7 +11,8 @@
 #   - the median wall time of each and their ratio (the profiler's overhead),
 #   - per profiled run, the profile's total sampled CPU (go tool pprof's "Total samples") against
 #     the process's user + system CPU while the profile ran (getrusage), and their ratio,
-#   - the cost of one stack walk at about 25 frames, libunwind vs frame pointers.
+#   - the cost of one stack walk at about 25 frames, libunwind vs frame pointers,
+#   - the defer heap profile's cost on a deferred call that goes to the heap, off / default / 1.
 # Needs `go` on PATH for the sampled totals. Timing is a measurement here, never a test.
 import json
 import os
@@ -60,6 +61,7 @@ def main():
                 else:
                     off.append(res["ns"])
     walk = run([exe, "walk", "20", "100000"])
+    heap = run([exe, "heapdefer", "200000"])
     m_off, m_on = statistics.median(off), statistics.median(on)
     print(f"skynet {leaves} leaves, P={procs}, {rounds} rounds each, alternating")
     print(f"  profile off: median {m_off / 1e6:.1f} ms  (min {min(off) / 1e6:.1f})")
@@ -70,6 +72,8 @@ def main():
           f"range {min(ratios):.3f}..{max(ratios):.3f}")
     print(f"  one stack walk at {walk['frames']} frames: libunwind {walk['libunwind_ns']} ns, "
           f"frame pointers {walk['frame_pointer_ns']} ns ({walk['fp_frames']} frames found)")
+    print(f"  heap defer (600 B callable), ns per call: defer profile off {heap['off_ns']}, "
+          f"default rate (512 KiB) {heap['default_ns']}, every allocation {heap['sampled_ns']}")
 
 
 if __name__ == "__main__":

@@ -73,8 +73,8 @@ std::uint64_t rate() {
   return defer_profile_rate_bytes.load(std::memory_order_relaxed);
 }
 
-thread_local std::int64_t until_sample = -1;  // bytes before this thread's next sample
 thread_local std::uint64_t rng_state = 0;
+thread_local bool gap_drawn = false;  // this thread's first gap has been drawn
 
 std::int64_t draw_gap(std::uint64_t r) {
   if (rng_state == 0) rng_state = reinterpret_cast<std::uintptr_t>(&rng_state) | 1;
@@ -108,20 +108,25 @@ std::vector<std::uintptr_t> trim_runtime_frames(const std::vector<std::uintptr_t
 
 }  // namespace
 
+constinit thread_local std::int64_t defer_sample_countdown = 0;
+
 void defer_profile_note_slow(defer_alloc kind, std::size_t bytes) {
   std::uint64_t r = rate();
   if (r == 0) return;
-  if (r > 1) {
-    if (until_sample < 0) until_sample = draw_gap(r);
-    until_sample -= static_cast<std::int64_t>(bytes);
-    if (until_sample > 0) return;
-    until_sample = draw_gap(r);
+  // The countdown ran out. A thread's first time here only draws its first gap (Go draws
+  // mcache.nextSample when the cache is made); after that this allocation is sampled and the
+  // next gap drawn. At rate 1 every allocation is sampled (the countdown stays at 0).
+  if (r > 1 && !gap_drawn) {
+    gap_drawn = true;
+    defer_sample_countdown = draw_gap(r) - static_cast<std::int64_t>(bytes);
+    if (defer_sample_countdown > 0) return;
   }
+  defer_sample_countdown = r > 1 ? draw_gap(r) : 0;
   void* frames[kMaxDepth + 1];
   int n = load_unwinder() ? walk_stack(frames, kMaxDepth + 1) : 0;
   std::vector<std::uintptr_t> stack;
   stack.reserve(static_cast<std::size_t>(n));
-  for (int i = 1; i < n; ++i)  // frame 0 is this function
+  for (int i = 1; i < n; ++i)  // frame 0 is in walk_stack
     stack.push_back(reinterpret_cast<std::uintptr_t>(frames[i]) - 1);
   double scale = 1;
   if (r > 1) scale = 1 / (1 - std::exp(-static_cast<double>(bytes) / static_cast<double>(r)));
