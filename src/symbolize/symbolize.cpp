@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <cstring>
 #include <mutex>
 #include <unordered_map>
 #include <unordered_set>
@@ -108,7 +109,11 @@ class symbolizer {
   static std::string elf_name(Dwfl_Module* mod, std::uintptr_t pc) {
     GElf_Off offset = 0;
     GElf_Sym sym;
-    return demangle(dwfl_module_addrinfo(mod, pc, &offset, &sym, nullptr, nullptr, nullptr));
+    const char* name = dwfl_module_addrinfo(mod, pc, &offset, &sym, nullptr, nullptr, nullptr);
+    if (name == nullptr) return {};
+    // Without the symbol version ("clock_gettime@@GLIBC_2.17" is clock_gettime).
+    std::string plain(name, std::strcspn(name, "@"));
+    return demangle(plain.c_str());
   }
 
   std::vector<symbol> resolve(std::uintptr_t pc) {
@@ -116,17 +121,34 @@ class symbolizer {
     Dwfl_Module* mod = module(pc);
     if (mod == nullptr) return {symbol{}};
 
-    // The innermost line, from the line table.
+    // The compilation unit. dwfl_module_addrdie looks in .debug_aranges, which clang does not
+    // emit by default: then scan the units for the one whose ranges hold pc.
+    Dwarf_Addr bias = 0;
+    Dwarf_Die* cudie = dwfl_module_addrdie(mod, pc, &bias);
+    if (cudie == nullptr) {
+      Dwarf_Die* cu = nullptr;
+      while ((cu = dwfl_module_nextcu(mod, cu, &bias)) != nullptr)
+        if (dwarf_haspc(cu, pc - bias) > 0) break;
+      cudie = cu;
+    }
+
+    // The innermost line, from the line table (the unit's when dwfl has no unit for pc).
     symbol leaf;
     if (Dwfl_Line* line = dwfl_module_getsrc(mod, pc)) {
       int lineno = 0;
       const char* file = dwfl_lineinfo(line, nullptr, &lineno, nullptr, nullptr, nullptr);
       if (file != nullptr) leaf.file = file;
       leaf.line = lineno;
+    } else if (cudie != nullptr) {
+      if (Dwarf_Line* dl = dwarf_getsrc_die(cudie, pc - bias)) {
+        int lineno = 0;
+        dwarf_lineno(dl, &lineno);
+        const char* file = dwarf_linesrc(dl, nullptr, nullptr);
+        if (file != nullptr) leaf.file = file;
+        leaf.line = lineno;
+      }
     }
 
-    Dwarf_Addr bias = 0;
-    Dwarf_Die* cudie = dwfl_module_addrdie(mod, pc, &bias);
     Dwarf_Die* scopes = nullptr;
     int nscopes = cudie != nullptr ? dwarf_getscopes(cudie, pc - bias, &scopes) : 0;
     Dwarf_Files* files = nullptr;
