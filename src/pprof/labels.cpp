@@ -34,13 +34,13 @@ scope::scope(std::initializer_list<std::pair<std::string_view, std::string_view>
   label_set* cur = gort::internal::current_labels();
   auto* ls = new label_set;
   if (cur != nullptr) ls->labels = cur->labels;
-  for (const auto& [k, v] : labels) {
+  for (const auto& kv : labels) {
     auto it = std::find_if(ls->labels.begin(), ls->labels.end(),
-                           [&](const auto& kv) { return kv.first == k; });
+                           [&](const auto& have) { return have.first == kv.first; });
     if (it != ls->labels.end())
-      it->second = std::string(v);
+      it->second = std::string(kv.second);
     else
-      ls->labels.emplace_back(std::string(k), std::string(v));
+      ls->labels.emplace_back(std::string(kv.first), std::string(kv.second));
   }
   std::sort(ls->labels.begin(), ls->labels.end());
   // The goroutine's reference to cur moves to this scope; ls's first reference is the goroutine's.
