@@ -469,6 +469,7 @@ void stop_and_write() {
   st.last_error = ec;
   if (ec) std::fprintf(stderr, "gort: cpu profile %s: %s\n", st.path.c_str(), ec.message().c_str());
   running = false;
+  from_env = false;  // a profile GORT_DEBUG started and the program stopped is not stopped again
 }
 }  // namespace
 
