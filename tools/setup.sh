@@ -20,6 +20,10 @@ declare -A need=(
   [clang]=/usr/bin/clang++
   [linux-perf]=/usr/bin/perf
   [time]=/usr/bin/time
+  [libdw-dev]=/usr/include/elfutils/libdwfl.h
+  [libunwind-dev]=/usr/include/x86_64-linux-gnu/libunwind.h
+  [zlib1g-dev]=/usr/include/zlib.h
+  [graphviz]=/usr/bin/dot
 )
 missing=()
 for pkg in "${!need[@]}"; do

@@ -9,6 +9,7 @@
 #include <gort/frame.hpp>
 #include <gort/go.hpp>
 #include <gort/panic.hpp>
+#include <gort/pprof.hpp>
 #include <gort/select.hpp>
 #include <gort/stats.hpp>
 #include <gort/sync.hpp>

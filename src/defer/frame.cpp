@@ -42,6 +42,7 @@
 #include <gort/frame.hpp>
 
 #include "defer/panic_record.hpp"
+#include "pprof/defer_profile.hpp"
 
 namespace gort {
 
@@ -194,6 +195,7 @@ void frame::note_slow_entry(std::uint32_t span, bool heap, std::size_t heap_byte
   if (heap) {
     ++count.defers_heap;
     count.defer_heap_bytes += heap_bytes;
+    internal::note_defer_alloc(internal::defer_alloc::heap, heap_bytes);  // src/pprof/
   } else if (in_frame) {
     ++count.defers_inline;
   } else {

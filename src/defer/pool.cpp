@@ -27,6 +27,7 @@
 #include <gort/stats.hpp>
 
 #include "defer/panic_record.hpp"
+#include "pprof/defer_profile.hpp"
 #include "sched/lock.hpp"
 #include "sched/runtime.hpp"
 
@@ -151,6 +152,7 @@ defer_chunk* pool_get() {
     return c;
   }
   ++count.defer_pool_misses;
+  note_defer_alloc(defer_alloc::pool_miss, sizeof(defer_chunk));  // the defer profile (src/pprof/)
   return new defer_chunk;
 }
 

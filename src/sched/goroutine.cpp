@@ -33,6 +33,7 @@
 #include <gort/panic.hpp>
 
 #include "defer/panic_record.hpp"
+#include "pprof/labels.hpp"
 #include "sched/proc.hpp"
 #include "sched/runq.hpp"
 #include "sched/runtime.hpp"
@@ -184,6 +185,7 @@ g* new_goroutine(void (*entry)(void*), std::size_t size, std::size_t align, void
   gp->waitreason = wait_reason::zero;
   gp->wait_label = nullptr;
   gp->is_main = false;
+  gp->labels.store(labels_for_new_goroutine(), std::memory_order_relaxed);  // Go's newproc
   switch_g_created(gp);
   gp->st.top = &gp->st.root;
   gp->st.root.parent = nullptr;
@@ -194,6 +196,7 @@ g* new_goroutine(void (*entry)(void*), std::size_t size, std::size_t align, void
 
 void discard_goroutine(g* gp) noexcept {
   casgstatus(gp, gstatus::idle, gstatus::dead);
+  drop_goroutine_labels(gp);
   lock_guard lock(sched.free_lock);
   if (gp->stack.lo != nullptr) free_stacks_push_locked(gp->stack);
   gp->stack = stack_span{};
@@ -255,6 +258,7 @@ void park(bool (*unlockf)(g*, void*), void* arg, wait_reason reason, const char*
 }
 
 void clear_goroutine_state(g* gp) noexcept {
+  drop_goroutine_labels(gp);
   clear_panics(gp->st);
   ::operator delete(gp->st.spare_panic);
   gp->st.spare_panic = nullptr;

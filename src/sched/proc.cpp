@@ -91,6 +91,8 @@
 #include <gort/go.hpp>
 
 #include "arch/fence.hpp"
+#include "pprof/labels.hpp"
+#include "pprof/thread_hooks.hpp"
 #include "sched/proc.hpp"
 #include "sched/runq.hpp"
 #include "sched/runtime.hpp"
@@ -265,6 +267,7 @@ static void goexit0(m* mp, g* gp) {
   bool main = gp->is_main;
   ++mp->pp->count.goroutines_exited;
   switch_g_dead(gp);
+  drop_goroutine_labels(gp);
   gfput(mp->pp, gp);
   if (main) {
     sched.done.store(true, std::memory_order_release);
@@ -430,6 +433,7 @@ void init_m_thread(m* mp) {
   load_fp_control(sched.fp_init);
   switch_init_thread(mp);
   install_altstack(mp);
+  profile_thread_start();  // its CPU timer, while a CPU profile runs (src/pprof/cpu.cpp)
 }
 
 // register_runtime_thread records the calling thread as the runtime's. An M registers before it
@@ -445,6 +449,7 @@ static void mstart(m* mp) {
   register_runtime_thread();
   init_m_thread(mp);
   m_loop(mp);
+  profile_thread_exit();
   free_altstack(mp);
   tls_m = nullptr;
   // Chunks taken while this thread ran a blocking call (no P) sit in its own pool.

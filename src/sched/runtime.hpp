@@ -27,6 +27,7 @@ namespace gort::internal {
 
 struct m;
 struct p;
+struct label_set;  // src/pprof/labels.hpp
 
 // Stack of a goroutine: [lo, hi), with a guard page just below lo when `guarded`, otherwise the
 // saved stack pointer is checked against lo at every switch (see stack.cpp).
@@ -60,6 +61,10 @@ struct alignas(64) g {
   void* asan_fake_stack = nullptr;  // ASan's fake-stack handle while switched out
   void* tsan_fiber = nullptr;       // TSan fiber
   bool is_main = false;
+  // Profiler labels (src/pprof/labels.hpp): a retained, immutable set or nullptr. Replaced only
+  // by the thread running the G (with_labels) or by g0 once the G left the CPU; read by that
+  // thread's SIGPROF handler, hence atomic (relaxed: same thread).
+  std::atomic<label_set*> labels{nullptr};
 };
 
 inline constexpr std::uint32_t kRunqSize = 256;

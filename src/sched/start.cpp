@@ -32,6 +32,7 @@
 #include <gort/frame.hpp>
 #include <gort/go.hpp>
 
+#include "pprof/thread_hooks.hpp"
 #include "sched/env.hpp"
 #include "sched/proc.hpp"
 #include "sched/runtime.hpp"
@@ -189,6 +190,7 @@ int run_main(g* main_g) {
 #endif
   main_g->is_main = true;
   sched.m0_tid = static_cast<long>(syscall(SYS_gettid));
+  profile_run_start();  // GORT_DEBUG=cpuprofile=<path> (src/pprof/cpu.cpp)
   m* m0 = new m;
   m0->rand = 0x2545f491u;
   {
@@ -222,6 +224,8 @@ int run_main(g* main_g) {
     if (threads.empty()) break;
     for (auto& t : threads) t.join();
   }
+  profile_thread_exit();
+  profile_run_end();  // writes the GORT_DEBUG=cpuprofile profile
   free_altstack(m0);
   load_fp_control(sched.fp_init);  // the caller's FP control words, not its last goroutine's
   tls_m = nullptr;

@@ -28,6 +28,7 @@
 
 #include <gort/go.hpp>
 
+#include "pprof/thread_hooks.hpp"
 #include "sched/proc.hpp"
 #include "sched/runq.hpp"
 #include "sched/runtime.hpp"
@@ -88,6 +89,7 @@ static bool retake(std::int64_t now) {
 // sysmon_loop is the sysmon thread: retake, schedtrace, and sleep (deeply while every P is idle).
 void sysmon_loop() {
   register_runtime_thread();
+  profile_thread_start();  // sampled on its own CPU clock while a CPU profile runs
   sched.helpers_started.fetch_add(1, std::memory_order_release);
   futex_wake(&sched.helpers_started, 1);
   std::int64_t delay_us = 20;
@@ -123,6 +125,7 @@ void sysmon_loop() {
     }
     sched.sysmon_idle.store(false, std::memory_order_seq_cst);
   }
+  profile_thread_exit();
 }
 
 // ---------------------------------------------------------------------------------------------
