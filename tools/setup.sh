@@ -20,6 +20,7 @@ declare -A need=(
   [clang]=/usr/bin/clang++
   [linux-perf]=/usr/bin/perf
   [time]=/usr/bin/time
+  [libdw-dev]=/usr/include/elfutils/libdwfl.h
 )
 missing=()
 for pkg in "${!need[@]}"; do
