@@ -61,6 +61,7 @@
 #include <unistd.h>
 #include <x86intrin.h>
 
+#include <execinfo.h>
 #include <algorithm>
 #include <cerrno>
 #include <climits>
@@ -68,7 +69,6 @@
 #include <cstdio>
 #include <cstring>
 #include <deque>
-#include <execinfo.h>
 #include <map>
 #include <mutex>
 #include <string>
@@ -135,7 +135,7 @@ enum ev : std::uint8_t {
 constexpr std::int32_t kGlobalP = -1;
 constexpr int kMaxSlots = 1024;  // start.cpp's kMaxProcs
 constexpr std::size_t kBufSize = 64 << 10;
-constexpr std::size_t kMaxEvent = 128;       // bytes of any event but a log's text
+constexpr std::size_t kMaxEvent = 128;         // bytes of any event but a log's text
 constexpr std::size_t kMaxLogText = 16 << 10;  // longer log messages are cut (docs/trace.md)
 constexpr int kMaxFrames = 64;
 
@@ -174,8 +174,8 @@ struct tracer {
   // Guards everything below it except the slots.
   std::mutex lock;
   std::condition_variable cv;
-  std::deque<trace_buf*> full;     // for the writer, in the order filled
-  std::vector<trace_buf*> free;    // written buffers, reused
+  std::deque<trace_buf*> full;      // for the writer, in the order filled
+  std::vector<trace_buf*> free;     // written buffers, reused
   std::vector<unsigned char> tail;  // strings, stacks, frequency: written last
   bool writer_stop = false;
   bool write_failed = false;
@@ -340,7 +340,9 @@ class p_stream : public stream {
       if (!proc_start) event(kEvProcStart, {static_cast<std::uint64_t>(thread_id())}, false);
     }
   }
-  ~p_stream() { slot->busy.store(0, std::memory_order_release); }
+  ~p_stream() {
+    slot->busy.store(0, std::memory_order_release);
+  }
   p_stream(const p_stream&) = delete;
   p_stream& operator=(const p_stream&) = delete;
 };
@@ -634,8 +636,7 @@ const std::error_category& trace_errors() {
 }
 
 std::error_code start_locked(const std::string& path, trace::options opt) {
-  if (trace_enabled.load(std::memory_order_relaxed))
-    return std::error_code(1, trace_errors());
+  if (trace_enabled.load(std::memory_order_relaxed)) return std::error_code(1, trace_errors());
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return std::error_code(errno, std::generic_category());
   static std::once_flag once;
@@ -718,7 +719,6 @@ g* current_p(p** pp) {
   return mp != nullptr ? mp->curg : nullptr;
 }
 
-
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
@@ -786,7 +786,8 @@ void trace_go_park(p* pp, g* gp, wait_reason why) {
 static void unpark_event(stream& s, g* cur, g* gp) {
   ensure_running(s, cur);
   if (fresh(s, gp)) describe(s, gp, gstate::waiting);
-  std::uint64_t stk = T.stacks_on.load(std::memory_order_relaxed) && cur != nullptr ? capture_stack(2) : 0;
+  std::uint64_t stk =
+      T.stacks_on.load(std::memory_order_relaxed) && cur != nullptr ? capture_stack(2) : 0;
   std::uint64_t seq = gp->trace.seq.load(std::memory_order_relaxed) + 1;
   gp->trace.seq.store(seq, std::memory_order_relaxed);
   if (gp->trace.lastp.load(std::memory_order_relaxed) == s.pid) {
@@ -852,7 +853,9 @@ void trace_wait_sysblock(const std::atomic<std::uint32_t>& tick, std::uint32_t s
   while (tick.load(std::memory_order_acquire) == seen) std::this_thread::yield();
 }
 
-void trace_capture_stack(g* gp) { gp->trace.stack = T.stacks_on.load(std::memory_order_relaxed) ? capture_stack(1) : 0; }
+void trace_capture_stack(g* gp) {
+  gp->trace.stack = T.stacks_on.load(std::memory_order_relaxed) ? capture_stack(1) : 0;
+}
 
 void trace_run_started(int procs, const std::optional<std::string>& path, bool stacks) {
   if (!trace_enabled.load(std::memory_order_relaxed)) {
@@ -910,7 +913,9 @@ void stop() {
   stop_locked();
 }
 
-bool enabled() noexcept { return tracing(); }
+bool enabled() noexcept {
+  return tracing();
+}
 
 namespace {
 

@@ -90,11 +90,11 @@ inline void workload(int scale) {
                  gort::recv(gort::after(1ms), [](auto, bool) {}));
     wg.done();
   });
-  // Blocking calls: short ones, and ones long enough for sysmon to retake the P.
+  // Blocking calls: short ones, and ones long enough (over 10 ms) for sysmon to retake the P.
   for (int i = 0; i < 2; ++i) {
     wg.add(1);
     gort::go([&, i] {
-      for (int k = 0; k < 3; ++k) gort::blocking([&] { ::usleep(i == 0 ? 10 : 3000); });
+      for (int k = 0; k < 3; ++k) gort::blocking([&] { ::usleep(i == 0 ? 10 : 11000); });
       wg.done();
     });
   }
