@@ -110,6 +110,7 @@ enum ev : std::uint8_t {
   kEvGoStart = 14,
   kEvGoEnd = 15,
   kEvGoSched = 17,
+  kEvGoPreempt = 18,
   kEvGoSleep = 19,
   kEvGoBlock = 20,
   kEvGoUnblock = 21,
@@ -156,6 +157,8 @@ struct alignas(64) p_slot {
   std::atomic<std::uint32_t> busy{0};
   std::uint32_t gen = 0;
   trace_buf* buf = nullptr;
+  // The goroutine the reader sees running on this P (0: none), so that stop can end its slice.
+  std::uint64_t running = 0;
   // Stack ids of goroutine entry functions (GoCreate's new stack), so that a spawn needs no lock.
   std::uintptr_t entry_pc[4] = {};
   std::uint64_t entry_id[4] = {};
@@ -306,6 +309,31 @@ struct stream {
       out += text.size();
     }
     b->pos = static_cast<std::size_t>(out - b->data);
+    if (slot != nullptr) track_running(type, args);
+  }
+
+  void track_running(std::uint8_t type, std::initializer_list<std::uint64_t> args) {
+    switch (type) {
+      case kEvGoStart:
+      case kEvGoStartLocal:
+        slot->running = *args.begin();
+        break;
+      case kEvGoEnd:
+      case kEvGoSched:
+      case kEvGoPreempt:
+      case kEvGoSleep:
+      case kEvGoBlock:
+      case kEvGoBlockSend:
+      case kEvGoBlockRecv:
+      case kEvGoBlockSelect:
+      case kEvGoBlockSync:
+      case kEvGoBlockCond:
+      case kEvGoSysBlock:
+        slot->running = 0;
+        break;
+      default:
+        break;
+    }
   }
 };
 
@@ -336,6 +364,7 @@ class p_stream : public stream {
       // already handed to the writer by that trace's stop.
       slot->gen = gen;
       slot->buf = nullptr;
+      slot->running = 0;
       std::fill(std::begin(slot->entry_pc), std::end(slot->entry_pc), 0);
       if (!proc_start) event(kEvProcStart, {static_cast<std::uint64_t>(thread_id())}, false);
     }
@@ -680,6 +709,19 @@ void stop_locked() {
   for (p_slot& s : T.slots)
     while (s.busy.load(std::memory_order_acquire) != 0) std::this_thread::yield();
   std::uint32_t gen = T.gen.load(std::memory_order_relaxed);
+  // Every writer is gone: the streams are ours. A goroutine still running gets an end to its
+  // slice (Go's StopTrace has none left running: it stops the world first). GoPreempt leaves it
+  // runnable, which is what it is as far as this trace can tell.
+  for (int i = 0; i < kMaxSlots; ++i) {
+    p_slot& slot = T.slots[i];
+    if (slot.gen != gen || slot.running == 0) continue;
+    stream s;
+    s.slot = &slot;
+    s.pid = i;
+    s.gen = gen;
+    s.ok = true;
+    s.event(kEvGoPreempt, {}, true, 0);
+  }
   std::uint64_t t1 = ticks();
   std::int64_t ns1 = nanotime();
   {
@@ -919,6 +961,13 @@ bool enabled() noexcept {
 
 namespace {
 
+// user_stack: the stack of a user annotation. Go's viewer needs at least the caller's frame on
+// regions (it groups them by it), so without stacks the annotation gets that one frame.
+[[gnu::always_inline]] inline std::uint64_t user_stack(void* caller) {
+  if (T.stacks_on.load(std::memory_order_relaxed)) return capture_stack(1);
+  return stack_id_of({reinterpret_cast<std::uintptr_t>(caller)});
+}
+
 std::uint64_t& current_task() {
   g* gp = current_g();
   return gp != nullptr ? gp->trace.task : tls_task;
@@ -949,7 +998,7 @@ task::task(std::string_view name) {
   parent_ = cur;
   cur = id_;
   std::uint64_t name_id = string_id(name);
-  std::uint64_t stk = capture_stack(1);
+  std::uint64_t stk = user_stack(__builtin_return_address(0));
   user_event([&](stream& s) { s.event(kEvUserTaskCreate, {id_, parent_, name_id}, true, stk); });
 }
 
@@ -959,7 +1008,7 @@ void task::end() {
   std::uint64_t& cur = current_task();
   if (cur == id_) cur = parent_;
   if (!tracing()) return;
-  std::uint64_t stk = capture_stack(1);
+  std::uint64_t stk = user_stack(__builtin_return_address(0));
   user_event([&](stream& s) { s.event(kEvUserTaskEnd, {id_}, true, stk); });
 }
 
@@ -968,13 +1017,13 @@ region::region(std::string_view name) {
   traced_ = true;
   task_ = current_task();
   name_id_ = string_id(name);
-  std::uint64_t stk = capture_stack(1);
+  std::uint64_t stk = user_stack(__builtin_return_address(0));
   user_event([&](stream& s) { s.event(kEvUserRegion, {task_, 0, name_id_}, true, stk); });
 }
 
 region::~region() {
   if (!traced_ || !tracing()) return;
-  std::uint64_t stk = capture_stack(1);
+  std::uint64_t stk = user_stack(__builtin_return_address(0));
   user_event([&](stream& s) { s.event(kEvUserRegion, {task_, 1, name_id_}, true, stk); });
 }
 
@@ -982,7 +1031,7 @@ void log(std::string_view category, std::string_view message) {
   if (!tracing()) return;
   std::uint64_t task_id = current_task();
   std::uint64_t key = string_id(category);
-  std::uint64_t stk = capture_stack(1);
+  std::uint64_t stk = user_stack(__builtin_return_address(0));
   if (message.size() > kMaxLogText) message = message.substr(0, kMaxLogText);
   user_event([&](stream& s) { s.event(kEvUserLog, {task_id, key}, true, stk, message); });
 }

@@ -72,6 +72,17 @@ std::array<std::uint64_t, 6> defer_totals(const trace_file& t) {
   return sum;
 }
 
+// Removes the temporary directory when every test passed (a failure leaves the traces to look at).
+class temp_dir_cleanup : public ::testing::Environment {
+ public:
+  void TearDown() override {
+    if (::testing::UnitTest::GetInstance()->Passed())
+      std::filesystem::remove_all(std::filesystem::path(temp_path("x")).parent_path());
+  }
+};
+[[maybe_unused]] const auto* cleanup_env =
+    ::testing::AddGlobalTestEnvironment(new temp_dir_cleanup);
+
 class TraceProcs : public ::testing::TestWithParam<int> {};
 
 // The workload under P = 1, 2, 4, 8: a valid trace whose counts match the workload's.
@@ -95,8 +106,8 @@ TEST_P(TraceProcs, WorkloadTraceIsValidAndComplete) {
   EXPECT_EQ(t.count(trace_test::EvGoEnd), 13);
   EXPECT_EQ(t.count(trace_test::EvUserTaskCreate), 1);
   EXPECT_EQ(t.count(trace_test::EvUserTaskEnd), 1);
-  EXPECT_EQ(t.count(trace_test::EvUserRegion), 8);  // 4 producers, start and end
-  EXPECT_EQ(t.count(trace_test::EvGoSched), 4 * 10 * kScale);
+  EXPECT_EQ(t.count(trace_test::EvUserRegion), 8);             // 4 producers, start and end
+  EXPECT_GE(t.count(trace_test::EvGoSched), 4 * 10 * kScale);  // yields; sync may yield too
   EXPECT_EQ(t.count(trace_test::EvGoSysCall), 6);
   EXPECT_EQ(t.logs("consumer").size(), 80u * kScale / 16);
   EXPECT_GE(t.count(trace_test::EvGomaxprocs), 1);
@@ -164,6 +175,19 @@ TEST(Trace, CheckersRejectBrokenTraces) {
   std::filesystem::resize_file(cut, std::filesystem::file_size(cut) - 3);
   EXPECT_NE(read_trace(cut).error, "");
   EXPECT_NE(go_parse_error(cut), "");
+}
+
+// Writes the trace tests/trace/webui.sh (CTest: trace.webui) serves through go tool trace.
+TEST(Trace, WebuiTraceWritten) {
+  std::string path = std::string(GORT_TRACE_WEBUI_FILE);
+  gort::run(
+      [&] {
+        ASSERT_FALSE(gort::trace::start(path, {.stacks = true}));
+        trace_test::workload(1);
+        gort::trace::stop();
+      },
+      4);
+  expect_valid(path);
 }
 
 TEST(Trace, StartTwiceIsAnError) {
