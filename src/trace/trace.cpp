@@ -289,20 +289,21 @@ struct stream {
     std::uint64_t now = ticks();
     std::uint64_t delta = now > b->last_ticks ? now - b->last_ticks : 0;
     b->last_ticks = std::max(now, b->last_ticks);
-    unsigned char tmp[kMaxEvent];
-    unsigned char* p = put_varint(tmp, delta);
-    for (std::uint64_t a : args) p = put_varint(p, a);
-    if (has_stack) p = put_varint(p, stack);
-    auto len = static_cast<std::size_t>(p - tmp);
+    // Written in place: the header byte, for 3 or more arguments a one-byte length (every
+    // event's arguments fit in 127 bytes: at most 5 varints), then the varints.
     unsigned char* out = b->data + b->pos;
+    unsigned char* lenp = nullptr;
     if (narg < 3) {
       *out++ = static_cast<unsigned char>(type | narg << 6);
     } else {
       *out++ = static_cast<unsigned char>(type | 3 << 6);
-      out = put_varint(out, len);
+      lenp = out++;
     }
-    std::memcpy(out, tmp, len);
-    out += len;
+    unsigned char* body = out;
+    out = put_varint(out, delta);
+    for (std::uint64_t a : args) out = put_varint(out, a);
+    if (has_stack) out = put_varint(out, stack);
+    if (lenp != nullptr) *lenp = static_cast<unsigned char>(out - body);
     if (type == kEvUserLog) {
       out = put_varint(out, text.size());
       std::memcpy(out, text.data(), text.size());
