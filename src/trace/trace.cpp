@@ -445,10 +445,15 @@ std::uint64_t trace_goid(const g* gp) {
   return gp->id + T.goid_base.load(std::memory_order_relaxed);
 }
 
+inline std::uint64_t defer_signature(const std::uint64_t c[6]) {
+  return c[0] + c[1] + c[2] + c[4] + c[5];
+}
+
 void remember_defers(g* gp) {
   std::uint64_t c[6];
   trace_defer_counts(gp, c);
   for (int i = 0; i < 6; ++i) gp->trace.defer_seen[i] = static_cast<std::uint32_t>(c[i]);
+  gp->trace.defer_sig = defer_signature(c);
 }
 
 enum class gstate { runnable, running, waiting, syscall };
@@ -515,6 +520,9 @@ void sysexit_event(stream& s, g* gp) {
 void defer_log(stream& s, g* gp) {
   std::uint64_t c[6];
   trace_defer_counts(gp, c);
+  std::uint64_t sig = defer_signature(c);
+  if (sig == gp->trace.defer_sig) return;  // the counters only grow: nothing changed
+  gp->trace.defer_sig = sig;
   std::uint32_t d[6];
   bool changed = false;
   for (int i = 0; i < 6; ++i) {

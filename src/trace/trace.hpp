@@ -39,6 +39,9 @@ struct g_trace {
   std::uint64_t task = 0;
   // The defer counters as last reported in a gort.defer log (low 32 bits; deltas wrap safely).
   std::uint32_t defer_seen[6] = {};
+  // Their sum at that report (heap bytes excluded: they change only with heap): a block or an
+  // end where it did not move costs one compare, not six.
+  std::uint64_t defer_sig = 0;
   // With stacks on: the stack id taken on the goroutine's own stack where it parks or yields (the
   // event itself is written on g0, which cannot walk the goroutine's stack).
   std::uint64_t stack = 0;
