@@ -13,9 +13,10 @@
 //   that list is a frame, the DW_TAG_subprogram after the last one the outermost frame. Frame i's
 //   line is, for the innermost, the line table's (dwfl_module_getsrc), for the others the
 //   DW_AT_call_file/DW_AT_call_line of the inlined DIE just inside it (where the call was written).
-//   Names: DW_AT_linkage_name (through DW_AT_abstract_origin / DW_AT_specification) demangled,
-//   which carries namespaces, classes and parameters; else DW_AT_name; without DWARF the ELF
-//   symbol table's name (dwfl_module_addrinfo), demangled.
+//   Names: for the outermost frame (the function that holds pc) the ELF symbol table's name
+//   (dwfl_module_addrinfo), demangled: complete, where DWARF may lack a linkage name (GCC gives
+//   none to templates instantiated on lambdas). For inlined frames DW_AT_linkage_name (through
+//   DW_AT_abstract_origin / DW_AT_specification) demangled, else DW_AT_name.
 //
 //   Cache. std::unordered_map from pc to its frames, under the one mutex that also guards the
 //   Dwfl (libdw's sessions are not thread-safe). Entries are never evicted: a profile touches a
@@ -104,6 +105,12 @@ class symbolizer {
     return mod;
   }
 
+  static std::string elf_name(Dwfl_Module* mod, std::uintptr_t pc) {
+    GElf_Off offset = 0;
+    GElf_Sym sym;
+    return demangle(dwfl_module_addrinfo(mod, pc, &offset, &sym, nullptr, nullptr, nullptr));
+  }
+
   std::vector<symbol> resolve(std::uintptr_t pc) {
     std::vector<symbol> frames;
     Dwfl_Module* mod = module(pc);
@@ -132,9 +139,15 @@ class symbolizer {
       Dwarf_Die* die = &scopes[i];
       int tag = dwarf_tag(die);
       if (tag != DW_TAG_inlined_subroutine && tag != DW_TAG_subprogram) continue;
+      if (tag == DW_TAG_subprogram) {
+        // The function that holds pc: the ELF symbol's name is complete where DWARF's may not
+        // be (GCC gives no linkage name to functions of lambda-typed templates).
+        cur.function = elf_name(mod, pc);
+        if (cur.function.empty()) cur.function = die_function_name(die);
+        have_function = true;
+        break;
+      }
       cur.function = die_function_name(die);
-      have_function = true;
-      if (tag == DW_TAG_subprogram) break;
       // Inlined: this frame is done; the next one out is at the call site.
       frames.push_back(cur);
       cur = symbol{};
@@ -151,13 +164,7 @@ class symbolizer {
     }
     std::free(scopes);
 
-    if (!have_function || cur.function.empty()) {
-      // No DWARF for the outermost function: the ELF symbol table.
-      GElf_Off offset = 0;
-      GElf_Sym sym;
-      const char* name = dwfl_module_addrinfo(mod, pc, &offset, &sym, nullptr, nullptr, nullptr);
-      if (name != nullptr) cur.function = demangle(name);
-    }
+    if (!have_function || cur.function.empty()) cur.function = elf_name(mod, pc);  // no DWARF
     frames.push_back(cur);
     return frames;
   }
