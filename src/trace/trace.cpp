@@ -76,6 +76,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include <gort/detail/go_core.hpp>
 #include <gort/trace.hpp>
 
 #include "sched/runtime.hpp"
@@ -754,7 +755,12 @@ void stop_locked() {
     T.writer_stop = true;
     T.cv.notify_one();
   }
+  // Waiting for the file to be written is a blocking call: a goroutine that stops the trace
+  // gives its P away meanwhile, as gort::blocking does (tracing is off: no events for it).
+  bool on_g = on_goroutine();
+  if (on_g) entersyscall();
   T.writer.join();
+  if (on_g) exitsyscall();
   if (T.write_failed)
     std::fprintf(stderr, "gort: trace: writing %s failed: %s; the trace is incomplete\n",
                  T.path.c_str(), std::strerror(T.write_errno));
