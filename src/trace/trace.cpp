@@ -71,6 +71,7 @@
 #include <deque>
 #include <map>
 #include <mutex>
+#include <semaphore>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -173,8 +174,20 @@ struct stack_key_hash {
   }
 };
 
+// A lock that may be released by another thread than the one that took it: stop, called on a
+// goroutine, waits for the writer as a blocking call, and the goroutine may come back on another
+// M (a std::mutex must be unlocked by its owner thread).
+class control_lock {
+ public:
+  void lock() noexcept { sem_.acquire(); }
+  void unlock() noexcept { sem_.release(); }
+
+ private:
+  std::binary_semaphore sem_{1};
+};
+
 struct tracer {
-  std::mutex control;  // serializes start and stop
+  control_lock control;  // serializes start and stop
   // Guards everything below it except the slots.
   std::mutex lock;
   std::condition_variable cv;
