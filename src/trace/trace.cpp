@@ -78,6 +78,7 @@
 #include <vector>
 
 #include <gort/detail/go_core.hpp>
+#include <gort/go.hpp>
 #include <gort/trace.hpp>
 
 #include "sched/runtime.hpp"
@@ -718,9 +719,13 @@ std::error_code start_locked(const std::string& path, trace::options opt) {
   T.writer = std::thread(writer_loop);
   T.gen.fetch_add(1, std::memory_order_relaxed);
   trace_enabled.store(true, std::memory_order_seq_cst);
-  if (sched.running.load(std::memory_order_acquire)) {
+  // Always one event: Go's reader rejects a trace without any batch ("trace is empty"), and a
+  // trace started and stopped outside gort::run would have none.
+  {
     g_stream s;
-    if (s.ok) s.event(kEvGomaxprocs, {static_cast<std::uint64_t>(sched.procs)}, true, 0);
+    auto procs = static_cast<std::uint64_t>(
+        sched.running.load(std::memory_order_acquire) ? sched.procs : gort::maxprocs());
+    if (s.ok) s.event(kEvGomaxprocs, {procs}, true, 0);
   }
   return {};
 }

@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <string>
+#include <thread>
 
 #include <gort/gort.hpp>
 #include <gort/trace.hpp>
@@ -213,6 +214,52 @@ TEST(Trace, StopWithoutStartDoesNothing) {
   gort::trace::region r("untraced");
   gort::trace::log("k", "v");
   EXPECT_EQ(t.id(), 0u);
+}
+
+// A plain thread's events go to the global stream: its spawns (GoCreate by goroutine 0), the
+// wakeups it makes, its annotations.
+TEST(Trace, PlainThreadEventsAreValid) {
+  std::string path = temp_path("plain-thread.trace");
+  gort::run(
+      [&] {
+        ASSERT_FALSE(gort::trace::start(path));
+        auto ch = gort::make_chan<int>();
+        gort::waitgroup wg;
+        wg.add(3);
+        std::thread t([&] {
+          gort::trace::task task("from-thread");
+          gort::trace::region r("thread-region");
+          gort::trace::log("thread", "hello");
+          for (int i = 0; i < 3; ++i)
+            gort::go([&, i] {
+              ch.send(i);
+              wg.done();
+            });
+        });
+        for (int i = 0; i < 3; ++i) ch.recv();
+        t.join();
+        wg.wait();
+        gort::trace::stop();
+      },
+      2);
+  trace_file t = read_trace(path);
+  ASSERT_EQ(t.error, "");
+  EXPECT_EQ(check(t), "");
+  EXPECT_EQ(t.logs("thread").size(), 1u);
+  EXPECT_EQ(t.count(trace_test::EvUserTaskCreate), 1);
+  int global_creates = 0;
+  for (const auto& e : t.events)
+    if (e.type == trace_test::EvGoCreate && e.p == -1) ++global_creates;
+  EXPECT_EQ(global_creates, 3);
+  EXPECT_EQ(go_parse_error(path), "");
+}
+
+// A trace with nothing in it (started and stopped outside gort::run) is still one Go reads.
+TEST(Trace, EmptyTraceIsValid) {
+  std::string path = temp_path("empty.trace");
+  ASSERT_FALSE(gort::trace::start(path));
+  gort::trace::stop();
+  expect_valid(path);
 }
 
 // A trace started outside gort::run spans two runs; goroutine ids stay unique in it.
