@@ -14,3 +14,4 @@
 #include <gort/stats.hpp>
 #include <gort/sync.hpp>
 #include <gort/time.hpp>
+#include <gort/trace.hpp>

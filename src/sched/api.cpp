@@ -26,6 +26,8 @@ namespace gort {
 void yield() {
   internal::g* gp = internal::current_g();
   if (gp == nullptr) return std::this_thread::yield();
+  if (internal::tracing()) [[unlikely]]
+    internal::trace_capture_stack(gp);
   internal::switch_to_g0(gp, internal::m::action::yield);
 }
 

@@ -186,6 +186,7 @@ g* new_goroutine(void (*entry)(void*), std::size_t size, std::size_t align, void
   gp->wait_label = nullptr;
   gp->is_main = false;
   gp->labels.store(labels_for_new_goroutine(), std::memory_order_relaxed);  // Go's newproc
+  gp->trace.gen.store(0, std::memory_order_relaxed);  // not described in any trace yet
   switch_g_created(gp);
   gp->st.top = &gp->st.root;
   gp->st.root.parent = nullptr;
@@ -222,6 +223,8 @@ void start_goroutine(g* gp) {
   if (pp == nullptr) {
     gp->id = sched.goid_gen.fetch_add(1, std::memory_order_relaxed) + 1;
     sched.created_external.fetch_add(1, std::memory_order_relaxed);
+    if (tracing()) [[unlikely]]
+      trace_go_create(nullptr, nullptr, gp);
     return ready_external(gp);
   }
   // Ids come from the P's cache, refilled 16 at a time (Go's goidcache): no shared atomic per
@@ -232,6 +235,8 @@ void start_goroutine(g* gp) {
   }
   gp->id = pp->goid_next++;
   ++pp->count.goroutines_created;
+  if (tracing()) [[unlikely]]
+    trace_go_create(pp, mp->curg, gp);
   runqput(pp, gp, true);         // Go's newproc: the new goroutine runs next
   if (sched.procs > 1) wakep();  // with one P, held by the caller, no P can be idle
 }
@@ -241,6 +246,8 @@ void ready(g* gp) {
   casgstatus(gp, gstatus::waiting, gstatus::runnable);
   m* mp = tls_m;
   p* pp = mp != nullptr ? mp->pp : nullptr;
+  if (tracing()) [[unlikely]]
+    trace_go_unpark(pp, pp != nullptr ? mp->curg : nullptr, gp);
   if (pp == nullptr) return ready_external(gp);
   runqput(pp, gp, true);
   if (sched.procs > 1) wakep();
@@ -254,6 +261,8 @@ void park(bool (*unlockf)(g*, void*), void* arg, wait_reason reason, const char*
   gp->wait_label = label;
   mp->unlockf = unlockf;
   mp->unlock_arg = arg;
+  if (tracing()) [[unlikely]]
+    trace_capture_stack(gp);
   switch_to_g0(gp, m::action::park);
 }
 

@@ -242,6 +242,8 @@ static void stopm(m* mp) {
 // than 256 goroutines are runnable, but costs a lock per yield and collapsed throughput at P=2
 // to Go's level).
 static void gosched_m(m* mp, g* gp) {
+  if (tracing()) [[unlikely]]
+    trace_go_sched(mp->pp, gp);
   casgstatus(gp, gstatus::running, gstatus::runnable);
   runqput(mp->pp, gp, false);
 }
@@ -249,12 +251,16 @@ static void gosched_m(m* mp, g* gp) {
 // park_m parks gp, then runs its unlock function (typically releasing the lock of the wait
 // queue gp is on); if that returns false gp runs again at once.
 static void park_m(m* mp, g* gp) {
+  if (tracing()) [[unlikely]]
+    trace_go_park(mp->pp, gp, gp->waitreason);
   casgstatus(gp, gstatus::running, gstatus::waiting);
   bool (*unlockf)(g*, void*) = mp->unlockf;
   void* arg = mp->unlock_arg;
   mp->unlockf = nullptr;
   mp->unlock_arg = nullptr;
   if (unlockf != nullptr && !unlockf(gp, arg)) {
+    if (tracing()) [[unlikely]]
+      trace_go_unpark(mp->pp, nullptr, gp);
     casgstatus(gp, gstatus::waiting, gstatus::runnable);
     runqput(mp->pp, gp, true);
   }
@@ -263,6 +269,8 @@ static void park_m(m* mp, g* gp) {
 
 // goexit0 frees a goroutine that finished; the main goroutine's end shuts the runtime down.
 static void goexit0(m* mp, g* gp) {
+  if (tracing()) [[unlikely]]
+    trace_go_end(mp->pp, gp);
   casgstatus(gp, gstatus::running, gstatus::dead);
   bool main = gp->is_main;
   ++mp->pp->count.goroutines_exited;
@@ -282,6 +290,8 @@ static void goexit0(m* mp, g* gp) {
 // exitsyscall0: gp came back from a blocking call and found no P (sysmon.cpp's exitsyscall):
 // take an idle P and run gp next on it, else queue gp globally; this M then finds no P and stops.
 static void exitsyscall0(m* mp, g* gp) {
+  if (tracing()) [[unlikely]]
+    trace_go_sysexit(nullptr, gp, false);  // the global stream: this M holds no P
   casgstatus(gp, gstatus::syscall, gstatus::runnable);
   lock_guard lock(sched.lock);
   if (p* np = pidleget_locked()) {
@@ -304,6 +314,8 @@ static void execute(m* mp, g* gp, bool inherit) {
   casgstatus(gp, gstatus::runnable, gstatus::running);
   gp->mp = mp;
   mp->curg = gp;
+  if (tracing()) [[unlikely]]
+    trace_go_start(pp, gp);
   GORT_LOCKRANK_CHECK_NONE_HELD("running a goroutine");
   run_on_g0_to_g(mp, gp, &g_main);
   mp->curg = nullptr;

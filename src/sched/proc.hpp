@@ -24,11 +24,15 @@ inline void acquirep(m* mp, p* pp) {
   pp->mp = mp;
   caspstatus(pp, pstatus::idle, pstatus::running);
   cur_defer_pool = &pp->deferpool;
+  if (tracing()) [[unlikely]]
+    trace_proc_start(pp);
 }
 
 // releasep detaches mp's P and returns it (idle, on no list yet).
 inline p* releasep(m* mp) {
   p* pp = mp->pp;
+  if (tracing()) [[unlikely]]
+    trace_proc_stop(pp);
   pp->mp = nullptr;
   caspstatus(pp, pstatus::running, pstatus::idle);
   mp->pp = nullptr;

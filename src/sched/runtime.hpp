@@ -22,6 +22,7 @@
 #include "sched/lock.hpp"
 #include "sched/status.hpp"
 #include "time/timer.hpp"
+#include "trace/trace.hpp"
 
 namespace gort::internal {
 
@@ -65,6 +66,7 @@ struct alignas(64) g {
   // by the thread running the G (with_labels) or by g0 once the G left the CPU; read by that
   // thread's SIGPROF handler, hence atomic (relaxed: same thread).
   std::atomic<label_set*> labels{nullptr};
+  g_trace trace;  // the execution tracer's state (src/trace/trace.hpp)
 };
 
 inline constexpr std::uint32_t kRunqSize = 256;
@@ -99,6 +101,9 @@ struct p {
   // the same call is still running. Written by the owner, read by sysmon: atomic, relaxed.
   std::atomic<std::uint32_t> syscalltick{0};
   std::uint32_t sysmon_tick = 0;  // sysmon only
+  // The goroutine of the blocking call while syscall: written by entersyscall before the status
+  // store, read by whoever wins the status CAS after it (the tracer names it in its events).
+  g* syscallg = nullptr;
   std::int64_t sysmon_when = 0;   // sysmon only
 
   // Local run queue: a ring of kRunqSize. head is advanced by the owner and by thieves (CAS,
@@ -136,6 +141,7 @@ struct m {
   bool spinning = false;   // looking for work with a P (counted in sched.nmspinning)
   note park;               // idle Ms sleep here
   std::uint32_t rand = 0;  // fastrand state
+  std::uint32_t syscalltick = 0;  // its P's syscalltick at entersyscall (the tracer's wait)
   // What curg asked for when it switched to g0 (done on g0, after its stack is off-CPU).
   enum class action : std::uint8_t { none, yield, park, exit, exitsyscall } act = action::none;
   bool (*unlockf)(g*, void*) = nullptr;

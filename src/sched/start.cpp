@@ -59,6 +59,9 @@ std::thread& sysmon_thread() {  // run_main only
 constexpr int kMaxProcs = 1024;
 constexpr env_setting kMaxprocsEnv{"GORT_MAXPROCS", nullptr, env_kind::integer, 1, kMaxProcs};
 constexpr env_setting kSchedtraceEnv{"GORT_DEBUG", "schedtrace", env_kind::integer, 0, INT_MAX};
+// GORT_DEBUG=trace=<path> is text (env_text); tracestacks=1 adds stacks to that trace.
+constexpr const char* kTraceKey = "trace";
+constexpr env_setting kTracestacksEnv{"GORT_DEBUG", "tracestacks", env_kind::integer, 0, 1};
 
 int resolve_procs(int procs) {
   if (procs < 0) fatal("gort::run: procs must be >= 0");
@@ -68,9 +71,15 @@ int resolve_procs(int procs) {
   return n == 0 ? 1 : static_cast<int>(std::min<unsigned>(n, kMaxProcs));
 }
 
-static void parse_debug() {
+struct debug_trace {
+  std::optional<std::string> path;
+  bool stacks = false;
+};
+
+static debug_trace parse_debug() {
   // 0 (Go's default) prints no SCHED lines.
   sched.schedtrace_ms = static_cast<std::int64_t>(env_number(kSchedtraceEnv, 0));
+  return {env_text("GORT_DEBUG", kTraceKey), env_number(kTracestacksEnv, 0) == 1};
 }
 
 // Not analysed: no other thread of the runtime runs yet, so its fields need no lock.
@@ -78,7 +87,7 @@ int run_prepare(int procs) GORT_NO_THREAD_SAFETY_ANALYSIS {
   if (sched.running.load(std::memory_order_acquire))
     fatal("gort::run called while gort::run is already running");
   int n = resolve_procs(procs);
-  parse_debug();
+  debug_trace dt = parse_debug();
   sched.procs = n;
   sched.done.store(false);
   sched.goid_gen.store(0);
@@ -95,6 +104,7 @@ int run_prepare(int procs) GORT_NO_THREAD_SAFETY_ANALYSIS {
   for (int i = n - 1; i >= 0; --i) pidleput_locked(sched.allp[static_cast<std::size_t>(i)]);
   install_crash_handlers();
   sched.running.store(true, std::memory_order_release);
+  trace_run_started(n, dt.path, dt.stacks);
   return n;
 }
 
@@ -230,7 +240,9 @@ int run_main(g* main_g) {
   load_fp_control(sched.fp_init);  // the caller's FP control words, not its last goroutine's
   tls_m = nullptr;
   cur_defer_pool = nullptr;
+  std::uint64_t last_goid = sched.goid_gen.load();
   teardown();
+  trace_run_ended(last_goid);
   return 0;
 }
 

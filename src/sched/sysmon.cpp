@@ -79,6 +79,11 @@ static bool retake(std::int64_t now) {
       continue;
     if (try_caspstatus(pp, pstatus::syscall, pstatus::idle)) {
       ++pp->count.syscall_handoffs;  // the owner is away: sysmon is the only writer now
+      if (tracing()) [[unlikely]]
+        trace_go_sysblock_retake(pp, pp->syscallg);
+      // Tells a tracing exitsyscall that lost the P that this P's events are written (Go bumps
+      // syscalltick here too). sysmon's own "same call" test sees a new tick at the next call.
+      pp->syscalltick.fetch_add(1, std::memory_order_release);
       handoffp(pp);
       took = true;
     }
@@ -135,8 +140,11 @@ void entersyscall() {
   g* gp = current_g();
   m* mp = gp->mp;
   p* pp = mp->pp;
+  if (tracing()) [[unlikely]]
+    trace_go_syscall(pp, gp);
   casgstatus(gp, gstatus::running, gstatus::syscall);
-  pp->syscalltick.fetch_add(1, std::memory_order_relaxed);
+  mp->syscalltick = pp->syscalltick.fetch_add(1, std::memory_order_relaxed) + 1;
+  pp->syscallg = gp;
   mp->oldp = pp;
   mp->pp = nullptr;
   cur_defer_pool = nullptr;
@@ -152,9 +160,19 @@ void exitsyscall() {
   if (try_caspstatus(pp, pstatus::syscall, pstatus::running)) {
     mp->pp = pp;
     cur_defer_pool = &pp->deferpool;
+    if (pp->syscalltick.load(std::memory_order_relaxed) != mp->syscalltick) [[unlikely]] {
+      // sysmon retook the P and another goroutine entered a blocking call on it since (Go's
+      // exitsyscallfast_reacquired): that call now has no P, and its M waits for the tick.
+      if (tracing()) [[unlikely]]
+        trace_go_sysexit_reacquired(pp, pp->syscallg, gp);
+      pp->syscalltick.fetch_add(1, std::memory_order_release);
+    }
     casgstatus(gp, gstatus::syscall, gstatus::running);
     return;
   }
+  // sysmon retook the P. A tracing M waits until sysmon's GoSysBlock for it is written.
+  if (tracing()) [[unlikely]]
+    trace_wait_sysblock(pp->syscalltick, mp->syscalltick);
   // sysmon gave the P away: take any idle P, else queue the goroutine and stop this M.
   p* np;
   {
@@ -163,6 +181,8 @@ void exitsyscall() {
   }
   if (np != nullptr) {
     acquirep(mp, np);
+    if (tracing()) [[unlikely]]
+      trace_go_sysexit(np, gp, true);
     casgstatus(gp, gstatus::syscall, gstatus::running);
     return;
   }

@@ -1,0 +1,417 @@
+// Copyright 2026 The gort Authors.
+//
+// The execution tracer's tests. Each traced program's file is checked twice: by our own reader
+// and invariant checker (trace_reader.hpp: time per P, a start only after a create or unblock, no
+// goroutine on two Ps at once) and by Go's own parser, `go tool trace -d`, which must accept it.
+// Counts that the workload fixes (goroutines created and ended, tasks, regions, logs, deferred
+// calls) are compared with what the trace says; nothing here depends on timing.
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+#include <thread>
+
+#include <gort/gort.hpp>
+#include <gort/trace.hpp>
+
+#include "trace_reader.hpp"
+#include "workload.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+using trace_test::check;
+using trace_test::read_trace;
+using trace_test::trace_file;
+
+std::string temp_path(const std::string& name) {
+  static std::string dir = [] {
+    char tmpl[] = "/tmp/gort-trace-test-XXXXXX";
+    const char* d = mkdtemp(tmpl);
+    return std::string(d != nullptr ? d : "/tmp");
+  }();
+  return dir + "/" + name;
+}
+
+// go_parses runs `go tool trace -d` on the file; "" when it parsed, else Go's complaint.
+std::string go_parse_error(const std::string& path) {
+  std::string cmd = std::string(GORT_GO) + " tool trace -d " + path + " 2>&1 >/dev/null";
+  FILE* f = popen(cmd.c_str(), "r");
+  if (f == nullptr) return "popen failed";
+  std::string out;
+  char buf[512];
+  while (std::fgets(buf, sizeof buf, f) != nullptr) out += buf;
+  int status = pclose(f);
+  // It prints "Parsing trace..." first; a parse error says "failed to parse trace".
+  if (status != 0 || out.find("failed") != std::string::npos) return out.empty() ? "exit" : out;
+  return "";
+}
+
+void expect_valid(const std::string& path) {
+  trace_file t = read_trace(path);
+  EXPECT_EQ(check(t), "") << path;
+  EXPECT_EQ(go_parse_error(path), "") << path;
+}
+
+// The totals of the gort.defer logs: inline, pooled, heap, heap_bytes, panics, recovers.
+std::array<std::uint64_t, 6> defer_totals(const trace_file& t) {
+  std::array<std::uint64_t, 6> sum{};
+  for (const trace_test::event* e : t.logs("gort.defer")) {
+    unsigned long long v[6];
+    int n = std::sscanf(e->text.c_str(),
+                        "inline=%llu pooled=%llu heap=%llu heap_bytes=%llu panics=%llu "
+                        "recovers=%llu",
+                        &v[0], &v[1], &v[2], &v[3], &v[4], &v[5]);
+    EXPECT_EQ(n, 6) << e->text;
+    for (int i = 0; i < 6 && i < n; ++i) sum[static_cast<std::size_t>(i)] += v[i];
+  }
+  return sum;
+}
+
+// Removes the temporary directory when every test passed (a failure leaves the traces to look at).
+class temp_dir_cleanup : public ::testing::Environment {
+ public:
+  void TearDown() override {
+    if (::testing::UnitTest::GetInstance()->Passed())
+      std::filesystem::remove_all(std::filesystem::path(temp_path("x")).parent_path());
+  }
+};
+[[maybe_unused]] const auto* cleanup_env =
+    ::testing::AddGlobalTestEnvironment(new temp_dir_cleanup);
+
+class TraceProcs : public ::testing::TestWithParam<int> {};
+
+// The workload under P = 1, 2, 4, 8: a valid trace whose counts match the workload's.
+TEST_P(TraceProcs, WorkloadTraceIsValidAndComplete) {
+  std::string path = temp_path("workload-" + std::to_string(GetParam()) + ".trace");
+  constexpr int kScale = 2;
+  gort::run(
+      [&] {
+        ASSERT_FALSE(gort::trace::start(path));
+        EXPECT_TRUE(gort::trace::enabled());
+        trace_test::workload(kScale);
+        gort::trace::stop();
+        EXPECT_FALSE(gort::trace::enabled());
+      },
+      GetParam());
+  trace_file t = read_trace(path);
+  ASSERT_EQ(t.error, "");
+  EXPECT_EQ(check(t), "");
+  // 13 goroutines spawned by the workload, plus the main goroutine described at its first event.
+  EXPECT_EQ(t.count(trace_test::EvGoCreate), 14);
+  EXPECT_EQ(t.count(trace_test::EvGoEnd), 13);
+  EXPECT_EQ(t.count(trace_test::EvUserTaskCreate), 1);
+  EXPECT_EQ(t.count(trace_test::EvUserTaskEnd), 1);
+  EXPECT_EQ(t.count(trace_test::EvUserRegion), 8);             // 4 producers, start and end
+  EXPECT_GE(t.count(trace_test::EvGoSched), 4 * 10 * kScale);  // yields; sync may yield too
+  EXPECT_EQ(t.count(trace_test::EvGoSysCall), 6);
+  EXPECT_EQ(t.logs("consumer").size(), 80u * kScale / 16);
+  EXPECT_GE(t.count(trace_test::EvGomaxprocs), 1);
+  // Deferred calls: 4 producers x 1, consumer 1, 4 lockers x (1 + 12 per round), panicker 1.
+  auto d = defer_totals(t);
+  EXPECT_EQ(d[0] + d[1] + d[2], 4u + 1 + 4 * (1 + 12 * 10 * kScale) + 1);
+  EXPECT_GT(d[1], 0u);  // 13 defers in one frame: past the 8 inline slots
+  EXPECT_EQ(d[4], 1u);
+  EXPECT_EQ(d[5], 1u);
+  EXPECT_EQ(go_parse_error(path), "");
+}
+
+INSTANTIATE_TEST_SUITE_P(P, TraceProcs, ::testing::Values(1, 2, 4, 8));
+
+// With stacks: block events carry stack ids that the stack table has, symbolized.
+TEST(Trace, StacksAreRecordedAndSymbolized) {
+  std::string path = temp_path("stacks.trace");
+  gort::run(
+      [&] {
+        ASSERT_FALSE(gort::trace::start(path, {.stacks = true}));
+        trace_test::workload(1);
+        gort::trace::stop();
+      },
+      2);
+  trace_file t = read_trace(path);
+  ASSERT_EQ(t.error, "");
+  EXPECT_EQ(check(t), "");
+  int with_stack = 0;
+  for (const auto& e : t.events) {
+    if (e.type == trace_test::EvGoBlockSend || e.type == trace_test::EvGoBlockRecv) {
+      ASSERT_NE(e.args.back(), 0u);
+      EXPECT_TRUE(t.stacks.count(e.args.back()));
+      ++with_stack;
+    }
+  }
+  EXPECT_GT(with_stack, 0);
+  bool named = false;
+  for (auto& [id, s] : t.strings) named |= s.find("trace_test::workload") != std::string::npos;
+  EXPECT_TRUE(named) << "no frame names the workload function";
+  EXPECT_EQ(go_parse_error(path), "");
+}
+
+// The two checkers can fail: a trace cut before its end, and one with a goroutine started out of
+// nowhere, are rejected.
+TEST(Trace, CheckersRejectBrokenTraces) {
+  std::string path = temp_path("good.trace");
+  gort::run(
+      [&] {
+        ASSERT_FALSE(gort::trace::start(path));
+        trace_test::workload(1);
+        gort::trace::stop();
+      },
+      2);
+  trace_file t = read_trace(path);
+  ASSERT_EQ(check(t), "");
+  for (auto& e : t.events) {
+    if (e.type == trace_test::EvGoStart) {
+      e.g = e.args[0] = 999999;
+      break;
+    }
+  }
+  EXPECT_NE(check(t).find("started without a create or unblock"), std::string::npos);
+  std::string cut = temp_path("cut.trace");
+  std::filesystem::copy_file(path, cut, std::filesystem::copy_options::overwrite_existing);
+  std::filesystem::resize_file(cut, std::filesystem::file_size(cut) - 3);
+  EXPECT_NE(read_trace(cut).error, "");
+  EXPECT_NE(go_parse_error(cut), "");
+}
+
+// Writes the trace tests/trace/webui.sh (CTest: trace.webui) serves through go tool trace.
+TEST(Trace, WebuiTraceWritten) {
+  std::string path = std::string(GORT_TRACE_WEBUI_FILE);
+  gort::run(
+      [&] {
+        ASSERT_FALSE(gort::trace::start(path, {.stacks = true}));
+        trace_test::workload(1);
+        gort::trace::stop();
+      },
+      4);
+  expect_valid(path);
+}
+
+TEST(Trace, StartTwiceIsAnError) {
+  std::string path = temp_path("twice.trace");
+  gort::run([&] {
+    ASSERT_FALSE(gort::trace::start(path));
+    std::error_code ec = gort::trace::start(temp_path("second.trace"));
+    EXPECT_TRUE(ec);
+    EXPECT_EQ(ec.message(), "tracing is already enabled");
+    EXPECT_FALSE(std::filesystem::exists(temp_path("second.trace")));
+    gort::trace::stop();
+  });
+  expect_valid(path);
+}
+
+TEST(Trace, StopWithoutStartDoesNothing) {
+  EXPECT_FALSE(gort::trace::enabled());
+  gort::trace::stop();
+  gort::trace::stop();
+  EXPECT_FALSE(gort::trace::enabled());
+  // The annotations are no-ops too.
+  gort::trace::task t("untraced");
+  gort::trace::region r("untraced");
+  gort::trace::log("k", "v");
+  EXPECT_EQ(t.id(), 0u);
+}
+
+// A plain thread's events go to the global stream: its spawns (GoCreate by goroutine 0), the
+// wakeups it makes, its annotations.
+TEST(Trace, PlainThreadEventsAreValid) {
+  std::string path = temp_path("plain-thread.trace");
+  gort::run(
+      [&] {
+        ASSERT_FALSE(gort::trace::start(path));
+        auto ch = gort::make_chan<int>();
+        gort::waitgroup wg;
+        wg.add(3);
+        std::thread t([&] {
+          gort::trace::task task("from-thread");
+          gort::trace::region r("thread-region");
+          gort::trace::log("thread", "hello");
+          for (int i = 0; i < 3; ++i)
+            gort::go([&, i] {
+              ch.send(i);
+              wg.done();
+            });
+        });
+        for (int i = 0; i < 3; ++i) ch.recv();
+        t.join();
+        wg.wait();
+        gort::trace::stop();
+      },
+      2);
+  trace_file t = read_trace(path);
+  ASSERT_EQ(t.error, "");
+  EXPECT_EQ(check(t), "");
+  EXPECT_EQ(t.logs("thread").size(), 1u);
+  EXPECT_EQ(t.count(trace_test::EvUserTaskCreate), 1);
+  int global_creates = 0;
+  for (const auto& e : t.events)
+    if (e.type == trace_test::EvGoCreate && e.p == -1) ++global_creates;
+  EXPECT_EQ(global_creates, 3);
+  EXPECT_EQ(go_parse_error(path), "");
+}
+
+// A trace with nothing in it (started and stopped outside gort::run) is still one Go reads.
+TEST(Trace, EmptyTraceIsValid) {
+  std::string path = temp_path("empty.trace");
+  ASSERT_FALSE(gort::trace::start(path));
+  gort::trace::stop();
+  expect_valid(path);
+}
+
+// A trace started outside gort::run spans two runs; goroutine ids stay unique in it.
+TEST(Trace, AcrossTwoRuns) {
+  std::string path = temp_path("two-runs.trace");
+  ASSERT_FALSE(gort::trace::start(path));
+  gort::run([] { trace_test::workload(1); }, 2);
+  gort::run([] { trace_test::workload(1); }, 3);
+  gort::trace::stop();
+  trace_file t = read_trace(path);
+  ASSERT_EQ(t.error, "");
+  EXPECT_EQ(check(t), "");
+  EXPECT_EQ(t.count(trace_test::EvGoCreate), 2 * 14);
+  std::set<std::uint64_t> ids;
+  for (const auto& e : t.events)
+    if (e.type == trace_test::EvGoCreate) {
+      EXPECT_TRUE(ids.insert(e.args[0]).second) << e.args[0];
+    }
+  EXPECT_EQ(go_parse_error(path), "");
+}
+
+// Goroutines that exist when tracing starts (parked, runnable, in a blocking call) are described
+// at their first event, and the trace is valid.
+TEST(Trace, StartWhileGoroutinesExist) {
+  std::string path = temp_path("midway.trace");
+  gort::run(
+      [&] {
+        auto gate = gort::make_chan<int>();
+        gort::waitgroup wg;
+        std::atomic<bool> stop{false};
+        for (int i = 0; i < 8; ++i) {
+          wg.add(1);
+          gort::go([&] {
+            gate.recv();
+            wg.done();
+          });
+        }
+        wg.add(2);
+        gort::go([&] {
+          gort::blocking([] { ::usleep(30000); });
+          wg.done();
+        });
+        gort::go([&] {
+          while (!stop.load()) gort::yield();
+          wg.done();
+        });
+        gort::sleep(5ms);  // let them park (the test holds whatever the scheduling)
+        ASSERT_FALSE(gort::trace::start(path));
+        for (int i = 0; i < 8; ++i) gate.send(i);
+        stop.store(true);
+        wg.wait();
+        gort::trace::stop();
+      },
+      2);
+  expect_valid(path);
+}
+
+TEST(Trace, UnwritablePathIsAnErrorAndChangesNothing) {
+  std::error_code ec = gort::trace::start("/nonexistent-dir-for-gort/x.trace");
+  EXPECT_EQ(ec, std::errc::no_such_file_or_directory);
+  EXPECT_FALSE(gort::trace::enabled());
+  // And tracing still works afterwards.
+  std::string path = temp_path("after-error.trace");
+  ASSERT_FALSE(gort::trace::start(path));
+  gort::run([] { trace_test::workload(1); }, 2);
+  gort::trace::stop();
+  expect_valid(path);
+}
+
+// A disk that fills up (here /dev/full): one message at stop, and the program goes on.
+TEST(Trace, DiskFullGivesOneMessage) {
+  ASSERT_FALSE(gort::trace::start("/dev/full"));
+  gort::run([] { trace_test::workload(1); }, 2);
+  testing::internal::CaptureStderr();
+  gort::trace::stop();
+  std::string err = testing::internal::GetCapturedStderr();
+  EXPECT_NE(err.find("gort: trace: writing /dev/full failed: No space left on device"),
+            std::string::npos)
+      << err;
+  EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
+  EXPECT_FALSE(gort::trace::enabled());
+}
+
+TEST(Trace, GortDebugTracesTheRun) {
+  std::string path = temp_path("env.trace");
+  std::string env = "trace=" + path + ",tracestacks=1";
+  setenv("GORT_DEBUG", env.c_str(), 1);
+  gort::run(
+      [] {
+        EXPECT_TRUE(gort::trace::enabled());
+        trace_test::workload(1);
+      },
+      2);
+  unsetenv("GORT_DEBUG");
+  EXPECT_FALSE(gort::trace::enabled());
+  trace_file t = read_trace(path);
+  ASSERT_EQ(t.error, "");
+  EXPECT_EQ(check(t), "");
+  EXPECT_FALSE(t.stacks.empty());
+  // The main goroutine is created after the trace started: a plain GoCreate, no description.
+  EXPECT_EQ(t.count(trace_test::EvGoCreate), 14);
+  EXPECT_EQ(go_parse_error(path), "");
+}
+
+// Stress: tracing starts and stops over and over while goroutines ping-pong on every P; every
+// file must be valid. (Run under ASan and TSan by those presets.)
+TEST(Trace, StartStopUnderLoad) {
+  constexpr int kCycles = 12;
+  gort::run(
+      [&] {
+        std::atomic<bool> stop{false};
+        gort::waitgroup wg;
+        for (int pair = 0; pair < 16; ++pair) {
+          auto a = gort::make_chan<int>();
+          auto b = gort::make_chan<int>(2);
+          wg.add(2);
+          gort::go([&, a, b] {
+            for (int i = 0; !stop.load(std::memory_order_relaxed); ++i) {
+              a.send(i);
+              b.recv();
+            }
+            a.close();
+            wg.done();
+          });
+          gort::go([&, a, b] {
+            for (int v : a) {
+              gort::func([&](gort::frame& f) { f.defer([] {}); });
+              b.send(v);
+              if (v % 64 == 0) gort::blocking([] { ::usleep(50); });
+            }
+            wg.done();
+          });
+        }
+        for (int c = 0; c < kCycles; ++c) {
+          std::string path = temp_path("stress-" + std::to_string(c) + ".trace");
+          ASSERT_FALSE(gort::trace::start(path, {.stacks = c % 4 == 3}));
+          gort::sleep(2ms);
+          gort::trace::stop();
+          gort::sleep(1ms);
+        }
+        stop.store(true);
+        wg.wait();
+      },
+      4);
+  for (int c = 0; c < kCycles; ++c) {
+    std::string path = temp_path("stress-" + std::to_string(c) + ".trace");
+    trace_file t = read_trace(path);
+    EXPECT_EQ(check(t), "") << path;
+    if (c % 3 == 0) {
+      EXPECT_EQ(go_parse_error(path), "") << path;
+    }
+  }
+}
+
+}  // namespace
