@@ -35,6 +35,8 @@
 
 #include "../test_support.hpp"
 #include "netpoll/netpoll.hpp"
+#include "sched/runtime.hpp"
+#include "sched/sched.hpp"
 
 namespace {
 
@@ -342,6 +344,11 @@ void wait_parked(int n) {
 struct pair_conns {
   gort::net::listener ln;
   gort::net::conn client, server;
+  void close_all() const {
+    client.close();
+    server.close();
+    ln.close();
+  }
 };
 
 pair_conns connected(const char* network = "tcp", const char* address = "127.0.0.1:0") {
@@ -360,6 +367,36 @@ pair_conns connected(const char* network = "tcp", const char* address = "127.0.0
   p.client = c;
   p.server = accepted.recv().first;
   return p;
+}
+
+// A goroutine parked on the network shows Go's wait reason, "IO wait" (what crash reports and
+// traces print), and counts among the netpoller's waiters.
+TEST_P(Net, ParkedReaderWaitsWithReasonIOWait) {
+  run([] {
+    auto p = connected();
+    gort::waitgroup wg;
+    wg.add(1);
+    gort::go([&] {
+      char b;
+      p.client.read(&b, 1);
+      wg.done();
+    });
+    wait_parked(1);
+    EXPECT_GE(gort::internal::netpoll_waiters(), 1);
+    int io_waits = 0;
+    {
+      gort::internal::lock_guard lock(gort::internal::sched.allg_lock);
+      for (gort::internal::g* gp : gort::internal::sched.allgs)
+        if (gp->status.load() == gort::internal::gstatus::waiting &&
+            std::string(gort::internal::wait_reason_text(gp)) == "IO wait")
+          ++io_waits;
+    }
+    EXPECT_EQ(io_waits, 1);
+    p.server.write("x");
+    wg.wait();
+    EXPECT_EQ(gort::internal::netpoll_waiters(), 0);
+    p.close_all();
+  });
 }
 
 TEST_P(Net, ReadDeadlineFiresWhileParked) {
