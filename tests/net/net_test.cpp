@@ -38,6 +38,8 @@
 #include "sched/runtime.hpp"
 #include "sched/sched.hpp"
 
+// (Lambdas capture structured bindings through init-captures: clang before 16 cannot capture
+// them directly.)
 namespace {
 
 using namespace std::chrono_literals;
@@ -236,7 +238,7 @@ TEST_F(NetThread, CloseWakesAThreadBlockedInRead) {
   auto [s, aerr] = ln.accept();
   std::atomic<bool> started{false};
   std::error_code got;
-  std::thread reader([&] {
+  std::thread reader([&, &c = c] {
     char b;
     started = true;
     got = c.read(&b, 1).second;
@@ -288,7 +290,7 @@ TEST_P(Net, EchoManyGoroutines) {
     for (int i = 0; i < clients; ++i) {
       wg.add(1);
       gort::go(
-          [&](int k) {
+          [&, &ln = ln](int k) {
             auto [c, derr] = gort::net::dial("tcp", ln.addr());
             ASSERT_FALSE(derr) << derr.message();
             std::string msg = "hello " + std::to_string(k) + std::string(k * 50, '.');
@@ -601,7 +603,7 @@ TEST_P(Net, FileConnMakesPipesAndEventfdsPollable) {
     gort::waitgroup wg;
     wg.add(1);
     std::string got;
-    gort::go([&] {
+    gort::go([&, &r = r] {
       got = read_all(r).first;
       wg.done();
     });
@@ -626,7 +628,7 @@ TEST_P(Net, FileConnMakesPipesAndEventfdsPollable) {
     ASSERT_FALSE(eerr);
     std::uint64_t v = 0;
     wg.add(1);
-    gort::go([&] {
+    gort::go([&, &ev = ev] {
       ev.read(&v, sizeof v);
       wg.done();
     });
@@ -640,7 +642,7 @@ TEST_P(Net, FileConnMakesPipesAndEventfdsPollable) {
     auto [r3, e3] = gort::net::file_conn(fds[0]);
     std::error_code closed;
     wg.add(1);
-    gort::go([&] {
+    gort::go([&, &r3 = r3] {
       char b;
       closed = r3.read(&b, 1).second;
       wg.done();
@@ -710,7 +712,7 @@ TEST_P(Net, AcceptBacksOffWhenOutOfDescriptors) {
     wg.add(1);
     std::error_code aerr;
     gort::net::conn s;
-    gort::go([&] {
+    gort::go([&, &ln = ln] {
       auto [sc, e] = ln.accept();
       s = sc;
       aerr = e;
