@@ -540,12 +540,14 @@ TEST_P(Net, PeerResetMidRead) {
     gort::waitgroup wg;
     wg.add(1);
     std::string got;
+    std::atomic<std::size_t> received{0};  // got.size(), published for the main goroutine
     std::error_code err;
     gort::go([&] {
       char buf[64];
       for (;;) {
         auto [n, e] = p.client.read(buf, sizeof buf);
         got.append(buf, n);
+        received.store(got.size());
         if (e) {
           err = e;
           break;
@@ -553,7 +555,7 @@ TEST_P(Net, PeerResetMidRead) {
       }
       wg.done();
     });
-    while (got.size() < 7) gort::yield();
+    while (received.load() < 7) gort::yield();
     wait_parked(1);
     linger lg{1, 0};
     ASSERT_EQ(setsockopt(p.server.fd(), SOL_SOCKET, SO_LINGER, &lg, sizeof lg), 0);
