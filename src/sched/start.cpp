@@ -33,11 +33,13 @@
 #include <gort/go.hpp>
 
 #include "pprof/thread_hooks.hpp"
+#include "netpoll/netpoll.hpp"
 #include "sched/env.hpp"
 #include "sched/proc.hpp"
 #include "sched/runtime.hpp"
 #include "sched/sched.hpp"
 #include "sched/switch.hpp"
+#include "time/sleeper.hpp"
 
 #if GORT_ASAN
 #include <sanitizer/lsan_interface.h>
@@ -156,6 +158,7 @@ static void teardown() GORT_NO_THREAD_SAFETY_ANALYSIS {
   sched.nfree_stacks.store(0);
   sched.timer_sleeping.store(false);
   sched.poll_until.store(0);
+  netpoll_forget_waiters();
   stack_free_all();
 }
 
@@ -210,6 +213,7 @@ int run_main(g* main_g) {
     acquirep(m0, pidleget_locked());
   }
   init_m_thread(m0);
+  netpoll_init();  // the sleeper's epoll, before any M can sleep in it (a failure is retried)
   start_goroutine(main_g);
   sched.helpers_started.store(0);
   sysmon_thread() = std::thread(sysmon_loop);
@@ -221,7 +225,7 @@ int run_main(g* main_g) {
 
   // Shutdown: wake whoever still sleeps; Ms finish the goroutine they are running (there is no
   // preemption), see `done` at their next scheduling point and exit.
-  sched.timer_note.wakeup();
+  wake_sleeper();
   sched.sysmon_note.wakeup();
   sysmon_thread().join();
   for (;;) {
