@@ -20,6 +20,9 @@ declare -A need=(
   [clang]=/usr/bin/clang++
   [linux-perf]=/usr/bin/perf
   [time]=/usr/bin/time
+  [libhttp-parser-dev]=/usr/include/http_parser.h
+  [nginx]=/usr/sbin/nginx
+  [wrk]=/usr/bin/wrk
 )
 missing=()
 for pkg in "${!need[@]}"; do
