@@ -10,6 +10,9 @@
 //
 //   registry      registry_mu (src/defer/pool.cpp): the thread registry and the exited-threads
 //                 totals. stats() holds it while it sums the running runtime's (allg).
+//   poll_desc     poll_desc::lock (src/netpoll/netpoll.cpp): one fd's deadlines, closing flag and
+//                 deadline timers; a deadline change resets its timer under it (timer_modify).
+//                 Waiters are readied after it is dropped.
 //   timer_modify  timer_rec::modify_lock (src/time/timer.hpp): a timer's stop, reset or release,
 //                 across its remove-then-add (timers).
 //   timers        timer_heap::lock: a P's timer heap, or the outside timer thread's. Taken by
@@ -27,6 +30,7 @@
 //   gfree         sched.free_lock: the global lists of dead Gs and free stacks.
 //   stack         stack_lock (src/sched/stack.cpp): the stack arenas.
 //   global_pool   global_pool_mu (src/defer/pool.cpp): the global defer-chunk pool.
+//   poll_cache    the free list of poll descriptors (src/netpoll/netpoll.cpp). A leaf.
 //
 // Where the order is not forced (two locks never held together, e.g. timers and hchan, or the
 // leaves gfree, stack and global_pool) the list still orders them, so that adding a nesting
@@ -62,6 +66,7 @@ namespace gort::internal {
 
 enum class lock_rank : std::uint8_t {
   registry,
+  poll_desc,
   timer_modify,
   timers,
   hchan,
@@ -72,12 +77,15 @@ enum class lock_rank : std::uint8_t {
   gfree,
   stack,
   global_pool,
+  poll_cache,
 };
 
 constexpr const char* lock_rank_name(lock_rank r) noexcept {
   switch (r) {
     case lock_rank::registry:
       return "registry";
+    case lock_rank::poll_desc:
+      return "poll_desc";
     case lock_rank::timer_modify:
       return "timer_modify";
     case lock_rank::timers:
@@ -98,6 +106,8 @@ constexpr const char* lock_rank_name(lock_rank r) noexcept {
       return "stack";
     case lock_rank::global_pool:
       return "global_pool";
+    case lock_rank::poll_cache:
+      return "poll_cache";
   }
   return "?";
 }

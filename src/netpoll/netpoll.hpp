@@ -1,0 +1,50 @@
+// Copyright 2026 The gort Authors.
+//
+// The netpoller's interface (Go's runtime/netpoll.go, poll_runtime_* and internal/poll's
+// pollDesc): one poll_desc per file descriptor, registered once with the OS poller, edge-triggered.
+// A goroutine that finds its fd not ready parks on the descriptor (one reader and one writer at a
+// time) until the poller reports readiness, its deadline passes or the fd is closed. netpoll.cpp
+// has the design. Internal.
+
+#pragma once
+
+#include <cstdint>
+
+namespace gort::internal {
+
+struct poll_desc;
+struct g;
+
+// What a wait or a prepare returns.
+enum class poll_result : int {
+  ready = 0,    // go on: retry the system call
+  closed = 1,   // the descriptor is being closed (net::errc::closed)
+  timeout = 2,  // the deadline of that direction passed (net::errc::timeout)
+  error = 3,    // the OS poller could not watch the fd (file_conn of a regular file)
+};
+
+// Modes, as Go's: 'r' and 'w', and 'r' + 'w' for set_deadline of both.
+constexpr int poll_read = 'r';
+constexpr int poll_write = 'w';
+
+// poll_open registers fd with the OS poller and returns its descriptor, or nullptr with errno set
+// (EPERM: the fd cannot be polled, a regular file).
+poll_desc* poll_open(int fd);
+// poll_evict marks pd closing and wakes its waiters (they return poll_result::closed); every later
+// prepare and wait returns closed. Call before the fd's last operation ends.
+void poll_evict(poll_desc* pd);
+// poll_close unregisters the fd (still open) and recycles pd. REQUIRES: poll_evict was called and
+// no operation uses pd any more.
+void poll_close(poll_desc* pd);
+// poll_prepare checks, before a system call, that pd is neither closing nor past the deadline of
+// `mode`, and forgets an old readiness notice (Go's poll_runtime_pollReset).
+poll_result poll_prepare(poll_desc* pd, int mode);
+// poll_wait waits until pd is ready for `mode` (the system call said EAGAIN): parks the goroutine
+// ("IO wait"), or blocks the thread outside a goroutine. Returns ready (retry the call), closed or
+// timeout.
+poll_result poll_wait(poll_desc* pd, int mode);
+// poll_set_deadline sets the deadline of `mode` ('r', 'w' or 'r' + 'w'): a nanotime, 0 for none,
+// or a negative value for one already passed. Wakes a waiter whose deadline has passed.
+void poll_set_deadline(poll_desc* pd, std::int64_t deadline, int mode);
+
+}  // namespace gort::internal
