@@ -244,7 +244,7 @@ class server {
   struct impl;
 
  private:
-  std::unique_ptr<impl> impl_;
+  std::shared_ptr<impl> impl_;  // shared with the connection goroutines
 };
 
 // response is what the client returns (Go's http.Response with its body read).

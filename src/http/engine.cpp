@@ -621,7 +621,7 @@ void conn_engine::commit(bool final) {
     final = true;
   }
 
-  if (!keep_alives_) close_after_ = true;
+  if (!keep_alives_ || (hooks_ != nullptr && !hooks_->keep_alives())) close_after_ = true;
   if (const std::string* c = req_.headers_.find("Connection")) {
     if (has_token(*c, "close")) close_after_ = true;
   }

@@ -50,6 +50,9 @@ class conn_hooks {
   // to_active: a request header has been read. false: shutting down (answer with
   // "Connection: close").
   virtual bool to_active() = 0;
+  // keep_alives: whether the response being committed may keep the connection (false once the
+  // server is shutting down: Go's doKeepAlives, read when the header is written).
+  virtual bool keep_alives() = 0;
 };
 
 // What a connection needs of its server's configuration (copied by value into each engine).
