@@ -48,3 +48,29 @@ poll_result poll_wait(poll_desc* pd, int mode);
 void poll_set_deadline(poll_desc* pd, std::int64_t deadline, int mode);
 
 }  // namespace gort::internal
+
+// ---------------------------------------------------------------------------------------------
+// The scheduler's side (proc.cpp, sysmon.cpp, checkdead.cpp, src/time/sleeper.cpp).
+
+namespace gort::internal {
+
+// netpoll_inited: some fd was registered (the OS poller exists). One relaxed load.
+bool netpoll_inited() noexcept;
+// netpoll_waiters: goroutines parked on a poll descriptor (Go's netpollWaiters). checkdead counts
+// them as wakeable; the schedule loop polls only while some exist.
+std::int32_t netpoll_waiters() noexcept;
+// netpoll collects the goroutines the OS poller reports ready, waiting up to delay_ns (< 0:
+// until poller_break or an event; 0: not at all). Returns them linked through g::schedlink,
+// still gstatus::waiting: the caller makes them runnable (inject_glist, sched.hpp). Records the
+// time as the last poll (sysmon polls when nobody has for 10 ms).
+g* netpoll(std::int64_t delay_ns);
+// netpoll_break wakes an M blocked in netpoll (Go's netpollBreak).
+void netpoll_break();
+// netpoll_last: nanotime of the last poll, 0 while an M is blocked in one (Go's sched.lastpoll).
+std::int64_t netpoll_last() noexcept;
+bool netpoll_claim_poll(std::int64_t seen, std::int64_t now) noexcept;  // sysmon's CAS on it
+// netpoll_forget_waiters drops the goroutines still parked on descriptors when a run ends (they
+// are abandoned with the run, as Go abandons goroutines when main returns).
+void netpoll_forget_waiters() noexcept;
+
+}  // namespace gort::internal

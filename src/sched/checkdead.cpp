@@ -9,9 +9,10 @@
 // goroutine with its state or wait reason, and exits with status 2.
 //
 // What can still wake a goroutine, so that no deadlock is reported: an M running or in a
-// blocking call (mcount - nmidle > 0; the timer sleeper is not idle), a queued G (global or any
-// local queue), a pending timer (a P's heap or the outside timer thread's), or a thread outside
-// the runtime (foreign_threads_exist).
+// blocking call (mcount - nmidle > 0; the poll sleeper is not idle), a queued G (global or any
+// local queue), a pending timer (a P's heap or the outside timer thread's), a goroutine parked on
+// the network (netpoll_waiters: the poller may ready it), or a thread outside the runtime
+// (foreign_threads_exist).
 //
 // Locks: called with sched.lock held; takes allg_lock (ranked after it: src/sched/lockrank.hpp)
 // to list the goroutines. The report is written with the locks held and the process exits.
@@ -23,6 +24,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "netpoll/netpoll.hpp"
 #include "sched/proc.hpp"
 #include "sched/runq.hpp"
 #include "sched/runtime.hpp"
@@ -86,6 +88,7 @@ static bool foreign_threads_exist() GORT_REQUIRES(sched.lock) {
 void checkdead_slow_locked() GORT_REQUIRES(sched.lock) {
   if (sched.runq_size.load(std::memory_order_relaxed) > 0) return;
   if (earliest_timer() != 0 || outside_timers_pending()) return;  // a timer may wake someone
+  if (netpoll_waiters() > 0) return;                              // the network may wake someone
   for (p* pp : sched.allp)
     if (!runq_empty(pp)) return;
   if (foreign_threads_exist()) return;  // a thread outside the runtime may still wake one

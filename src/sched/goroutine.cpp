@@ -243,6 +243,34 @@ void ready(g* gp) {
   if (sched.procs > 1) wakep();
 }
 
+void inject_glist_locked(g* list) {
+  while (g* gp = list) {
+    list = gp->schedlink;
+    gp->schedlink = nullptr;
+    casgstatus(gp, gstatus::waiting, gstatus::runnable);
+    globrunqput_locked(gp);
+  }
+}
+
+void inject_glist(p* pp, g* list) {
+  if (list == nullptr) return;
+  if (pp == nullptr) {
+    {
+      lock_guard lock(sched.lock);
+      inject_glist_locked(list);
+    }
+    wakep();
+    return;
+  }
+  while (g* gp = list) {
+    list = gp->schedlink;
+    gp->schedlink = nullptr;
+    casgstatus(gp, gstatus::waiting, gstatus::runnable);
+    runqput(pp, gp, false);
+  }
+  if (sched.procs > 1) wakep();
+}
+
 void park(bool (*unlockf)(g*, void*), void* arg, wait_reason reason, const char* label) {
   g* gp = current_g();
   if (gp == nullptr) runtime_throw("park called outside a goroutine");

@@ -59,10 +59,11 @@
 // queue rather than on the global queue (no lock; with more than 256 runnable goroutines the
 // overflowed ones wait longer, see docs/scheduler.md).
 //
-// Timers (src/time/timers.cpp; the sleeper in src/time/sleeper.cpp): each P has a timer heap.
-// find_runnable runs its P's due timers first, every P's due timers before stealing, and an M
-// that finds nothing sleeps until the earliest deadline (one such timer sleeper at a time;
-// others park as usual).
+// Timers and the network (src/time/timers.cpp, src/netpoll/; the sleeper in
+// src/time/sleeper.cpp): each P has a timer heap. find_runnable runs its P's due timers first,
+// every P's due timers and then the netpoller without blocking (while goroutines wait on it)
+// before stealing, and an M that finds nothing sleeps in the netpoller until the earliest
+// deadline or a network event (one such sleeper at a time; others park as usual).
 //
 // Exit. std::exit may be called anywhere while run is running (a goroutine, a blocking call, a
 // plain thread): it runs static destructors while the other Ms go on running goroutines, and the
@@ -91,6 +92,7 @@
 #include <gort/go.hpp>
 
 #include "arch/fence.hpp"
+#include "netpoll/netpoll.hpp"
 #include "sched/proc.hpp"
 #include "sched/runq.hpp"
 #include "sched/runtime.hpp"
@@ -271,7 +273,7 @@ static void goexit0(m* mp, g* gp) {
     // Wake every idle M so that each sees `done` and leaves.
     lock_guard lock(sched.lock);
     while (m* idle = mget_locked()) idle->park.wakeup();
-    sched.timer_note.wakeup();
+    wake_sleeper();
     sched.sysmon_note.wakeup();
   }
 }
@@ -347,6 +349,18 @@ static g* find_runnable(m* mp, bool* inherit) {
       if (g* gp = globrunqget_locked(pp, 0)) return gp;
     }
     if (run_all_due_timers()) continue;
+    // The network, without blocking, before stealing (Go's findrunnable): only while goroutines
+    // wait on it and no M is blocked in the poller (which gets the events itself).
+    if (netpoll_waiters() > 0 && netpoll_last() != 0) {
+      if (g* list = netpoll(0)) {
+        g* gp = list;
+        list = gp->schedlink;
+        gp->schedlink = nullptr;
+        casgstatus(gp, gstatus::waiting, gstatus::runnable);
+        inject_glist(pp, list);
+        return gp;
+      }
+    }
     // Steal, if not too many Ms are at it already (at most half the busy Ps).
     int busy = sched.procs - sched.npidle.load(std::memory_order_seq_cst);
     if (mp->spinning || 2 * sched.nmspinning.load(std::memory_order_seq_cst) < busy) {
@@ -391,7 +405,7 @@ static g* find_runnable(m* mp, bool* inherit) {
       }
       if (mp->pp != nullptr) continue;
     }
-    if (timer_sleep(mp)) continue;
+    if (poll_sleep(mp)) continue;
     stopm(mp);
     if (mp->pp == nullptr) return nullptr;
   }

@@ -193,12 +193,12 @@ struct sched_t {
   g* g_slab_next GORT_GUARDED_BY(allg_lock) = nullptr;
   int g_slab_left GORT_GUARDED_BY(allg_lock) = 0;
 
-  // The timer sleeper: at most one idle M sleeps until the earliest timer of all Ps (Go's M
-  // blocked in netpoll). timer_sleeping says one does; poll_until is its deadline (INT64_MAX while
-  // it is computing it); timer_note wakes it (an earlier timer was armed, or shutdown).
+  // The sleeper: at most one idle M sleeps in the netpoller until the earliest timer of all Ps or
+  // a network event (Go's M blocked in netpoll; src/time/sleeper.cpp). timer_sleeping says one
+  // does; poll_until is its deadline (INT64_MAX while it is computing it, or with no timer);
+  // netpoll_break wakes it (an earlier timer was armed, or shutdown).
   std::atomic<bool> timer_sleeping{false};
   std::atomic<std::int64_t> poll_until{0};
-  note timer_note;
 
   note sysmon_note;  // wakes sysmon from its idle sleep
   std::atomic<bool> sysmon_idle{false};

@@ -42,6 +42,12 @@ void wake_for_timer(std::int64_t when);
 // wake_for_removed_timer wakes the timer sleeper if it sleeps for a timer at `when` just removed.
 void wake_for_removed_timer(std::int64_t when);
 void add_p_counters(runtime_stats& s, p* pp);
+// inject_glist makes runnable the goroutines of `list` (linked through g::schedlink, each
+// gstatus::waiting: the netpoller's), on pp's local queue (pp: the caller's own P) or, with
+// pp == nullptr, on the global queue; then wakes an idle P's M for them (Go's injectglist).
+void inject_glist(p* pp, g* list);
+// inject_glist_locked queues them globally. REQUIRES: sched.lock; the caller wakes Ms after.
+void inject_glist_locked(g* list) GORT_REQUIRES(sched.lock);
 void clear_goroutine_state(g* gp) noexcept;
 
 }  // namespace gort::internal

@@ -32,11 +32,13 @@
 #include <gort/frame.hpp>
 #include <gort/go.hpp>
 
+#include "netpoll/netpoll.hpp"
 #include "sched/env.hpp"
 #include "sched/proc.hpp"
 #include "sched/runtime.hpp"
 #include "sched/sched.hpp"
 #include "sched/switch.hpp"
+#include "time/sleeper.hpp"
 
 #if GORT_ASAN
 #include <sanitizer/lsan_interface.h>
@@ -145,6 +147,7 @@ static void teardown() GORT_NO_THREAD_SAFETY_ANALYSIS {
   sched.nfree_stacks.store(0);
   sched.timer_sleeping.store(false);
   sched.poll_until.store(0);
+  netpoll_forget_waiters();
   stack_free_all();
 }
 
@@ -209,7 +212,7 @@ int run_main(g* main_g) {
 
   // Shutdown: wake whoever still sleeps; Ms finish the goroutine they are running (there is no
   // preemption), see `done` at their next scheduling point and exit.
-  sched.timer_note.wakeup();
+  wake_sleeper();
   sched.sysmon_note.wakeup();
   sysmon_thread().join();
   for (;;) {

@@ -28,6 +28,7 @@
 
 #include <gort/go.hpp>
 
+#include "netpoll/netpoll.hpp"
 #include "sched/proc.hpp"
 #include "sched/runq.hpp"
 #include "sched/runtime.hpp"
@@ -104,6 +105,16 @@ void sysmon_loop() {
       idle = 0;
     else
       ++idle;
+    // Poll the network if nobody has for 10 ms (every M busy in long-running goroutines): the
+    // goroutines it readies go to the global queue (Go's sysmon).
+    if (std::int64_t last = netpoll_last(); netpoll_waiters() > 0 && last != 0 &&
+                                            last + 10000000 < now &&
+                                            netpoll_claim_poll(last, now)) {
+      if (g* list = netpoll(0)) {
+        inject_glist(nullptr, list);
+        idle = 0;
+      }
+    }
     delay_us = idle > 50 ? std::min<std::int64_t>(delay_us * 2, 10000) : 20;
     std::int64_t sleep_ns = delay_us * 1000;
     // Deep sleep while every P is idle: nothing to retake until a goroutine runs again.

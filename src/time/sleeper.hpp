@@ -38,8 +38,11 @@ inline bool run_all_due_timers() {
   return fired > 0;
 }
 
-// timer_sleep: mp (holding no P, with nothing to run) sleeps until the earliest timer, unless
-// another M already does. Returns true with a P acquired when mp should look for work again.
-bool timer_sleep(m* mp);
+// poll_sleep: mp (holding no P, with nothing to run) sleeps in the netpoller until the earliest
+// timer or a network event, unless another M already does. Returns true with a P acquired when mp
+// should look for work again (sleeper.cpp).
+bool poll_sleep(m* mp);
+// wake_sleeper wakes the sleeping M (shutdown).
+void wake_sleeper();
 
 }  // namespace gort::internal

@@ -1,0 +1,133 @@
+// Copyright 2026 The gort Authors.
+//
+// Memory per idle connection: a server at P = 1 accepts N connections (default 10,000) and
+// gives each a goroutine parked in read with a 1 KiB buffer (an idle keep-alive connection);
+// the clients are a child process (this program run as `client`), so only the server's side is
+// measured. Prints one JSON line: the server's VmRSS before listening and once every goroutine
+// is parked, and the difference per connection. The Go twin, bench/go/netidle, runs the same
+// user-level code (net.Listen, Accept, a goroutine per conn reading into make([]byte, 1024)).
+// RLIMIT_NOFILE is raised to the hard limit; when that is below N + 64 the count is lowered and
+// the JSON says so ("conns" is what was measured).
+//
+// Usage: gort_net_idle_conns [N]      (client mode: gort_net_idle_conns client <addr> <N>)
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <spawn.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include <gort/gort.hpp>
+#include <gort/net.hpp>
+
+extern char** environ;
+
+namespace {
+
+long rss_kb() {
+  long kb = -1;
+  if (FILE* f = std::fopen("/proc/self/status", "r")) {
+    char line[256];
+    while (std::fgets(line, sizeof line, f))
+      if (std::strncmp(line, "VmRSS:", 6) == 0) kb = std::atol(line + 6);
+    std::fclose(f);
+  }
+  return kb;
+}
+
+int raise_nofile(int want) {
+  rlimit rl;
+  getrlimit(RLIMIT_NOFILE, &rl);
+  rl.rlim_cur = rl.rlim_max;
+  setrlimit(RLIMIT_NOFILE, &rl);
+  long avail = static_cast<long>(rl.rlim_cur) - 64;
+  return avail < want ? static_cast<int>(avail) : want;
+}
+
+// The clients: N blocking connects, then hold them until stdin closes.
+int client(const char* addr, int n) {
+  n = raise_nofile(n);
+  std::string a = addr;
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  sa.sin_port = htons(static_cast<std::uint16_t>(std::atoi(a.substr(a.rfind(':') + 1).c_str())));
+  std::vector<int> fds;
+  for (int i = 0; i < n; ++i) {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0 || ::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) return 3;
+    fds.push_back(fd);
+  }
+  char b;
+  while (::read(0, &b, 1) > 0) {
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc >= 4 && std::strcmp(argv[1], "client") == 0) return client(argv[2], std::atoi(argv[3]));
+  int want = argc >= 2 ? std::atoi(argv[1]) : 10000;
+  int n = raise_nofile(want);
+  int status = gort::run(
+      [&] {
+        long before = rss_kb();
+        auto [ln, err] = gort::net::listen("tcp", "127.0.0.1:0");
+        if (err) {
+          std::fprintf(stderr, "listen: %s\n", err.message().c_str());
+          std::exit(1);
+        }
+        int hold[2];
+        if (pipe(hold) != 0) std::exit(1);
+        posix_spawn_file_actions_t fa;
+        posix_spawn_file_actions_init(&fa);
+        posix_spawn_file_actions_adddup2(&fa, hold[0], 0);
+        posix_spawn_file_actions_addclose(&fa, hold[1]);
+        std::string addr = ln.addr().string(), count = std::to_string(n);
+        char* args[] = {argv[0], const_cast<char*>("client"), addr.data(), count.data(), nullptr};
+        pid_t child;
+        if (posix_spawn(&child, argv[0], &fa, nullptr, args, environ) != 0) std::exit(1);
+        ::close(hold[0]);
+        std::atomic<int> parked{0};
+        gort::waitgroup wg;
+        for (int i = 0; i < n; ++i) {
+          auto [c, aerr] = ln.accept();
+          if (aerr) break;
+          wg.add(1);
+          gort::go(
+              [&](gort::net::conn c) {
+                ++parked;
+                char buf[1024];
+                c.read(buf, sizeof buf);  // parks until the client goes away
+                c.close();
+                wg.done();
+              },
+              c);
+        }
+        while (parked.load() < n) gort::sleep(std::chrono::milliseconds(10));
+        gort::sleep(std::chrono::milliseconds(200));
+        long after = rss_kb();
+        std::printf(
+            "{\"side\": \"gort\", \"conns\": %d, \"wanted\": %d, \"rss_before_kb\": %ld, "
+            "\"rss_after_kb\": %ld, \"bytes_per_conn\": %.0f}\n",
+            n, want, before, after, (after - before) * 1024.0 / n);
+        ::close(hold[1]);  // the clients exit; every read returns EOF
+        wg.wait();
+        int st;
+        waitpid(child, &st, 0);
+        ln.close();
+      },
+      1);
+  return status;
+}
