@@ -109,10 +109,14 @@ std::pair<response, std::error_code> do_request(std::string_view method, std::st
   p.data = &st;
   char buf[4096];
   std::error_code result;
+  std::size_t got = 0;
   while (!st.done) {
     auto [n, rerr] = c.read(buf, sizeof buf);
+    got += n;
     if (n == 0) {
-      if (rerr == net::eof) {
+      if (rerr == net::eof && got == 0) {
+        result = net::eof;  // closed before any byte of a response (Go's client: "EOF")
+      } else if (rerr == net::eof) {
         http_parser_execute(&p, &s, nullptr, 0);  // the end of a close-delimited body
         if (!st.done) result = make_error_code(errc::bad_response);
       } else {

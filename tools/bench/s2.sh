@@ -6,14 +6,15 @@
 # servers run side by side (idle when not measured) and the runs alternate gort, Go for each
 # handler, then nginx, so a slow spell of the machine hits all alike. Appends one JSON line per
 # run to <output dir>/s2.jsonl: server, handler, procs, conns, and wrk's summary
-# (tools/bench/s2_wrk.lua). GORT_BENCH_S2_SECONDS sets each run's length (default 3).
+# (tools/bench/s2_wrk.lua). GORT_BENCH_S2_SECONDS sets each run's length (default 2 s) and
+# GORT_BENCH_S2_ROUNDS the rounds (default 2): 72 runs, about 2.5 minutes.
 set -euo pipefail
 build=$1
 out=$2
 gobin=$3
 root=$(cd "$(dirname "$0")/../.." && pwd)
-secs=${GORT_BENCH_S2_SECONDS:-3}
-rounds=${GORT_BENCH_S2_ROUNDS:-1}
+secs=${GORT_BENCH_S2_SECONDS:-2}
+rounds=${GORT_BENCH_S2_ROUNDS:-2}
 ulimit -n 8192 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 : >"$out/s2.jsonl"
 work=$(mktemp -d)
@@ -100,9 +101,9 @@ measure() {
   local server=$1 handler=$2 procs=$3 conns=$4 url=$5 line
   if line=$(wrk -t1 -c"$conns" -d"${secs}s" --timeout 5s -s "$root/tools/bench/s2_wrk.lua" "$url" |
             grep '^{'); then
-    echo "{\"server\": \"$server\", \"handler\": \"$handler\", \"procs\": $procs, \"conns\": $conns, ${line#\{}" >>"$out/s2.jsonl"
+    echo "{\"round\": $round, \"server\": \"$server\", \"handler\": \"$handler\", \"procs\": $procs, \"conns\": $conns, ${line#\{}" >>"$out/s2.jsonl"
   else
-    echo "{\"server\": \"$server\", \"handler\": \"$handler\", \"procs\": $procs, \"conns\": $conns, \"failed\": true}" >>"$out/s2.jsonl"
+    echo "{\"round\": $round, \"server\": \"$server\", \"handler\": \"$handler\", \"procs\": $procs, \"conns\": $conns, \"failed\": true}" >>"$out/s2.jsonl"
     echo "s2: wrk failed on $server $handler P=$procs c=$conns" >&2
   fi
 }
