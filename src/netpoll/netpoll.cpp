@@ -88,6 +88,10 @@ struct poll_desc {
   std::atomic<std::uintptr_t> wg{pd_nil};
   timer_rec rt;  // deadline timers, embedded: the descriptor is never freed
   timer_rec wt;
+  // Stored (release) by poll_open before the fd goes to the OS poller, loaded (acquire) by
+  // netpoll_ready before it touches the descriptor: the kernel orders the two (epoll_ctl, then
+  // the event), but the sanitizers cannot see that, so this makes the order explicit.
+  std::atomic<std::uint32_t> published{0};
   int thread_efd GORT_GUARDED_BY(lock) = -1;  // wakes threads blocked in ppoll (made lazily)
   int thread_waiters GORT_GUARDED_BY(lock) = 0;
 };
@@ -283,6 +287,7 @@ poll_desc* poll_open(int fd) {
     pd->wg.store(pd_nil, std::memory_order_relaxed);
     pd->thread_waiters = 0;
   }
+  pd->published.fetch_add(1, std::memory_order_release);
   if (int e = poller_open(fd, pd)) {
     lock_guard l(poll_cache_lock);
     pd->next_free = poll_cache;
@@ -376,6 +381,7 @@ void poll_set_deadline(poll_desc* pd, std::int64_t deadline, int mode) {
 // The scheduler's side.
 
 void netpoll_ready(poll_desc* pd, int mode, g** list) {
+  (void)pd->published.load(std::memory_order_acquire);
   g* gs[2] = {nullptr, nullptr};
   if (mode == poll_read || mode == poll_read + poll_write) gs[0] = unblock(pd, poll_read, true);
   if (mode == poll_write || mode == poll_read + poll_write) gs[1] = unblock(pd, poll_write, true);
@@ -396,12 +402,26 @@ std::int32_t netpoll_waiters() noexcept {
 }
 
 g* netpoll(std::int64_t delay_ns) {
-  if (!netpoll_inited()) return nullptr;
+  if (delay_ns == 0 && !netpoll_inited()) return nullptr;
   g* list = nullptr;
+  if (poller_init() != 0) {
+    // No poller (the process is out of descriptors): sleep in short steps instead, so that a
+    // timer armed meanwhile (which cannot break this sleep) waits at most a millisecond.
+    std::int64_t step = delay_ns < 0 || delay_ns > 1000000 ? 1000000 : delay_ns;
+    struct timespec ts {
+      0, static_cast<long>(step)
+    };
+    ::nanosleep(&ts, nullptr);
+    return nullptr;
+  }
   if (delay_ns != 0) lastpoll.store(0, std::memory_order_seq_cst);
   poller_wait(delay_ns, &list);
   lastpoll.store(nanotime(), std::memory_order_seq_cst);
   return list;
+}
+
+void netpoll_init() {
+  (void)poller_init();
 }
 
 void netpoll_break() {

@@ -64,6 +64,8 @@ std::int32_t netpoll_waiters() noexcept;
 // still gstatus::waiting: the caller makes them runnable (inject_glist, sched.hpp). Records the
 // time as the last poll (sysmon polls when nobody has for 10 ms).
 g* netpoll(std::int64_t delay_ns);
+// netpoll_init makes the OS poller (once; gort::run calls it before any M can sleep in it).
+void netpoll_init();
 // netpoll_break wakes an M blocked in netpoll (Go's netpollBreak).
 void netpoll_break();
 // netpoll_last: nanotime of the last poll, 0 while an M is blocked in one (Go's sched.lastpoll).

@@ -30,36 +30,47 @@
 namespace gort::internal {
 namespace {
 
-int epfd = -1;  // written once under init_once, read after it (call_once synchronises)
+// Made once, by the first poller_init that succeeds (an init that fails, out of descriptors,
+// leaves nothing behind and is tried again next time). Read after `ready` (acquire).
+int epfd = -1;
 int break_fd = -1;
-int init_error = 0;
-std::once_flag init_once;
+std::atomic<bool> ready{false};
+std::mutex init_mu;  // a plain thread mutex: init runs once and never under a runtime lock
 // Set while a break is written and not yet drained (Go's netpollWakeSig).
 std::atomic<bool> break_pending{false};
 std::atomic<bool> have_pwait2{true};
 
-void init() {
-  epfd = ::epoll_create1(EPOLL_CLOEXEC);
-  if (epfd < 0) {
-    init_error = errno;
-    return;
-  }
-  break_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  if (break_fd < 0) {
-    init_error = errno;
-    return;
+int init() {
+  int ep = ::epoll_create1(EPOLL_CLOEXEC);
+  if (ep < 0) return errno;
+  int bfd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (bfd < 0) {
+    int e = errno;
+    ::close(ep);
+    return e;
   }
   epoll_event ev{};
   ev.events = EPOLLIN;
   ev.data.ptr = &break_fd;  // the one event whose data is not a poll_desc
-  if (::epoll_ctl(epfd, EPOLL_CTL_ADD, break_fd, &ev) != 0) init_error = errno;
+  if (::epoll_ctl(ep, EPOLL_CTL_ADD, bfd, &ev) != 0) {
+    int e = errno;
+    ::close(bfd);
+    ::close(ep);
+    return e;
+  }
+  epfd = ep;
+  break_fd = bfd;
+  ready.store(true, std::memory_order_release);
+  return 0;
 }
 
 }  // namespace
 
 int poller_init() {
-  std::call_once(init_once, init);
-  return init_error;
+  if (ready.load(std::memory_order_acquire)) return 0;
+  std::lock_guard<std::mutex> l(init_mu);
+  if (ready.load(std::memory_order_relaxed)) return 0;
+  return init();
 }
 
 int poller_open(int fd, poll_desc* pd) {
@@ -77,7 +88,9 @@ void poller_close(int fd) {
 }
 
 void poller_break() {
-  if (epfd < 0) return;
+  // The sleeper may be about to make the poller (its first wait): make it here, so that the
+  // break is not lost. (run_main makes it before any M can sleep; this covers a failed try.)
+  if (!ready.load(std::memory_order_acquire) && poller_init() != 0) return;
   if (break_pending.exchange(true, std::memory_order_acq_rel)) return;
   std::uint64_t one = 1;
   while (::write(break_fd, &one, sizeof one) < 0 && errno == EINTR) {
@@ -85,7 +98,7 @@ void poller_break() {
 }
 
 void poller_wait(std::int64_t delay_ns, g** list) {
-  if (epfd < 0) return;
+  if (!ready.load(std::memory_order_acquire)) return;
   epoll_event events[128];
   int n;
   for (;;) {
@@ -117,6 +130,8 @@ void poller_wait(std::int64_t delay_ns, g** list) {
   for (int i = 0; i < n; ++i) {
     epoll_event& ev = events[i];
     if (ev.data.ptr == &break_fd) {
+      // A poll that does not block leaves the break to the M it was meant for (Go's netpoll).
+      if (delay_ns == 0) continue;
       std::uint64_t v;
       [[maybe_unused]] ssize_t r = ::read(break_fd, &v, sizeof v);
       break_pending.store(false, std::memory_order_release);

@@ -201,6 +201,7 @@ int run_main(g* main_g) {
     acquirep(m0, pidleget_locked());
   }
   init_m_thread(m0);
+  netpoll_init();  // the sleeper's epoll, before any M can sleep in it (a failure is retried)
   start_goroutine(main_g);
   sched.helpers_started.store(0);
   sysmon_thread() = std::thread(sysmon_loop);
