@@ -206,10 +206,11 @@ class server {
   server(const server&) = delete;
   server& operator=(const server&) = delete;
 
-  // Timeouts (0: none), as Go's Server fields: read_header_timeout bounds reading a request's
-  // header (0: read_timeout's value), read_timeout the whole request with its body, write_timeout
-  // the response (from the end of the request header), idle_timeout the wait for the next request
-  // on a keep-alive connection (0: read_timeout's value). An expired one closes the connection.
+  // Timeouts (0: none), as Go's Server fields (read when the first serve starts):
+  // read_header_timeout bounds reading a request's header (0: read_timeout's value), read_timeout
+  // the whole request with its body, write_timeout the response (from the end of the request
+  // header), idle_timeout the wait for the next request on a keep-alive connection (0:
+  // read_timeout's value). An expired one closes the connection.
   std::chrono::nanoseconds read_header_timeout{0};
   std::chrono::nanoseconds read_timeout{0};
   std::chrono::nanoseconds write_timeout{0};

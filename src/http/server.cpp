@@ -156,14 +156,19 @@ std::error_code server::serve(net::listener& ln) {
     (void)ln.close();
     return make_error_code(errc::server_closed);
   }
-  s.error_log = error_log;
-  s.config.read_header_timeout = read_header_timeout;
-  s.config.read_timeout = read_timeout;
-  s.config.write_timeout = write_timeout;
-  s.config.idle_timeout = idle_timeout;
-  s.config.max_header_bytes = max_header_bytes;
-  s.config.mux = &s.mux;
-  s.config.error_log = &s.error_log;
+  if (!s.configured) {
+    // The first serve reads the fields; connections of every listener share them (a second
+    // serve, on another listener, must not change what running connections read).
+    s.configured = true;
+    s.error_log = error_log;
+    s.config.read_header_timeout = read_header_timeout;
+    s.config.read_timeout = read_timeout;
+    s.config.write_timeout = write_timeout;
+    s.config.idle_timeout = idle_timeout;
+    s.config.max_header_bytes = max_header_bytes;
+    s.config.mux = &s.mux;
+    s.config.error_log = &s.error_log;
+  }
   s.listeners.push_back(ln);
   s.mu.unlock();
 
