@@ -495,7 +495,7 @@ bool conn_engine::discard_body(std::size_t limit) {
 void conn_engine::reset_response() {
   resp_header_.clear();
   status_ = 0;
-  wrote_header_ = committed_ = chunking_ = handler_done_ = false;
+  wrote_header_ = committed_ = chunking_ = handler_done_ = replaced_ = false;
   declared_length_ = -1;
   written_ = 0;
   body_buf_.clear();
@@ -526,6 +526,7 @@ void conn_engine::write_header(int status) {
 std::error_code conn_engine::write(std::string_view data) {
   if (!wrote_header_) write_header(200);
   if (write_error_) return write_error_;
+  if (replaced_) return {};
   if (!body_allowed_for_status(status_)) return make_error_code(errc::body_not_allowed);
   if (declared_length_ >= 0 && written_ + static_cast<std::int64_t>(data.size()) > declared_length_)
     return make_error_code(errc::content_length);
@@ -545,6 +546,7 @@ std::error_code conn_engine::write(std::string_view data) {
     return {};
   }
   if (!committed_) commit(false);
+  if (replaced_) return {};  // commit answered 400 instead (body_buf_ holds its body)
   if (!body_buf_.empty()) {
     emit_body(body_buf_);
     body_buf_.clear();
@@ -612,6 +614,7 @@ void conn_engine::commit(bool final) {
     // The client broke the protocol in its body: answer 400 if nothing was sent yet.
     // (commit runs once, before anything of the response was sent.)
     close_after_ = true;
+    replaced_ = true;  // the handler's later writes are dropped
     h.clear();
     h.set("Content-Type", "text/plain; charset=utf-8");
     status_ = 400;

@@ -145,6 +145,7 @@ class conn_engine {
   int status_ = 0;
   bool wrote_header_ = false, committed_ = false, chunking_ = false;
   bool close_after_ = false, keep_alives_ = true, handler_done_ = false;
+  bool replaced_ = false;  // commit replaced the handler's response with 400 (malformed body)
   std::int64_t declared_length_ = -1;  // the handler's Content-Length, -1: none
   std::int64_t written_ = 0;           // body bytes the handler wrote
   std::string body_buf_;

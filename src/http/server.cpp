@@ -73,7 +73,8 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
   std::vector<net::listener> listeners;  // guarded by mu
   std::list<tracked> conns;              // guarded by mu
   std::function<void(std::string_view)> error_log;
-  internal::engine_config config;  // set by serve() from the server's fields
+  internal::engine_config config;  // set by the first serve() from the server's fields
+  bool configured = false;         // the first serve() copied the fields; guarded by mu
 
   // The engine's view of its connection's state.
   struct hooks final : internal::conn_hooks {
