@@ -43,6 +43,7 @@
 
 #include <algorithm>
 #include <any>
+#include <charconv>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
@@ -189,10 +190,11 @@ bool unescape_path(std::string_view in, std::string& out) {
   return true;
 }
 
+// Number formatting on the response path: std::to_chars (snprintf showed in profiles).
 void append_decimal(std::string& s, std::uint64_t v) {
   char buf[24];
-  int n = std::snprintf(buf, sizeof buf, "%llu", static_cast<unsigned long long>(v));
-  s.append(buf, static_cast<std::size_t>(n));
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  s.append(buf, r.ptr);
 }
 
 // The value Go's log prints for a recovered panic: the record's printer (printpanicval's rules)
@@ -382,7 +384,12 @@ bool conn_engine::finish_header_fields() {
   r.method = http_method_str(static_cast<http_method>(parser_.method));
   r.proto_major = parser_.http_major;
   r.proto_minor = parser_.http_minor;
-  r.proto = "HTTP/" + std::to_string(r.proto_major) + "." + std::to_string(r.proto_minor);
+  if (r.proto_major == 1 && r.proto_minor == 1)
+    r.proto = "HTTP/1.1";
+  else if (r.proto_major == 1 && r.proto_minor == 0)
+    r.proto = "HTTP/1.0";
+  else
+    r.proto = "HTTP/" + std::to_string(r.proto_major) + "." + std::to_string(r.proto_minor);
   // RFC 9112 6.1: a message with both is a smuggling attempt; reject whatever the parser allows.
   if (seen_content_length_ && seen_transfer_encoding_) return false;
   if (parser_.flags & F_CHUNKED)
@@ -414,13 +421,19 @@ bool conn_engine::finish_header_fields() {
       if (u.field_set & (1 << UF_PORT)) r.host += ":" + std::string(field(UF_PORT));
     }
   }
-  std::vector<std::string> hosts = r.headers_.values("Host");
-  if (hosts.size() > 1) {
+  const std::string* host = nullptr;
+  int hosts = 0;
+  for (const auto& f : r.headers_.fields()) {
+    if (iequals(f.first, "Host")) {
+      if (++hosts == 1) host = &f.second;
+    }
+  }
+  if (hosts > 1) {
     reason_ = "too many Host headers";
     return false;
   }
-  if (r.host.empty() && !hosts.empty()) r.host = hosts[0];
-  if (r.proto_major == 1 && r.proto_minor >= 1 && hosts.empty() && parser_.method != HTTP_CONNECT) {
+  if (r.host.empty() && host != nullptr) r.host = *host;
+  if (r.proto_major == 1 && r.proto_minor >= 1 && hosts == 0 && parser_.method != HTTP_CONNECT) {
     reason_ = "missing required Host header";
     return false;
   }
@@ -570,8 +583,9 @@ void conn_engine::emit_body(std::string_view data) {
   if (data.empty() || write_error_) return;
   if (chunking_) {
     char size[24];
-    int n = std::snprintf(size, sizeof size, "%zx\r\n", data.size());
-    out_.append(size, static_cast<std::size_t>(n));
+    auto r = std::to_chars(size, size + sizeof size, data.size(), 16);
+    out_.append(size, r.ptr);
+    out_.append("\r\n", 2);
     out_.append(data);
     out_.append("\r\n", 2);
   } else {

@@ -369,6 +369,19 @@ std::string clean(std::string_view p) {
   return out;
 }
 
+// Whether p is already what clean_path returns (the common case: no copy on the request path).
+bool is_clean(std::string_view p) {
+  if (p.empty() || p[0] != '/') return false;
+  for (std::size_t i = 0; i < p.size(); ++i) {
+    if (p[i] != '/') continue;
+    std::string_view rest = p.substr(i + 1);
+    if (!rest.empty() && rest[0] == '/') return false;  // "//"
+    if (rest == "." || rest.substr(0, 2) == "./") return false;
+    if (rest == ".." || rest.substr(0, 3) == "../") return false;
+  }
+  return true;
+}
+
 // Go's cleanPath: the canonical path for p, keeping a trailing slash.
 std::string clean_path(std::string_view p) {
   if (p.empty()) return "/";
@@ -463,15 +476,14 @@ struct serve_mux::impl {
     return e;
   }
 
-  // Go's shouldRedirectRLocked: path names a registered subtree without its slash.
+  // Go's shouldRedirectRLocked: path names a registered subtree without its slash. (host + path
+  // can only match when some pattern starts with a host.)
   bool should_redirect(const std::string& host, const std::string& path) const {
-    const std::string cands[2] = {path, host + path};
-    for (const auto& c : cands)
-      if (exact.count(c)) return false;
-    if (path.empty()) return false;
-    for (const auto& c : cands)
-      if (exact.count(c + "/")) return path.back() != '/';
-    return false;
+    if (exact.count(path)) return false;
+    if (hosts && exact.count(host + path)) return false;
+    if (path.empty() || path.back() == '/') return false;
+    if (exact.count(path + "/")) return true;
+    return hosts && exact.count(host + path + "/");
   }
 };
 
@@ -535,8 +547,10 @@ void serve_mux::serve(response_writer& w, request& r) const {
         fn = &e->fn;
       }
     } else {
-      std::string host = strip_host_port(r.host);
-      std::string path = clean_path(r.path);
+      std::string host = impl_->hosts ? strip_host_port(r.host) : std::string();
+      std::string cleaned;
+      if (!is_clean(r.path)) cleaned = clean_path(r.path);
+      const std::string& path = cleaned.empty() ? r.path : cleaned;
       if (impl_->should_redirect(host, path)) {
         target = path + "/";
         redirect_code = 301;
