@@ -859,7 +859,11 @@ def main():
     chan_section(r, out, w)
 
     # --- S2: HTTP --------------------------------------------------------------------------------
-    s2_section(r, out, w)
+    try:
+        s2_section(r, out, w)
+    except MissingResult as e:
+        print("report.py: missing result %s" % e, file=sys.stderr)
+        sys.exit(1)
 
     # --- profile ------------------------------------------------------------------------------
     w("## Where the time goes (perf, cpu-clock sampling)\n")
