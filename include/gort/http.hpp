@@ -33,9 +33,10 @@
 // - shutdown() closes the listeners and the idle connections, lets in-flight requests finish
 //   (their responses say "Connection: close") and returns when every connection is closed.
 //
-// Thread safety: a server may be used from many goroutines; handle_func must not race with
-// serving (register handlers first, as with Go's ServeMux, whose registration locks: here too).
-// A request and its response_writer belong to the handler call they are passed to.
+// Thread safety: a server may be used from many goroutines; handle_func may be called while it
+// serves (the mux locks, as Go's ServeMux). A request and its response_writer belong to the
+// handler call they are passed to. serve and listen_and_serve start goroutines: they must run
+// inside gort::run (the client works outside it too, blocking the thread).
 
 #pragma once
 
