@@ -24,6 +24,9 @@ declare -A need=(
   [libunwind-dev]=/usr/include/x86_64-linux-gnu/libunwind.h
   [zlib1g-dev]=/usr/include/zlib.h
   [graphviz]=/usr/bin/dot
+  [libhttp-parser-dev]=/usr/include/http_parser.h
+  [nginx]=/usr/sbin/nginx
+  [wrk]=/usr/bin/wrk
 )
 missing=()
 for pkg in "${!need[@]}"; do

@@ -8,6 +8,7 @@
 #include <gort/chan.hpp>
 #include <gort/frame.hpp>
 #include <gort/go.hpp>
+#include <gort/http.hpp>
 #include <gort/net.hpp>
 #include <gort/panic.hpp>
 #include <gort/pprof.hpp>

@@ -21,7 +21,8 @@ ARTICLES = ("000", "001", "002", "003", "004")
 
 COLORS = {"gort": "#2b7bb9", "manual C++": "#7f7f7f", "Go": "#e07b39", "Go direct": "#c9b28f",
           "gort P=1": "#2b7bb9", "gort P=2": "#8cbde3", "Go P=1": "#e07b39", "Go P=2": "#f2b98f",
-          "gort p50": "#2b7bb9", "gort p99": "#8cbde3", "Go p50": "#e07b39", "Go p99": "#f2b98f"}
+          "gort p50": "#2b7bb9", "gort p99": "#8cbde3", "Go p50": "#e07b39", "Go p99": "#f2b98f",
+          "nginx": "#4c9f50"}
 
 # Scheduler benchmarks (bench/sched_bench.cpp, bench/go/sched_test.go): table label, chart label,
 # gort case, Go case, figure (None: the time per op; else a counter / metric name), threshold in
@@ -454,6 +455,64 @@ def chan_section(r, out, w):
     w("")
 
 
+S2_HANDLERS = ("nodefer", "deferunlock", "deferrecover", "multidefer")
+
+
+def s2_section(r, out, w):
+    """S2: article 002's handler shapes on gort's server and Go's net/http, nginx beside."""
+    w("## S2: HTTP handlers with and without defer under wrk (article 002)\n")
+    w("Each handler takes a mutex around a counter and writes the same 1 KiB body: `nodefer` "
+      "unlocks by hand, `deferunlock` defers the unlock, `deferrecover` defers a closure that "
+      "calls recover(), `multidefer` defers all three kinds (`bench/s2_httpd.cpp`, its Go twin "
+      "`bench/go/s2httpd`); nginx serves the same body from a file (`static`). wrk -t1, "
+      "keep-alive, on loopback, sharing the machine's cores with the server; the three servers "
+      "run side by side at P=1 and P=2 (nginx: that many workers) and the runs alternate gort, "
+      "Go for each handler, then nginx (`tools/bench/s2.sh`). Figures are medians over the "
+      "rounds; errors are wrk's socket errors and timeouts, non-2xx its bad statuses (the worst "
+      "round).\n")
+    for procs in (1, 2):
+        for conns in (100, 1000):
+            w("**P=%d, %d connections**\n" % (procs, conns))
+            w("| handler | server | req/s | p50 | p99 | max | errors | non-2xx | rounds |\n"
+              "|---|---|---|---|---|---|---|---|---|")
+            rows = [(h, srv) for h in S2_HANDLERS for srv in ("gort", "go")] + [
+                ("static", "nginx")]
+            for h, srv in rows:
+                x = r.s2(srv, h, procs, conns)
+                w("| %s | %s | %.0f | %.2f ms | %.2f ms | %.2f ms | %d | %d | %d%s |" % (
+                    h, {"go": "Go net/http"}.get(srv, srv), x["rps"], x["p50_ms"], x["p99_ms"],
+                    x["max_ms"], x["errors"], x["non2xx"], x["rounds"],
+                    " (%d failed)" % x["failed"] if x["failed"] else ""))
+            w("")
+    g, go, ng = (r.s2(s_, h, 2, 100) for s_, h in (("gort", "nodefer"), ("go", "nodefer"),
+                                                   ("nginx", "static")))
+    g1k, go1k = r.s2("gort", "nodefer", 2, 1000), r.s2("go", "nodefer", 2, 1000)
+    errs_1k = sum(r.s2("gort", h, p, 1000)["errors"] + r.s2("gort", h, p, 1000)["non2xx"]
+                  for h in S2_HANDLERS for p in (1, 2))
+
+    def met(ok):
+        return "met" if ok else "not met"
+    w("Targets (issue 11, `nodefer` at P=2):\n")
+    w("| target | this run | |\n|---|---|---|")
+    w("| 100 connections: req/s >= 1.3x Go net/http's | %.2fx | %s |" % (
+        g["rps"] / go["rps"], met(g["rps"] >= 1.3 * go["rps"])))
+    w("| 100 connections: req/s >= nginx's (static file) | %.2fx | %s |" % (
+        g["rps"] / ng["rps"], met(g["rps"] >= ng["rps"])))
+    w("| 100 connections: p99 <= Go's | %.2f vs %.2f ms | %s |" % (
+        g["p99_ms"], go["p99_ms"], met(g["p99_ms"] <= go["p99_ms"])))
+    w("| 1,000 connections: no errors (every gort run) | %d | %s |" % (errs_1k, met(errs_1k == 0)))
+    w("| 1,000 connections: p99 <= Go's | %.2f vs %.2f ms | %s |" % (
+        g1k["p99_ms"], go1k["p99_ms"], met(g1k["p99_ms"] <= go1k["p99_ms"])))
+    w("")
+    bar_chart(os.path.join(out, "s2.svg"), "S2: req/s, P=2, 100 connections",
+              [(h, [(name, r.s2(srv, h, 2, 100)["rps"] / 1e3)
+                    for name, srv in (("gort", "gort"), ("Go", "go"))])
+               for h in S2_HANDLERS] + [("static file", [("nginx", ng["rps"] / 1e3)])],
+              unit="k req/s")
+    w("![s2](s2.svg)\n")
+
+
+
 def s3_observations(r, w):
     """What the S3 tables show, in sentences whose figures come from the run."""
     w("What the S3 figures say:\n")
@@ -798,6 +857,13 @@ def main():
 
     # --- channels, select, sync, timers ---------------------------------------------------------
     chan_section(r, out, w)
+
+    # --- S2: HTTP --------------------------------------------------------------------------------
+    try:
+        s2_section(r, out, w)
+    except MissingResult as e:
+        print("report.py: missing result %s" % e, file=sys.stderr)
+        sys.exit(1)
 
     # --- profile ------------------------------------------------------------------------------
     w("## Where the time goes (perf, cpu-clock sampling)\n")

@@ -37,6 +37,7 @@ SOURCES = {
     "trace-hot-net.txt", "runnable delay (trace)": "trace-hot-events.txt",
     "spin probe": "spin.txt, spin-asyncpreemptoff.txt", "go_asm.h offset": "go-asmhdr.txt",
     "perf probe": "perf-dwarf.txt", "article recipe": "article-recipes.txt",
+    "S2 run": "s2.jsonl",
 }
 EVIDENCE = []  # when a set is pushed here, every table read adds its label to it
 
@@ -188,6 +189,7 @@ class Results(Figures):
         self.idle_go = self._read_idle("idle-go.txt")
         self.skynet_runs = self._read_jsonl("skynet-gort.jsonl") + self._read_jsonl(
             "skynet-go.jsonl")
+        self.s2_runs = self._read_jsonl("s2.jsonl")
 
     # --- raw files --------------------------------------------------------------------------
 
@@ -529,6 +531,48 @@ class Results(Figures):
             raise MissingResult("S3 run: %s" % (impl_configs,))
         values = [expr(*group) for group in zip(*per)]
         return deviation(values, expr(*[self.s3(*c) for c in impl_configs]))
+
+    # --- S2: wrk runs of the HTTP servers (tools/bench/s2.sh) ----------------------------------
+
+    @staticmethod
+    def s2_figures(x):
+        """One wrk run's figures: rps, p50/p99/max/mean latency in ms, errors (socket errors of
+        every kind and timeouts) and non2xx (responses that were not 2xx or 3xx)."""
+        secs = x["duration_us"] / 1e6
+        return {"rps": x["requests"] / secs if secs else 0.0,
+                "p50_ms": x["p50_us"] / 1e3, "p99_ms": x["p99_us"] / 1e3,
+                "max_ms": x["max_us"] / 1e3, "mean_ms": x["mean_us"] / 1e3,
+                "errors": x["err_connect"] + x["err_read"] + x["err_write"] + x["err_timeout"],
+                "non2xx": x["err_status"], "requests": x["requests"]}
+
+    def _s2_matching(self, server, handler, procs, conns):
+        return [x for x in self.s2_runs if x["server"] == server and x["handler"] == handler
+                and x["procs"] == procs and x["conns"] == conns]
+
+    def s2(self, server, handler, procs, conns):
+        """One S2 configuration: the medians over the rounds of rps and the latencies, the
+        largest errors and non2xx of any round, rounds and failed (wrk runs that printed nothing).
+        A configuration with no successful run is a MissingResult."""
+        used("S2 run")
+        runs = self._s2_matching(server, handler, procs, conns)
+        good = [self.s2_figures(x) for x in runs if not x.get("failed")]
+        if not good:
+            raise MissingResult("S2 run: %s %s P=%d c=%d" % (server, handler, procs, conns))
+        out = {k: statistics.median([g[k] for g in good]) for k in
+               ("rps", "p50_ms", "p99_ms", "max_ms", "mean_ms")}
+        out.update(errors=max(g["errors"] for g in good), non2xx=max(g["non2xx"] for g in good),
+                   rounds=len(good), failed=len(runs) - len(good))
+        return out
+
+    def s2_spread(self, expr, configs):
+        """The relative spread over the rounds of a figure of S2 runs: configs is a list of
+        (server, handler, procs, conns); expr gets one run's figures of each, from one round."""
+        per = [[self.s2_figures(x) for x in self._s2_matching(*c) if not x.get("failed")]
+               for c in configs]
+        if any(not runs for runs in per):
+            raise MissingResult("S2 run: %s" % (configs,))
+        values = [expr(*group) for group in zip(*per)]
+        return deviation(values, expr(*[self.s2(*c) for c in configs]))
 
     def s3(self, impl, procs, background):
         """One S3 configuration, each figure the median over the rounds (percentiles and max of

@@ -30,7 +30,8 @@ cat "$out/machine.txt"
 (cd "$root/bench/go" && go build -o "$out/go-s3" ./s3 && go build -o "$out/go-idle" ./idle &&
   go build -o "$out/go-skynet" ./skynet && go build -o "$out/go-gctrace" ./gctrace &&
   go build -o "$out/go-rtprobes" ./rtprobes && go build -o "$out/go-stw" ./stw &&
-  go build -o "$out/go-traceprobe" ./traceprobe && go build -o "$out/go-spin" ./spin)
+  go build -o "$out/go-traceprobe" ./traceprobe && go build -o "$out/go-spin" ./spin &&
+  go build -o "$out/go-s2httpd" ./s2httpd)
 
 # One skynet run: appends its JSON line to $1; a failure or a hang (killed after 120 s) is said
 # on stderr and leaves no line, so the report shows fewer runs instead of the whole run stopping.
@@ -76,6 +77,11 @@ for round in $(seq 1 "$reps"); do
     skynet "$out/skynet-go.jsonl" env GOMAXPROCS="$p" "$out/go-skynet" "$skynet_leaves"
   done
 done
+
+# S2: article 002's handler shapes on gort's HTTP server and Go's net/http, nginx beside, under
+# wrk (2 rounds of 36 runs of 2 s: about 2.5 minutes).
+echo "== S2: HTTP handlers under wrk (gort, Go net/http, nginx), alternating"
+"$root/tools/bench/s2.sh" "$build" "$out" "$out/go-s2httpd"
 
 # Go's S0/S1 pairs with open-coded defers disabled (-d=noopendefer: every defer through a record,
 # as before Go 1.14), for the articles' figures that look like pre-1.14 ones.

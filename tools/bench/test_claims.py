@@ -26,7 +26,7 @@ DICTS = ("gort_ns", "go_ns", "go_bytes", "go_allocs", "callgrind", "probe_gort",
          "probe_rt", "gctrace", "probe_cgo", "pprof", "stw",
          "trace_events", "go_noopen", "trace_views", "trace_runnable", "probe_spin",
          "go_asmhdr", "probe_perf", "probe_recipes")
-LISTS = ("go_escape", "go_inline", "go_race", "s3_runs")
+LISTS = ("go_escape", "go_inline", "go_race", "s3_runs", "s2_runs")
 
 
 def snapshot(out_dir, root):
@@ -82,6 +82,10 @@ class Fake(Results):
         return self.tol
 
     def s3_spread(self, expr, impl_configs):
+        return self.tol
+
+    def s2_spread(self, expr, configs):
+        expr(*[self.s2(*c) for c in configs])
         return self.tol
 
 
@@ -225,6 +229,24 @@ def variants(data, seen):
                     else:
                         d["s3_runs"][i][k][q] = x * s
                     yield d
+    yield from s2_variants(data)
+
+
+def s2_variants(data):
+    """S2 runs of Go at P=2 under 100 connections (the judges' configuration) with one figure
+    scaled, and every Go run given errors."""
+    for i, run in enumerate(data.get("s2_runs", [])):
+        if run.get("failed") or run["server"] != "go":
+            continue
+        if run["procs"] == 2 and run["conns"] == 100:
+            for k in ("requests", "p99_us", "mean_us"):
+                for s in (0.01, 100.0):
+                    d = copy.deepcopy(data)
+                    d["s2_runs"][i][k] = run[k] * s
+                    yield d
+        d = copy.deepcopy(data)
+        d["s2_runs"][i]["err_status"] = run["err_status"] + 1000
+        yield d
 
 
 def verdicts_of(claim, data):
