@@ -49,11 +49,11 @@ namespace gort {
 // frame is one activation of a gort::func. Only gort::func creates frames; the body receives a
 // reference to its own. Not copyable or movable. Thread safety: a frame belongs to the thread (or
 // goroutine) running its function; defer() from another thread is undefined.
-class frame : private internal::frame_link {
+class frame {
  public:
   frame(const frame&) = delete;
   frame& operator=(const frame&) = delete;
-  // The destructor unlinks the frame; only gort::func's own frames are ever destroyed.
+  // The destructor leaves the frame; only gort::func's own frames are ever destroyed.
   ~frame();
 
   // defer registers `fn(args...)` to run when this function ends: after the body returns, when a
@@ -96,8 +96,7 @@ class frame : private internal::frame_link {
   // Accounting: entries reach the counters once, when the frame's calls start.
   void account();
   void account_chunks();
-  void count_late();       // counts the entries of chunks taken while the calls ran
-  void count_uncounted();  // counts what an interrupted run_return() had not
+  void count_late();  // counts the entries of chunks taken while the calls ran
   std::uint64_t chunk_entries(bool late_only, std::uint32_t* left);
 
   // Exception paths (src/defer/frame.cpp). Each runs the pending deferred calls in panic mode;
@@ -119,7 +118,6 @@ class frame : private internal::frame_link {
   std::uint16_t inline_extra_;  // slots of slots_ that are not one-slot entries (stats)
   bool accounted_;              // entries counted in stats (done when the calls start)
   bool moved_;                  // grow() ran since run_rest() last looked
-  std::uint16_t uncounted_;     // entries run_return() will count when its calls return
   std::uint32_t magic_;         // kLive while the function runs (checked in debug builds)
   // 16-byte aligned: the compiler stores a slot's thunk and callable with one 16-byte store,
   // which must not straddle a cache line (the thunk then reloads the callable half of it).

@@ -185,8 +185,7 @@ g* new_goroutine(void (*entry)(void*), std::size_t size, std::size_t align, void
   gp->wait_label = nullptr;
   gp->is_main = false;
   switch_g_created(gp);
-  gp->st.top = &gp->st.root;
-  gp->st.root.parent = nullptr;
+  gp->st.depth = 0;
   gp->st.panic = nullptr;
   casgstatus(gp, gstatus::dead, gstatus::idle, std::memory_order_relaxed);
   return gp;

@@ -41,7 +41,7 @@
 namespace gort {
 
 inline frame::~frame() {
-  st_->top = parent;
+  --st_->depth;
 #if GORT_FRAME_CHECKS
   *static_cast<volatile std::uint32_t*>(&magic_) = kDead;
 #endif
@@ -82,11 +82,8 @@ inline frame::frame() noexcept {
   internal::defer_state* st = internal::cur_defer_state;
   if (st == nullptr) [[unlikely]]
     st = internal::register_thread();
-  // A volatile store keeps the compiler from merging st_ and parent into one 16-byte vector
-  // store: reloading one half of it later defeats store-to-load forwarding (~12 cycles).
-  *static_cast<internal::defer_state* volatile*>(&st_) = st;
-  parent = st->top;
-  st->top = this;
+  st_ = st;
+  ++st->depth;
   // Set after the calls above, so that the compiler still knows them when the body registers
   // its deferred calls and when run_return runs them.
   cur_ = slots_;
@@ -95,7 +92,6 @@ inline frame::frame() noexcept {
   inline_extra_ = 0;
   accounted_ = false;
   moved_ = false;
-  uncounted_ = 0;
 #if GORT_FRAME_CHECKS
   magic_ = kLive;
 #endif
@@ -132,20 +128,17 @@ inline void frame::run_return() {
   std::uint32_t n = n_;
   if (cur_ == slots_) [[likely]] {
     if (n == 0) return;
-    // account(), inlined, with the counter update left until the calls ran: the atomic
-    // update before the first call would make the compiler forget what the slot holds. A
-    // panic on the way counts uncounted_ in drain().
-    std::uint16_t entries = static_cast<std::uint16_t>(n - inline_extra_);
-    uncounted_ = entries;
+    // account(), inlined. The counter update is one add that the compiler knows touches nothing
+    // else (defer_core.hpp), so it still knows what the newest slot holds.
     cap_ = 0;
     accounted_ = true;
+    st_->count.defers_inline += n - inline_extra_;
     --n;
     n_ = static_cast<std::uint16_t>(n);
     slots_[n].run(&slots_[n]);
     // moved_ is still false here unless that call deferred more (the inline slots never grew).
     if (n != 0 || moved_) [[unlikely]]
       run_inline_rest(n);
-    st_->count.defers_inline += entries;
     return;
   }
   account();
@@ -243,7 +236,7 @@ inline void frame::account() {
 }
 
 inline bool frame::outermost() const noexcept {
-  return parent->parent == nullptr;
+  return st_->depth == 1;
 }
 
 namespace internal {
