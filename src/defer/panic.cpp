@@ -244,6 +244,17 @@ panic_record* start_panic(panic_record* p) {
   return p;
 }
 
+void* start_panic_exception(panic_record* p) {
+  // start_panic first: if it throws (no frame), no exception object is half-built.
+  p = start_panic(p);
+  void* e = abi::__cxa_allocate_exception(sizeof(panic_signal));
+  return ::new (e) panic_signal(p);
+}
+
+void destroy_panic_signal(void* signal) noexcept {
+  static_cast<panic_signal*>(signal)->~panic_signal();
+}
+
 }  // namespace internal
 
 std::any recover() {
