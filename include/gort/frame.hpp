@@ -103,18 +103,19 @@ class frame {
   // it returns normally when a deferred call recovered (the function then returns normally), and
   // otherwise rethrows the panic towards the parent frame.
   void on_panic(internal::panic_record* p);
-  void on_foreign(std::exception_ptr e);
+  void on_foreign();  // the current exception
   void on_forced_unwind();
   void drain(internal::panic_record* p);
   bool outermost() const noexcept;
   void check_live() const;
 
-  // n_ and cap_ are 16-bit on purpose: no int stored by a deferred call's arguments can alias
-  // them, so the compiler keeps them in registers while the body registers defers in a loop.
+  // n_ and cap_ are slot_counts on purpose (see defer_core.hpp): no int stored by a deferred
+  // call's arguments can alias them, so the compiler keeps them in registers while the body
+  // registers defers in a loop.
   internal::defer_state* st_;   // the goroutine's (or thread's) state: moves with the goroutine
   internal::defer_slot* cur_;   // slot array being filled: slots_ or the newest chunk's
-  std::uint16_t n_;             // slots used in cur_
-  std::uint16_t cap_;           // slots usable in cur_ (0 while the deferred calls run)
+  internal::slot_count n_;      // slots used in cur_
+  internal::slot_count cap_;    // slots usable in cur_ (0 while the deferred calls run)
   std::uint16_t inline_extra_;  // slots of slots_ that are not one-slot entries (stats)
   bool accounted_;              // entries counted in stats (done when the calls start)
   bool moved_;                  // grow() ran since run_rest() last looked

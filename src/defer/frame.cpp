@@ -54,8 +54,8 @@ void frame::on_panic(panic_record* p) {
   drain(p);
 }
 
-void frame::on_foreign(std::exception_ptr e) {
-  drain(internal::adopt_foreign(*st_, st_->depth, std::move(e)));
+void frame::on_foreign() {
+  drain(internal::adopt_foreign(*st_, st_->depth, std::current_exception()));
 }
 
 GORT_NO_SANITIZE_NULL void frame::drain(panic_record* p) {
@@ -125,12 +125,12 @@ GORT_NO_SANITIZE_NULL void frame::drain(panic_record* p) {
 void frame::grow() {
   internal::defer_chunk* c = internal::pool_get();
   c->prev_cur = cur_;
-  c->prev_n = n_;
+  c->prev_n = internal::count_of(n_);
   c->extra = 0;
   c->late = accounted_;
   cur_ = c->slots;
-  n_ = 0;
-  cap_ = internal::kChunkSlots;
+  n_ = internal::as_count(0);
+  cap_ = internal::as_count(internal::kChunkSlots);
   moved_ = true;
 }
 
@@ -140,7 +140,7 @@ void frame::grow() {
 std::uint64_t frame::chunk_entries(bool late_only, std::uint32_t* left) {
   std::uint64_t entries = 0;
   internal::defer_slot* s = cur_;
-  std::uint32_t n = n_;
+  std::uint32_t n = internal::count_of(n_);
   while (s != slots_) {
     internal::defer_chunk* c = internal::chunk_of(s);
     if (late_only) {
@@ -162,8 +162,8 @@ void frame::count_late() {
 void frame::pop_chunk() noexcept {
   internal::defer_chunk* c = internal::chunk_of(cur_);
   cur_ = c->prev_cur;
-  n_ = c->prev_n;
-  cap_ = 0;  // only called while the deferred calls run: see account()
+  n_ = internal::as_count(c->prev_n);
+  cap_ = internal::as_count(0);  // only called while the deferred calls run: see account()
   internal::pool_put(c);
 }
 

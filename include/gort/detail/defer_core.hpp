@@ -47,6 +47,18 @@ inline constexpr std::uint32_t kMaxSpan = 15;
 struct defer_slot;
 using defer_thunk = void (*)(defer_slot* top);
 
+// A frame's slot positions (at most kChunkSlots): one byte, so that the run loop sets one with a
+// single byte store, and an enum rather than a std::uint8_t, which as a character type would
+// alias every store the body makes (the compiler would then reload it after each one). No int,
+// pointer or other store a deferred call's arguments make can alias it.
+enum class slot_count : std::uint8_t {};
+constexpr std::uint32_t count_of(slot_count c) noexcept {
+  return static_cast<std::uint32_t>(c);
+}
+constexpr slot_count as_count(std::uint32_t n) noexcept {
+  return static_cast<slot_count>(n);
+}
+
 struct defer_slot {
   defer_thunk run;
   alignas(8) unsigned char buf[kSlotBytes];

@@ -67,11 +67,11 @@ inline void frame::defer(Fn&& fn, Args&&... args) {
     }
     if constexpr (internal::span_of<C> == 1) {
       if (n_ < cap_) [[likely]] {
-        internal::defer_slot* s = cur_ + n_;
+        internal::defer_slot* s = cur_ + internal::count_of(n_);
         ::new (static_cast<void*>(s->buf))
             C(internal::make_stored_call(std::forward<Fn>(fn), std::forward<Args>(args)...));
         s->run = &internal::defer_ops<C>::run;
-        ++n_;
+        n_ = internal::as_count(internal::count_of(n_) + 1);
         return;
       }
     }
@@ -88,8 +88,8 @@ inline frame::frame() noexcept {
   // Set after the calls above, so that the compiler still knows them when the body registers
   // its deferred calls and when run_return runs them.
   cur_ = slots_;
-  n_ = 0;
-  cap_ = internal::kInlineSlots;
+  n_ = internal::as_count(0);
+  cap_ = internal::as_count(internal::kInlineSlots);
   inline_extra_ = 0;
   accounted_ = false;
   moved_ = false;
@@ -102,8 +102,8 @@ inline frame::frame() noexcept {
 template <class C, class Fn, class... Args>
 inline void frame::defer_slow(Fn&& fn, Args&&... args) {
   constexpr std::uint32_t span = internal::span_of<C> == 0 ? 1 : internal::span_of<C>;
-  if (n_ + span > cap_) grow();
-  internal::defer_slot* top = cur_ + n_ + span - 1;
+  if (internal::count_of(n_) + span > internal::count_of(cap_)) grow();
+  internal::defer_slot* top = cur_ + internal::count_of(n_) + span - 1;
   if constexpr (internal::span_of<C> == 0) {
     auto* h = new internal::heap_call<C>{
         internal::make_stored_call(std::forward<Fn>(fn), std::forward<Args>(args)...)};
@@ -116,7 +116,7 @@ inline void frame::defer_slow(Fn&& fn, Args&&... args) {
     top->run = &internal::defer_ops<C>::run;
     if constexpr (span > 1) note_slow_entry(span, false, 0);
   }
-  n_ = static_cast<std::uint16_t>(n_ + span);
+  n_ = internal::as_count(internal::count_of(n_) + span);
 }
 
 // run_return runs the deferred calls after the body returned normally. A deferred call that
@@ -126,16 +126,16 @@ inline void frame::defer_slow(Fn&& fn, Args&&... args) {
 // was inlined, the compiler still knows what that slot holds and calls the deferred function
 // directly, as Go's open-coded exit path does.
 inline void frame::run_return() {
-  std::uint32_t n = n_;
+  std::uint32_t n = internal::count_of(n_);
   if (cur_ == slots_) [[likely]] {
     if (n == 0) return;
     // account(), inlined. The counter update is one add that the compiler knows touches nothing
     // else (defer_core.hpp), so it still knows what the newest slot holds.
-    cap_ = 0;
+    cap_ = internal::as_count(0);
     accounted_ = true;
     st_->count.defers_inline += n - inline_extra_;
     --n;
-    n_ = static_cast<std::uint16_t>(n);
+    n_ = internal::as_count(n);
     slots_[n].run(&slots_[n]);
     // moved_ is still false here unless that call deferred more (the inline slots never grew).
     if (n != 0 || moved_) [[unlikely]]
@@ -155,7 +155,7 @@ inline void frame::run_return() {
   switch (n) {
 #define GORT_INLINE_STEP(k)        \
   case (k) + 1:                    \
-    n_ = (k);                      \
+    n_ = internal::as_count(k);    \
     slots_[(k)].run(&slots_[(k)]); \
     if (moved_) [[unlikely]]       \
       return run_rest();           \
@@ -186,11 +186,11 @@ inline void frame::run_return() {
       count_late();
     }
     internal::defer_slot* cur = cur_;
-    std::uint32_t n = n_;
+    std::uint32_t n = internal::count_of(n_);
 #pragma GCC unroll 4
     while (n != 0) {
       --n;
-      n_ = static_cast<std::uint16_t>(n);
+      n_ = internal::as_count(n);
       cur[n].run(&cur[n]);
       if (moved_) [[unlikely]]
         break;
@@ -210,14 +210,14 @@ inline bool frame::run_next() {
     count_late();
   }
   for (;;) {
-    std::uint32_t n = n_;
+    std::uint32_t n = internal::count_of(n_);
     if (n == 0) {
       if (cur_ == slots_) return false;
       pop_chunk();
       continue;
     }
     --n;
-    n_ = static_cast<std::uint16_t>(n);
+    n_ = internal::as_count(n);
     internal::defer_slot* s = cur_ + n;
     s->run(s);
     return true;
@@ -229,9 +229,9 @@ inline bool frame::run_next() {
 // the one that is running.
 inline void frame::account() {
   accounted_ = true;
-  cap_ = 0;
+  cap_ = internal::as_count(0);
   if (cur_ == slots_)
-    st_->count.defers_inline += n_ - inline_extra_;
+    st_->count.defers_inline += internal::count_of(n_) - inline_extra_;
   else
     account_chunks();
 }
@@ -261,7 +261,7 @@ GORT_NO_SANITIZE_NULL inline void frame_access::guarded(frame& f, Run&& run) {
   }
 #endif
   catch (...) {
-    f.on_foreign(std::current_exception());
+    f.on_foreign();  // takes std::current_exception() itself: no temporary in every caller
   }
 }
 
