@@ -88,6 +88,8 @@ class frame {
   // The run loop (detail/frame_impl.hpp): run_return after a normal return, run_next one call at
   // a time for the exception paths; pop_chunk goes back to the slots before a finished chunk.
   void run_return();
+  void run_return_in();
+  void run_return_out();                  // never inlined: see run_return
   void run_inline_rest(std::uint32_t n);  // these two never inlined: see their definitions
   void run_rest();
   bool run_next();

@@ -126,6 +126,22 @@ inline void frame::defer_slow(Fn&& fn, Args&&... args) {
 // was inlined, the compiler still knows what that slot holds and calls the deferred function
 // directly, as Go's open-coded exit path does.
 inline void frame::run_return() {
+#if defined(__GNUC__) && !defined(__clang__) && defined(__OPTIMIZE__)
+  // Inline only where the compiler still knows the frame's state (a body inlined into func that
+  // made no call the frame could have been touched through): then the peeled call below is
+  // direct and the rest folds away. Elsewhere (a body that called out, a loop) the inline copy
+  // would only cost registers in every gort::func, which the unwinder pays for on each panic
+  // (two CFI rules per saved register) and the prologue on each call.
+  if (!__builtin_constant_p(n_) || !__builtin_constant_p(cur_ == slots_)) return run_return_out();
+#endif
+  run_return_in();
+}
+
+[[gnu::noinline]] inline void frame::run_return_out() {
+  run_return_in();
+}
+
+inline void frame::run_return_in() {
   std::uint32_t n = internal::count_of(n_);
   if (cur_ == slots_) [[likely]] {
     if (n == 0) return;
