@@ -30,8 +30,8 @@ class LeakCheck : public testing::EmptyTestEventListener {
 #if defined(GORT_TESTS_IN_GOROUTINE)
     if (gort::goid() != 1) ADD_FAILURE() << info.name() << " did not end on goroutine 1";
 #endif
-    if (ts.top != nullptr && ts.top != &ts.root)
-      ADD_FAILURE() << info.name() << " left a gort frame linked on " << where;
+    if (ts.depth != 0)
+      ADD_FAILURE() << info.name() << " left " << ts.depth << " gort frame(s) entered on " << where;
     if (ts.panic != nullptr)
       ADD_FAILURE() << info.name() << " left a panic on " << where << "'s panic list";
   }

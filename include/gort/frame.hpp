@@ -49,11 +49,11 @@ namespace gort {
 // frame is one activation of a gort::func. Only gort::func creates frames; the body receives a
 // reference to its own. Not copyable or movable. Thread safety: a frame belongs to the thread (or
 // goroutine) running its function; defer() from another thread is undefined.
-class frame : private internal::frame_link {
+class frame {
  public:
   frame(const frame&) = delete;
   frame& operator=(const frame&) = delete;
-  // The destructor unlinks the frame; only gort::func's own frames are ever destroyed.
+  // The destructor leaves the frame; only gort::func's own frames are ever destroyed.
   ~frame();
 
   // defer registers `fn(args...)` to run when this function ends: after the body returns, when a
@@ -88,6 +88,8 @@ class frame : private internal::frame_link {
   // The run loop (detail/frame_impl.hpp): run_return after a normal return, run_next one call at
   // a time for the exception paths; pop_chunk goes back to the slots before a finished chunk.
   void run_return();
+  void run_return_in();
+  void run_return_out();                  // never inlined: see run_return
   void run_inline_rest(std::uint32_t n);  // these two never inlined: see their definitions
   void run_rest();
   bool run_next();
@@ -96,30 +98,29 @@ class frame : private internal::frame_link {
   // Accounting: entries reach the counters once, when the frame's calls start.
   void account();
   void account_chunks();
-  void count_late();       // counts the entries of chunks taken while the calls ran
-  void count_uncounted();  // counts what an interrupted run_return() had not
+  void count_late();  // counts the entries of chunks taken while the calls ran
   std::uint64_t chunk_entries(bool late_only, std::uint32_t* left);
 
   // Exception paths (src/defer/frame.cpp). Each runs the pending deferred calls in panic mode;
   // it returns normally when a deferred call recovered (the function then returns normally), and
   // otherwise rethrows the panic towards the parent frame.
   void on_panic(internal::panic_record* p);
-  void on_foreign(std::exception_ptr e);
+  void on_foreign();  // the current exception
   void on_forced_unwind();
   void drain(internal::panic_record* p);
   bool outermost() const noexcept;
   void check_live() const;
 
-  // n_ and cap_ are 16-bit on purpose: no int stored by a deferred call's arguments can alias
-  // them, so the compiler keeps them in registers while the body registers defers in a loop.
+  // n_ and cap_ are slot_counts on purpose (see defer_core.hpp): no int stored by a deferred
+  // call's arguments can alias them, so the compiler keeps them in registers while the body
+  // registers defers in a loop.
   internal::defer_state* st_;   // the goroutine's (or thread's) state: moves with the goroutine
   internal::defer_slot* cur_;   // slot array being filled: slots_ or the newest chunk's
-  std::uint16_t n_;             // slots used in cur_
-  std::uint16_t cap_;           // slots usable in cur_ (0 while the deferred calls run)
+  internal::slot_count n_;      // slots used in cur_
+  internal::slot_count cap_;    // slots usable in cur_ (0 while the deferred calls run)
   std::uint16_t inline_extra_;  // slots of slots_ that are not one-slot entries (stats)
   bool accounted_;              // entries counted in stats (done when the calls start)
   bool moved_;                  // grow() ran since run_rest() last looked
-  std::uint16_t uncounted_;     // entries run_return() will count when its calls return
   std::uint32_t magic_;         // kLive while the function runs (checked in debug builds)
   // 16-byte aligned: the compiler stores a slot's thunk and callable with one 16-byte store,
   // which must not straddle a cache line (the thunk then reloads the callable half of it).

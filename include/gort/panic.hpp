@@ -52,19 +52,19 @@ template <class V>
   static_assert(std::is_copy_constructible_v<D>,
                 "gort::panic: the panic value must be copy-constructible (it is kept in a "
                 "std::any, which recover() returns)");
-  internal::panic_record* p;
+  // A throw expression spelled out (allocate, construct, __cxa_throw) so that nothing is live
+  // across the calls here: the frame of the function that panics then needs no saved registers,
+  // each of which is a rule the unwinder interprets for that frame twice (search and cleanup),
+  // and the throw stays in this frame (no extra frame to walk). See docs/defer.md (panic cost).
   if constexpr (std::is_array_v<std::remove_reference_t<V>>) {
-    p = internal::start_panic(internal::make_panic<std::string>(value));  // a string literal
+    internal::throw_panic(internal::make_panic<std::string>(value));  // a string literal
   } else if constexpr (std::is_same_v<D, const char*> || std::is_same_v<D, char*>) {
     // A null C string is a nil value, not an empty string (std::string would refuse it).
-    if (value == nullptr)
-      p = internal::start_panic(internal::make_panic<std::nullptr_t>(nullptr));
-    else
-      p = internal::start_panic(internal::make_panic<std::string>(value));
-  } else
-    p = internal::start_panic(internal::make_panic<D>(std::forward<V>(value)));
-  // Thrown here, not in a helper: one frame less for the unwinder to walk, twice.
-  throw internal::panic_signal(p);
+    if (value == nullptr) internal::throw_panic(internal::make_panic<std::nullptr_t>(nullptr));
+    internal::throw_panic(internal::make_panic<std::string>(value));
+  } else {
+    internal::throw_panic(internal::make_panic<D>(std::forward<V>(value)));
+  }
 }
 
 // recover stops the panic in progress and returns its value, when called by a deferred call that

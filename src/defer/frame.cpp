@@ -4,7 +4,7 @@
 //
 // Terms (Go's, see runtime/panic.go):
 //   frame     one activation of a gort::func. Lives on the stack of the code that called func;
-//             linked to its parent through defer_state::top (the innermost frame).
+//             not linked to other frames: frames nest, so defer_state::depth names the innermost.
 //   defer     a deferred call. The first 8 small ones sit in the frame's inline slots (Go's
 //             open-coded defers); later or larger ones are records chained newest-first.
 //   panic     a panic_record on the thread's panic list (newest first), carried between frames by
@@ -26,9 +26,10 @@
 //     calls because of a normal return (or after a recover). A panic escaping a deferred call
 //     replaces `p`; if `p` was non-null it is marked aborted (Go: the newer panic "aborts" the
 //     older, which is still printed, and removed when the newer one is recovered).
-//   - recover() succeeds only while p->defer_frame is the innermost frame: set around each
-//     deferred call run for p, cleared afterwards. A new gort::func entered by the deferred call
-//     becomes the innermost frame, so recover() inside it returns nothing, as in Go.
+//   - recover() succeeds only while p->defer_depth is the innermost frame's depth: set around
+//     each deferred call run for p, cleared afterwards. A new gort::func entered by the deferred
+//     call becomes the innermost frame (one deeper), so recover() inside it returns nothing, as
+//     in Go. While drain runs, st_->depth is this frame's depth: the frames it enclosed are gone.
 //   - Recovery takes effect when the deferred call that recovered returns: p leaves the list with
 //     every aborted panic under it; an aborted goexit under it resumes instead (Go 1.14+).
 //
@@ -50,21 +51,20 @@ using internal::defer_state;
 using internal::panic_record;
 
 void frame::on_panic(panic_record* p) {
-  internal::adopt_signal(*st_, this, p);
+  internal::adopt_signal(*st_, st_->depth, p);
   drain(p);
 }
 
-void frame::on_foreign(std::exception_ptr e) {
-  drain(internal::adopt_foreign(*st_, this, std::move(e)));
+void frame::on_foreign() {
+  drain(internal::adopt_foreign(*st_, st_->depth, std::current_exception()));
 }
 
 GORT_NO_SANITIZE_NULL void frame::drain(panic_record* p) {
   defer_state& ts = *st_;
-  count_uncounted();
   for (;;) {
     if (p != nullptr) {
       p->state = internal::panic_state::processing;
-      p->defer_frame = this;
+      p->defer_depth = ts.depth;
     }
     panic_record* newer = nullptr;
     bool ran;
@@ -72,19 +72,19 @@ GORT_NO_SANITIZE_NULL void frame::drain(panic_record* p) {
       ran = run_next();
     } catch (internal::panic_signal& s) {
       newer = s.record();
-      internal::adopt_signal(ts, this, newer);
+      internal::adopt_signal(ts, ts.depth, newer);
     }
 #if defined(__GLIBCXX__)
     catch (abi::__forced_unwind&) {
-      if (p != nullptr) p->defer_frame = nullptr;
+      if (p != nullptr) p->defer_depth = 0;
       on_forced_unwind();
       throw;
     }
 #endif
     catch (...) {
-      newer = internal::adopt_foreign(ts, this, std::current_exception());
+      newer = internal::adopt_foreign(ts, ts.depth, std::current_exception());
     }
-    if (p != nullptr) p->defer_frame = nullptr;
+    if (p != nullptr) p->defer_depth = 0;
     if (newer != nullptr) {
       if (p != nullptr && p != newer) p->aborted = true;
       p = newer;
@@ -93,7 +93,7 @@ GORT_NO_SANITIZE_NULL void frame::drain(panic_record* p) {
     if (!ran) break;
     if (p != nullptr && p->recovered) {
       // Records created and swallowed inside the deferred call may sit above p.
-      internal::prune_stale(ts, this, p, false);
+      internal::prune_stale(ts, ts.depth, p, false);
       panic_record* resume = nullptr;
       internal::remove_panic(ts, p);
       while (ts.panic != nullptr && ts.panic->aborted) {
@@ -119,19 +119,19 @@ GORT_NO_SANITIZE_NULL void frame::drain(panic_record* p) {
     internal::escape_outermost(ts, p);
   }
   p->state = internal::panic_state::in_flight;
-  p->target = parent;
+  p->target = ts.depth - 1;
   internal::rethrow_panic(p);
 }
 
 void frame::grow() {
   internal::defer_chunk* c = internal::pool_get();
   c->prev_cur = cur_;
-  c->prev_n = n_;
+  c->prev_n = internal::count_of(n_);
   c->extra = 0;
   c->late = accounted_;
   cur_ = c->slots;
-  n_ = 0;
-  cap_ = internal::kChunkSlots;
+  n_ = internal::as_count(0);
+  cap_ = internal::as_count(internal::kChunkSlots);
   moved_ = true;
 }
 
@@ -141,7 +141,7 @@ void frame::grow() {
 std::uint64_t frame::chunk_entries(bool late_only, std::uint32_t* left) {
   std::uint64_t entries = 0;
   internal::defer_slot* s = cur_;
-  std::uint32_t n = n_;
+  std::uint32_t n = internal::count_of(n_);
   while (s != slots_) {
     internal::defer_chunk* c = internal::chunk_of(s);
     if (late_only) {
@@ -160,18 +160,11 @@ void frame::count_late() {
   st_->count.defers_pooled += chunk_entries(true, nullptr);
 }
 
-void frame::count_uncounted() {
-  if (uncounted_ != 0) {  // run_return() was interrupted before counting its entries
-    st_->count.defers_inline += uncounted_;
-    uncounted_ = 0;
-  }
-}
-
 void frame::pop_chunk() noexcept {
   internal::defer_chunk* c = internal::chunk_of(cur_);
   cur_ = c->prev_cur;
-  n_ = c->prev_n;
-  cap_ = 0;  // only called while the deferred calls run: see account()
+  n_ = internal::as_count(c->prev_n);
+  cap_ = internal::as_count(0);  // only called while the deferred calls run: see account()
   internal::pool_put(c);
 }
 
@@ -207,7 +200,6 @@ void frame::on_forced_unwind() {
   // The thread is being cancelled (pthread_cancel/pthread_exit): run what is pending the way
   // goexit does, with recover() disabled, then let the unwind go on.
   defer_state& ts = *st_;
-  count_uncounted();
   panic_record* g = internal::alloc_panic();
   g->goexit = true;
   g->state = internal::panic_state::processing;

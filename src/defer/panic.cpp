@@ -97,18 +97,16 @@ void remove_panic(defer_state& ts, panic_record* p) {
   p->link = nullptr;
   p->on_list = false;
   p->state = panic_state::detached;
-  p->defer_frame = nullptr;
+  p->defer_depth = 0;
   if (p->refs == 0) free_panic(p);
 }
 
-static bool outside_or_at(const frame_link* at, const frame_link* target, bool inclusive) {
-  // Frames of one thread share one stack, which grows down: outer frames sit at higher addresses.
-  auto a = reinterpret_cast<std::uintptr_t>(at);
-  auto t = reinterpret_cast<std::uintptr_t>(target);
-  return inclusive ? a >= t : a > t;
+static bool outside_or_at(std::uint32_t at, std::uint32_t target, bool inclusive) {
+  // Frames of one goroutine nest strictly: an outer frame has a smaller depth.
+  return inclusive ? at <= target : at < target;
 }
 
-void prune_stale(defer_state& ts, frame_link* at, panic_record* keep, bool unwinding) {
+void prune_stale(defer_state& ts, std::uint32_t at, panic_record* keep, bool unwinding) {
   panic_record* p = ts.panic;
   while (p != nullptr) {
     panic_record* next = p->link;
@@ -122,7 +120,7 @@ void clear_panics(defer_state& ts) {
   while (ts.panic != nullptr) remove_panic(ts, ts.panic);
 }
 
-panic_record* adopt_foreign(defer_state& ts, frame_link* at, std::exception_ptr e) {
+panic_record* adopt_foreign(defer_state& ts, std::uint32_t at, std::exception_ptr e) {
   panic_record* found = nullptr;
   for (panic_record* p = ts.panic; p != nullptr; p = p->link) {
     if (p->foreign == e) {
@@ -142,7 +140,7 @@ panic_record* adopt_foreign(defer_state& ts, frame_link* at, std::exception_ptr 
   return p;
 }
 
-void adopt_signal(defer_state& ts, frame_link* at, panic_record* p) {
+void adopt_signal(defer_state& ts, std::uint32_t at, panic_record* p) {
   prune_stale(ts, at, p, false);
   if (!p->on_list) push_panic(ts, p);  // it had been dropped (caught and kept, then rethrown)
   p->state = panic_state::processing;
@@ -210,7 +208,7 @@ std::string terminate_report(const std::exception_ptr& e) {
 // panic, recover, goexit.
 
 static bool in_frame(const defer_state& ts) {
-  return ts.top != nullptr && ts.top != &ts.root;
+  return ts.depth != 0;
 }
 
 panic_record* new_panic(describe_fn describe) {
@@ -241,9 +239,20 @@ panic_record* start_panic(panic_record* p) {
   defer_state& ts = current_state();
   ++ts.count.panics;
   if (!in_frame(ts)) escape_without_frame(p);
-  p->target = ts.top;
+  p->target = ts.depth;
   push_panic(ts, p);
   return p;
+}
+
+void* start_panic_exception(panic_record* p) {
+  // start_panic first: if it throws (no frame), no exception object is half-built.
+  p = start_panic(p);
+  void* e = abi::__cxa_allocate_exception(sizeof(panic_signal));
+  return ::new (e) panic_signal(p);
+}
+
+void destroy_panic_signal(void* signal) noexcept {
+  static_cast<panic_signal*>(signal)->~panic_signal();
 }
 
 }  // namespace internal
@@ -253,12 +262,12 @@ std::any recover() {
   internal::panic_record* p = ts.panic;
   if (p == nullptr) return {};
   if (p->state == internal::panic_state::in_flight) {
-    internal::prune_stale(ts, ts.top, nullptr, std::uncaught_exceptions() > 0);
+    internal::prune_stale(ts, ts.depth, nullptr, std::uncaught_exceptions() > 0);
     p = ts.panic;
     if (p == nullptr) return {};
   }
   if (p->state != internal::panic_state::processing || p->goexit || p->recovered ||
-      p->defer_frame != ts.top)
+      p->defer_depth != ts.depth)
     return {};
   p->recovered = true;
   ++ts.count.recovers;
@@ -274,7 +283,7 @@ void goexit() {
   }
   internal::panic_record* p = internal::alloc_panic();
   p->goexit = true;
-  p->target = ts.top;
+  p->target = ts.depth;
   internal::push_panic(ts, p);
   ++ts.count.goexits;
   throw internal::panic_signal(p);

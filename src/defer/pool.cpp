@@ -103,7 +103,7 @@ struct thread_guard {
     add_counters(exited_totals(), ts->count);
     ts->count.~counters();
     ::new (&ts->count) counters();
-    ts->top = nullptr;
+    ts->depth = 0;
     cur_defer_state = nullptr;
   }
 };
@@ -112,8 +112,6 @@ struct thread_guard {
 
 defer_state* register_thread() {
   defer_state& ts = thread_defer_state;
-  ts.root.parent = nullptr;
-  ts.top = &ts.root;
   cur_defer_state = &ts;
   {
     lock_guard lock(registry_mu);

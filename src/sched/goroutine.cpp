@@ -188,8 +188,7 @@ g* new_goroutine(void (*entry)(void*), std::size_t size, std::size_t align, void
   gp->labels.store(labels_for_new_goroutine(), std::memory_order_relaxed);  // Go's newproc
   gp->trace.gen.store(0, std::memory_order_relaxed);  // not described in any trace yet
   switch_g_created(gp);
-  gp->st.top = &gp->st.root;
-  gp->st.root.parent = nullptr;
+  gp->st.depth = 0;
   gp->st.panic = nullptr;
   casgstatus(gp, gstatus::dead, gstatus::idle, std::memory_order_relaxed);
   return gp;

@@ -47,6 +47,18 @@ inline constexpr std::uint32_t kMaxSpan = 15;
 struct defer_slot;
 using defer_thunk = void (*)(defer_slot* top);
 
+// A frame's slot positions (at most kChunkSlots): one byte, so that the run loop sets one with a
+// single byte store, and an enum rather than a std::uint8_t, which as a character type would
+// alias every store the body makes (the compiler would then reload it after each one). No int,
+// pointer or other store a deferred call's arguments make can alias it.
+enum class slot_count : std::uint8_t {};
+constexpr std::uint32_t count_of(slot_count c) noexcept {
+  return static_cast<std::uint32_t>(c);
+}
+constexpr slot_count as_count(std::uint32_t n) noexcept {
+  return static_cast<slot_count>(n);
+}
+
 struct defer_slot {
   defer_thunk run;
   alignas(8) unsigned char buf[kSlotBytes];
@@ -74,13 +86,35 @@ inline defer_chunk* chunk_of(defer_slot* slots) noexcept {
 // (a plain add, no locked instruction); gort::stats() reads the blocks of live threads with
 // relaxed loads and adds the totals of threads that exited. Snapshots are not atomic as a whole.
 
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__SANITIZE_THREAD__)
+#if defined(__has_feature)
+#if !__has_feature(thread_sanitizer)
+#define GORT_COUNTER_ASM_ADD 1
+#endif
+#else
+#define GORT_COUNTER_ASM_ADD 1
+#endif
+#endif
+
 class counter {
  public:
   void operator++() noexcept { *this += 1; }
   void operator+=(std::uint64_t n) noexcept {
+#if defined(GORT_COUNTER_ASM_ADD)
+    // The owner's relaxed load + store as the one instruction x86-64 has for it: a non-locked
+    // add to memory, which readers on other threads see whole (an aligned 8-byte store). Written
+    // in asm because compilers emit a load, an add and a store for an atomic's relaxed
+    // load-then-store, and because the asm names the counter as its only operand, the compiler
+    // keeps everything else it knows across it (what a frame's slots hold, say). TSan builds
+    // take the portable path, which TSan sees.
+    asm("addq %1, %0" : "+m"(v_) : "er"(n));
+#else
     v_.store(v_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+#endif
   }
-  std::uint64_t get() const noexcept { return v_.load(std::memory_order_relaxed); }
+  std::uint64_t get() const noexcept {
+    return v_.load(std::memory_order_relaxed);
+  }
 
  private:
   std::atomic<std::uint64_t> v_{0};
@@ -95,11 +129,6 @@ struct counters {
 
 struct panic_record;
 
-// The link every frame starts with; a thread's (or goroutine's) root sentinel is a bare link.
-struct frame_link {
-  frame_link* parent;
-};
-
 // A free list of defer chunks (Go's p.deferpool): a P's while a goroutine runs on it, else the
 // thread's own.
 struct defer_pool {
@@ -107,14 +136,17 @@ struct defer_pool {
   std::uint32_t len = 0;
 };
 
-// State of the code running a chain of frames: the innermost frame, the panics in progress and
-// the counters. Each goroutine has one (in its G); a plain thread has its own
-// (`thread_defer_state`). Constant-initialized and trivially destructible, so a thread's is a
-// plain TLS block.
+// State of the code running nested frames: how many are live, the panics in progress and the
+// counters. Each goroutine has one (in its G); a plain thread has its own (`thread_defer_state`).
+// Constant-initialized and trivially destructible, so a thread's is a plain TLS block.
+//
+// Frames are not linked: frames of one goroutine (or thread) nest strictly on its stack, so a
+// frame is named by its depth (1 for the outermost), which is `depth` while it is the innermost.
+// Entering and leaving a frame is one increment and one decrement; everything that needs to know
+// which frame is which (recover, outermost, the stale-panic pruning) compares depths.
 struct defer_state {
-  frame_link* top = nullptr;      // innermost live frame, &root when none
+  std::uint32_t depth = 0;        // live frames: the innermost frame's depth, 0 when none
   panic_record* panic = nullptr;  // panics in progress, newest first (Go's g._panic)
-  frame_link root{nullptr};       // sentinel parent of the outermost frame (root.parent == nullptr)
   void* spare_panic = nullptr;    // storage of the last freed panic record, reused by the next
   defer_pool pool;                // a plain thread's chunk pool (goroutines use their P's)
   bool is_goroutine = false;      // a goroutine's state: goexit ends the goroutine

@@ -11,7 +11,8 @@
 // compiler's inlining decisions do not change), and the exception paths in src/defer/frame.cpp
 // and the stack-trace trimming in src/sched/crash.cpp keep their frame:: names. A redesign of
 // the frame (issue 12) can restructure them freely. Checked when they moved here: the Release
-// libgort.a and bench/gort_bench were bit-identical before and after, sizeof(frame) 304.
+// libgort.a and bench/gort_bench were bit-identical before and after, sizeof(frame) 304 (288
+// since issue 12 removed the frame chain).
 // [[gnu::noinline]] sits on the definitions of run_inline_rest and run_rest, not on their
 // declarations in the class: GCC warns about an `inline` definition after a noinline declaration.
 //
@@ -41,7 +42,7 @@
 namespace gort {
 
 inline frame::~frame() {
-  st_->top = parent;
+  --st_->depth;
 #if GORT_FRAME_CHECKS
   *static_cast<volatile std::uint32_t*>(&magic_) = kDead;
 #endif
@@ -66,11 +67,11 @@ inline void frame::defer(Fn&& fn, Args&&... args) {
     }
     if constexpr (internal::span_of<C> == 1) {
       if (n_ < cap_) [[likely]] {
-        internal::defer_slot* s = cur_ + n_;
+        internal::defer_slot* s = cur_ + internal::count_of(n_);
         ::new (static_cast<void*>(s->buf))
             C(internal::make_stored_call(std::forward<Fn>(fn), std::forward<Args>(args)...));
         s->run = &internal::defer_ops<C>::run;
-        ++n_;
+        n_ = internal::as_count(internal::count_of(n_) + 1);
         return;
       }
     }
@@ -82,20 +83,16 @@ inline frame::frame() noexcept {
   internal::defer_state* st = internal::cur_defer_state;
   if (st == nullptr) [[unlikely]]
     st = internal::register_thread();
-  // A volatile store keeps the compiler from merging st_ and parent into one 16-byte vector
-  // store: reloading one half of it later defeats store-to-load forwarding (~12 cycles).
-  *static_cast<internal::defer_state* volatile*>(&st_) = st;
-  parent = st->top;
-  st->top = this;
+  st_ = st;
+  ++st->depth;
   // Set after the calls above, so that the compiler still knows them when the body registers
   // its deferred calls and when run_return runs them.
   cur_ = slots_;
-  n_ = 0;
-  cap_ = internal::kInlineSlots;
+  n_ = internal::as_count(0);
+  cap_ = internal::as_count(internal::kInlineSlots);
   inline_extra_ = 0;
   accounted_ = false;
   moved_ = false;
-  uncounted_ = 0;
 #if GORT_FRAME_CHECKS
   magic_ = kLive;
 #endif
@@ -105,8 +102,8 @@ inline frame::frame() noexcept {
 template <class C, class Fn, class... Args>
 inline void frame::defer_slow(Fn&& fn, Args&&... args) {
   constexpr std::uint32_t span = internal::span_of<C> == 0 ? 1 : internal::span_of<C>;
-  if (n_ + span > cap_) grow();
-  internal::defer_slot* top = cur_ + n_ + span - 1;
+  if (internal::count_of(n_) + span > internal::count_of(cap_)) grow();
+  internal::defer_slot* top = cur_ + internal::count_of(n_) + span - 1;
   if constexpr (internal::span_of<C> == 0) {
     auto* h = new internal::heap_call<C>{
         internal::make_stored_call(std::forward<Fn>(fn), std::forward<Args>(args)...)};
@@ -119,7 +116,7 @@ inline void frame::defer_slow(Fn&& fn, Args&&... args) {
     top->run = &internal::defer_ops<C>::run;
     if constexpr (span > 1) note_slow_entry(span, false, 0);
   }
-  n_ = static_cast<std::uint16_t>(n_ + span);
+  n_ = internal::as_count(internal::count_of(n_) + span);
 }
 
 // run_return runs the deferred calls after the body returned normally. A deferred call that
@@ -129,23 +126,36 @@ inline void frame::defer_slow(Fn&& fn, Args&&... args) {
 // was inlined, the compiler still knows what that slot holds and calls the deferred function
 // directly, as Go's open-coded exit path does.
 inline void frame::run_return() {
-  std::uint32_t n = n_;
+#if defined(__GNUC__) && !defined(__clang__) && defined(__OPTIMIZE__)
+  // Inline only where the compiler still knows the frame's state (a body inlined into func that
+  // made no call the frame could have been touched through): then the peeled call below is
+  // direct and the rest folds away. Elsewhere (a body that called out, a loop) the inline copy
+  // would only cost registers in every gort::func, which the unwinder pays for on each panic
+  // (two CFI rules per saved register) and the prologue on each call.
+  if (!__builtin_constant_p(n_) || !__builtin_constant_p(cur_ == slots_)) return run_return_out();
+#endif
+  run_return_in();
+}
+
+[[gnu::noinline]] inline void frame::run_return_out() {
+  run_return_in();
+}
+
+inline void frame::run_return_in() {
+  std::uint32_t n = internal::count_of(n_);
   if (cur_ == slots_) [[likely]] {
     if (n == 0) return;
-    // account(), inlined, with the counter update left until the calls ran: the atomic
-    // update before the first call would make the compiler forget what the slot holds. A
-    // panic on the way counts uncounted_ in drain().
-    std::uint16_t entries = static_cast<std::uint16_t>(n - inline_extra_);
-    uncounted_ = entries;
-    cap_ = 0;
+    // account(), inlined. The counter update is one add that the compiler knows touches nothing
+    // else (defer_core.hpp), so it still knows what the newest slot holds.
+    cap_ = internal::as_count(0);
     accounted_ = true;
+    st_->count.defers_inline += n - inline_extra_;
     --n;
-    n_ = static_cast<std::uint16_t>(n);
+    n_ = internal::as_count(n);
     slots_[n].run(&slots_[n]);
     // moved_ is still false here unless that call deferred more (the inline slots never grew).
     if (n != 0 || moved_) [[unlikely]]
       run_inline_rest(n);
-    st_->count.defers_inline += entries;
     return;
   }
   account();
@@ -161,7 +171,7 @@ inline void frame::run_return() {
   switch (n) {
 #define GORT_INLINE_STEP(k)        \
   case (k) + 1:                    \
-    n_ = (k);                      \
+    n_ = internal::as_count(k);    \
     slots_[(k)].run(&slots_[(k)]); \
     if (moved_) [[unlikely]]       \
       return run_rest();           \
@@ -192,11 +202,11 @@ inline void frame::run_return() {
       count_late();
     }
     internal::defer_slot* cur = cur_;
-    std::uint32_t n = n_;
+    std::uint32_t n = internal::count_of(n_);
 #pragma GCC unroll 4
     while (n != 0) {
       --n;
-      n_ = static_cast<std::uint16_t>(n);
+      n_ = internal::as_count(n);
       cur[n].run(&cur[n]);
       if (moved_) [[unlikely]]
         break;
@@ -216,14 +226,14 @@ inline bool frame::run_next() {
     count_late();
   }
   for (;;) {
-    std::uint32_t n = n_;
+    std::uint32_t n = internal::count_of(n_);
     if (n == 0) {
       if (cur_ == slots_) return false;
       pop_chunk();
       continue;
     }
     --n;
-    n_ = static_cast<std::uint16_t>(n);
+    n_ = internal::as_count(n);
     internal::defer_slot* s = cur_ + n;
     s->run(s);
     return true;
@@ -235,15 +245,15 @@ inline bool frame::run_next() {
 // the one that is running.
 inline void frame::account() {
   accounted_ = true;
-  cap_ = 0;
+  cap_ = internal::as_count(0);
   if (cur_ == slots_)
-    st_->count.defers_inline += n_ - inline_extra_;
+    st_->count.defers_inline += internal::count_of(n_) - inline_extra_;
   else
     account_chunks();
 }
 
 inline bool frame::outermost() const noexcept {
-  return parent->parent == nullptr;
+  return st_->depth == 1;
 }
 
 namespace internal {
@@ -267,7 +277,7 @@ GORT_NO_SANITIZE_NULL inline void frame_access::guarded(frame& f, Run&& run) {
   }
 #endif
   catch (...) {
-    f.on_foreign(std::current_exception());
+    f.on_foreign();  // takes std::current_exception() itself: no temporary in every caller
   }
 }
 

@@ -15,6 +15,10 @@
 #include <typeinfo>
 #include <utility>
 
+#if defined(__GLIBCXX__)
+#include <cxxabi.h>
+#endif
+
 namespace gort::internal {
 
 struct panic_record;
@@ -52,6 +56,21 @@ void delete_panic(panic_record* p) noexcept;
 // Links a new panic on the thread's list and returns it, ready to be thrown. With no frame on the
 // thread it throws gort::panic_error instead.
 panic_record* start_panic(panic_record* p);
+// start_panic(p), then a panic_signal for it in a new C++ exception object, ready for
+// __cxa_throw (the first half of `throw panic_signal(p)`).
+void* start_panic_exception(panic_record* p);
+void destroy_panic_signal(void* signal) noexcept;
+// Throws the panic record p: `throw panic_signal(start_panic(p))`, with no value live across a
+// call where the Itanium C++ ABI lets us spell the throw out.
+[[noreturn, gnu::always_inline]] inline void throw_panic(panic_record* p) {
+#if defined(__GLIBCXX__)
+  __cxxabiv1::__cxa_throw(start_panic_exception(p),
+                          const_cast<std::type_info*>(&typeid(panic_signal)),
+                          &destroy_panic_signal);
+#else
+  throw panic_signal(start_panic(p));
+#endif
+}
 
 std::string format_go_float(double v);
 std::string describe_exception(const std::exception_ptr& e);
