@@ -257,6 +257,8 @@ void inject_glist_locked(g* list) {
     list = gp->schedlink;
     gp->schedlink = nullptr;
     casgstatus(gp, gstatus::waiting, gstatus::runnable);
+    if (tracing()) [[unlikely]]
+      trace_go_unpark(nullptr, nullptr, gp);  // the global stream (no P's stream is ours here)
     globrunqput_locked(gp);
   }
 }
@@ -275,6 +277,8 @@ void inject_glist(p* pp, g* list) {
     list = gp->schedlink;
     gp->schedlink = nullptr;
     casgstatus(gp, gstatus::waiting, gstatus::runnable);
+    if (tracing()) [[unlikely]]
+      trace_go_unpark(pp, nullptr, gp);  // Go's injectglist: traceGoUnblock from the polling P
     runqput(pp, gp, false);
   }
   if (sched.procs > 1) wakep();

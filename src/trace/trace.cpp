@@ -122,6 +122,7 @@ enum ev : std::uint8_t {
   kEvGoBlockSelect = 24,
   kEvGoBlockSync = 25,
   kEvGoBlockCond = 26,
+  kEvGoBlockNet = 27,
   kEvGoSysCall = 28,
   kEvGoSysExit = 29,
   kEvGoSysBlock = 30,
@@ -344,6 +345,7 @@ struct stream {
       case kEvGoBlockSelect:
       case kEvGoBlockSync:
       case kEvGoBlockCond:
+      case kEvGoBlockNet:
       case kEvGoSysBlock:
         slot->running = 0;
         break;
@@ -576,8 +578,10 @@ std::uint8_t park_event(wait_reason why) {
       return kEvGoBlockCond;
     case wait_reason::sleep:
       return kEvGoSleep;
+    case wait_reason::io_wait:
+      return kEvGoBlockNet;  // the netpoller's one park (src/netpoll/netpoll.cpp, park_io)
     default:
-      return kEvGoBlock;  // io_wait: GoBlockNet when the netpoller lands
+      return kEvGoBlock;
   }
 }
 
