@@ -166,7 +166,7 @@ TEST(Corruption, ThousandMutationsOfARealTrace) {
     // vector: ~112 bytes per event of >= 2 input bytes, doubled by growth).
     EXPECT_LE(largest_allocation.load(), 256 * bad.size() + (1u << 20)) << "mutation " << i;
 
-    if (i % 50 == 0) {
+    if (i % 100 == 0) {
       {
         std::ofstream out(tmp, std::ios::binary);
         out.write(reinterpret_cast<const char*>(bad.data()), static_cast<long>(bad.size()));

@@ -232,20 +232,24 @@ TEST_P(GoTrace, ToolWritesValidOutputs) {
           std::to_string(logs) + " sleepRegion 2>&1");
   EXPECT_EQ(r.status, 0) << r.out;
 
-  // A window: what overlaps the first 60 ms (every run here starts after 0).
-  std::size_t starts_60 = 0, logs_60 = 0;
+  // A window: what overlaps [0, 1 ms after the region starts] (the region lasts 50 ms more).
+  std::int64_t to = -1;
+  for (const auto& ev : t_.events)
+    if (ev.type == tf::ev_user_region && ev.args[1] == 0) to = ev.ts + 1'000'000;
+  ASSERT_GE(to, 0);
+  std::size_t starts_window = 0, logs_window = 0;
   for (const auto& ev : t_.events) {
-    if (ev.ts > 60'000'000) break;
-    starts_60 += (ev.type == tf::ev_go_start || ev.type == tf::ev_go_start_label) && ev.p >= 0 &&
-                 ev.p < tf::fake_p;
-    logs_60 += ev.type == tf::ev_user_log;
+    if (ev.ts > to) break;
+    starts_window += (ev.type == tf::ev_go_start || ev.type == tf::ev_go_start_label) &&
+                     ev.p >= 0 && ev.p < tf::fake_p;
+    logs_window += ev.type == tf::ev_user_log;
   }
-  EXPECT_LT(starts_60, starts);
-  r = run(tool + " perfetto " + in + " --to 60ms -o " + base + ".win.json");
+  EXPECT_LT(starts_window, starts);
+  r = run(tool + " perfetto " + in + " --to " + std::to_string(to) + "ns -o " + base + ".win.json");
   ASSERT_EQ(r.status, 0);
   r = run("python3 " + test_src + "/check_perfetto.py " + base + ".win.json " +
-          std::to_string(s_.procs.size()) + " " + std::to_string(starts_60) + " " +
-          std::to_string(logs_60) + " sleepRegion 2>&1");
+          std::to_string(s_.procs.size()) + " " + std::to_string(starts_window) + " " +
+          std::to_string(logs_window) + " sleepRegion 2>&1");
   EXPECT_EQ(r.status, 0) << r.out;
 
   r = run(tool + " svg " + in + " -o " + base + ".svg");
