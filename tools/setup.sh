@@ -21,6 +21,7 @@ declare -A need=(
   [linux-perf]=/usr/bin/perf
   [time]=/usr/bin/time
   [libdw-dev]=/usr/include/elfutils/libdwfl.h
+  [curl]=/usr/bin/curl  # tests/trace/webui.sh fetches go tool trace's pages
 )
 missing=()
 for pkg in "${!need[@]}"; do
