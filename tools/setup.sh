@@ -27,6 +27,7 @@ declare -A need=(
   [libhttp-parser-dev]=/usr/include/http_parser.h
   [nginx]=/usr/sbin/nginx
   [wrk]=/usr/bin/wrk
+  [curl]=/usr/bin/curl  # tests/trace/webui.sh fetches go tool trace's pages
 )
 missing=()
 for pkg in "${!need[@]}"; do

@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <string>
 #include <thread>
@@ -235,7 +236,9 @@ TEST(Trace, CheckersRejectBrokenTraces) {
 
 // Writes the trace tests/trace/webui.sh (CTest: trace.webui) serves through go tool trace.
 TEST(Trace, WebuiTraceWritten) {
-  std::string path = std::string(GORT_TRACE_WEBUI_FILE);
+  // webui.sh names its own file, so that it never shares one with a concurrent run of this test.
+  const char* env = std::getenv("GORT_WEBUI_TRACE");
+  std::string path = env != nullptr ? env : std::string(GORT_TRACE_WEBUI_FILE);
   gort::run(
       [&] {
         ASSERT_FALSE(gort::trace::start(path, {.stacks = true}));

@@ -5,10 +5,14 @@
 # URL it prints, fetch the pages a user opens (the timeline's data, goroutine analysis, the
 # network / sync / syscall / scheduler-latency profiles, user tasks and regions) and require
 # HTTP 200 and a non-empty body from each.
-# Usage: webui.sh <go> <trace file>
+# Usage: webui.sh <go> <trace file> [gort_trace_tests]  (with the test binary: it writes the
+# trace first, through its Trace.WebuiTraceWritten test)
 set -eu
 GO=$1
 TRACE=$2
+if [ $# -ge 3 ]; then
+  GORT_WEBUI_TRACE="$TRACE" "$3" --gtest_filter=Trace.WebuiTraceWritten >/dev/null || { echo "writing the trace failed"; exit 1; }
+fi
 LOG=$(mktemp)
 "$GO" tool trace -http=127.0.0.1:0 "$TRACE" >"$LOG" 2>&1 &
 PID=$!

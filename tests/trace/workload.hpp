@@ -21,6 +21,7 @@ namespace trace_test {
 // workload runs on a goroutine; `scale` multiplies the amount of work.
 inline void workload(int scale) {
   using namespace std::chrono_literals;
+  const std::uint64_t live_before = gort::stats().goroutines_live;
   gort::trace::task t("workload");
   gort::waitgroup wg;
   auto ch = gort::make_chan<int>();
@@ -99,6 +100,9 @@ inline void workload(int scale) {
     });
   }
   wg.wait();
+  // Each goroutine calls done() just before it ends: wait until every one has ended (its GoEnd is
+  // written before the runtime counts it as exited), so that the trace's counts are exact.
+  while (gort::stats().goroutines_live > live_before) gort::yield();
   t.end();
 }
 
