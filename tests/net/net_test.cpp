@@ -35,7 +35,11 @@
 
 #include "../test_support.hpp"
 #include "netpoll/netpoll.hpp"
+#include "sched/runtime.hpp"
+#include "sched/sched.hpp"
 
+// (Lambdas capture structured bindings through init-captures: clang before 16 cannot capture
+// them directly.)
 namespace {
 
 using namespace std::chrono_literals;
@@ -234,7 +238,7 @@ TEST_F(NetThread, CloseWakesAThreadBlockedInRead) {
   auto [s, aerr] = ln.accept();
   std::atomic<bool> started{false};
   std::error_code got;
-  std::thread reader([&] {
+  std::thread reader([&, &c = c] {
     char b;
     started = true;
     got = c.read(&b, 1).second;
@@ -286,7 +290,7 @@ TEST_P(Net, EchoManyGoroutines) {
     for (int i = 0; i < clients; ++i) {
       wg.add(1);
       gort::go(
-          [&](int k) {
+          [&, &ln = ln](int k) {
             auto [c, derr] = gort::net::dial("tcp", ln.addr());
             ASSERT_FALSE(derr) << derr.message();
             std::string msg = "hello " + std::to_string(k) + std::string(k * 50, '.');
@@ -342,6 +346,11 @@ void wait_parked(int n) {
 struct pair_conns {
   gort::net::listener ln;
   gort::net::conn client, server;
+  void close_all() const {
+    client.close();
+    server.close();
+    ln.close();
+  }
 };
 
 pair_conns connected(const char* network = "tcp", const char* address = "127.0.0.1:0") {
@@ -360,6 +369,36 @@ pair_conns connected(const char* network = "tcp", const char* address = "127.0.0
   p.client = c;
   p.server = accepted.recv().first;
   return p;
+}
+
+// A goroutine parked on the network shows Go's wait reason, "IO wait" (what crash reports and
+// traces print), and counts among the netpoller's waiters.
+TEST_P(Net, ParkedReaderWaitsWithReasonIOWait) {
+  run([] {
+    auto p = connected();
+    gort::waitgroup wg;
+    wg.add(1);
+    gort::go([&] {
+      char b;
+      p.client.read(&b, 1);
+      wg.done();
+    });
+    wait_parked(1);
+    EXPECT_GE(gort::internal::netpoll_waiters(), 1);
+    int io_waits = 0;
+    {
+      gort::internal::lock_guard lock(gort::internal::sched.allg_lock);
+      for (gort::internal::g* gp : gort::internal::sched.allgs)
+        if (gp->status.load() == gort::internal::gstatus::waiting &&
+            std::string(gort::internal::wait_reason_text(gp)) == "IO wait")
+          ++io_waits;
+    }
+    EXPECT_EQ(io_waits, 1);
+    p.server.write("x");
+    wg.wait();
+    EXPECT_EQ(gort::internal::netpoll_waiters(), 0);
+    p.close_all();
+  });
 }
 
 TEST_P(Net, ReadDeadlineFiresWhileParked) {
@@ -501,12 +540,14 @@ TEST_P(Net, PeerResetMidRead) {
     gort::waitgroup wg;
     wg.add(1);
     std::string got;
+    std::atomic<std::size_t> received{0};  // got.size(), published for the main goroutine
     std::error_code err;
     gort::go([&] {
       char buf[64];
       for (;;) {
         auto [n, e] = p.client.read(buf, sizeof buf);
         got.append(buf, n);
+        received.store(got.size());
         if (e) {
           err = e;
           break;
@@ -514,7 +555,7 @@ TEST_P(Net, PeerResetMidRead) {
       }
       wg.done();
     });
-    while (got.size() < 7) gort::yield();
+    while (received.load() < 7) gort::yield();
     wait_parked(1);
     linger lg{1, 0};
     ASSERT_EQ(setsockopt(p.server.fd(), SOL_SOCKET, SO_LINGER, &lg, sizeof lg), 0);
@@ -564,7 +605,7 @@ TEST_P(Net, FileConnMakesPipesAndEventfdsPollable) {
     gort::waitgroup wg;
     wg.add(1);
     std::string got;
-    gort::go([&] {
+    gort::go([&, &r = r] {
       got = read_all(r).first;
       wg.done();
     });
@@ -589,7 +630,7 @@ TEST_P(Net, FileConnMakesPipesAndEventfdsPollable) {
     ASSERT_FALSE(eerr);
     std::uint64_t v = 0;
     wg.add(1);
-    gort::go([&] {
+    gort::go([&, &ev = ev] {
       ev.read(&v, sizeof v);
       wg.done();
     });
@@ -603,7 +644,7 @@ TEST_P(Net, FileConnMakesPipesAndEventfdsPollable) {
     auto [r3, e3] = gort::net::file_conn(fds[0]);
     std::error_code closed;
     wg.add(1);
-    gort::go([&] {
+    gort::go([&, &r3 = r3] {
       char b;
       closed = r3.read(&b, 1).second;
       wg.done();
@@ -673,7 +714,7 @@ TEST_P(Net, AcceptBacksOffWhenOutOfDescriptors) {
     wg.add(1);
     std::error_code aerr;
     gort::net::conn s;
-    gort::go([&] {
+    gort::go([&, &ln = ln] {
       auto [sc, e] = ln.accept();
       s = sc;
       aerr = e;

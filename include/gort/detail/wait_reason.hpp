@@ -32,7 +32,7 @@ enum class wait_reason : std::uint8_t {
   sync_rwmutex_rlock,   // rwmutex::lock_shared
   sync_rwmutex_lock,    // rwmutex::lock (waiting for readers to leave)
   sync_waitgroup_wait,  // waitgroup::wait
-  io_wait,              // the netpoller (to come)
+  io_wait,              // the netpoller (src/netpoll/netpoll.cpp, park_io)
   labelled,             // white-box tests: the parker's own text
 };
 
