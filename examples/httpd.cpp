@@ -57,11 +57,12 @@ int self_test() {
     srv.error_log = [](std::string_view line) {
       std::printf("server log: %.*s\n", static_cast<int>(line.size()), line.data());
     };
-    auto [ln, err] = gort::net::listen("tcp", "127.0.0.1:0");
+    auto [listened, err] = gort::net::listen("tcp", "127.0.0.1:0");
     if (err) {
       std::printf("listen: %s\n", err.message().c_str());
       return;
     }
+    gort::net::listener ln = listened;  // a lambda below captures it (not a structured binding)
     std::string base = "http://" + ln.addr().string();
     auto done = gort::make_chan<std::error_code>(1);
     gort::go([&] { done.send(srv.serve(ln)); });

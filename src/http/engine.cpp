@@ -784,6 +784,23 @@ bool conn_engine::run_handler() {
   return true;
 }
 
+// A connection closed while the client may still be sending (an error answered before its
+// request was read to the end, a body left unread) would make the kernel answer those bytes with
+// a reset, which can destroy the response before the client reads it. net/http half-closes and
+// sleeps 500 ms (closeWriteAndWait); the engine half-closes and reads until the client closes,
+// at most 500 ms or 1 MiB.
+void conn_engine::linger() {
+  flush_out();
+  io_.close_write();
+  io_.set_read_deadline(clock::now() + std::chrono::milliseconds(500));
+  std::size_t drained = 0;
+  while (drained < (1u << 20)) {
+    auto [n, err] = io_.read(rbuf_, sizeof rbuf_);
+    if (n == 0) break;
+    drained += n;
+  }
+}
+
 void conn_engine::serve() {
   bool first = true;
   for (;;) {
@@ -811,6 +828,7 @@ void conn_engine::serve() {
     keep_alives_ = hooks_ == nullptr || hooks_->to_active();
     if (rr != read_result::ok) {
       reply_error(rr);
+      linger();
       return;
     }
     io_.set_read_deadline(whole_deadline_);
@@ -823,7 +841,11 @@ void conn_engine::serve() {
       return;
     }
     finish_response();
-    if (close_after_ || write_error_) return;
+    if (write_error_) return;
+    if (close_after_) {
+      if (!message_done_) linger();  // the rest of the request is still coming
+      return;
+    }
     // A deadline for the body must not cut the wait for the next request.
     if (cfg_.read_timeout.count() != 0) io_.set_read_deadline(clock::time_point{});
   }

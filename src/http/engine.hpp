@@ -34,6 +34,8 @@ class conn_io {
   virtual std::error_code write(const char* data, std::size_t n) = 0;
   virtual void set_read_deadline(clock::time_point t) = 0;
   virtual void set_write_deadline(clock::time_point t) = 0;
+  // close_write half-closes (the peer reads the end of the stream; reads go on).
+  virtual void close_write() = 0;
 };
 
 // The connection states the server tracks for shutdown (Go's ConnState, without hijacking).
@@ -112,6 +114,7 @@ class conn_engine {
   std::error_code flush_out();
   void finish_response();
   bool run_handler();  // false: the handler panicked
+  void linger();       // half-close, then drain what the client still sends (see serve)
 
   conn_io& io_;
   engine_config cfg_;
@@ -145,7 +148,9 @@ class conn_engine {
   int status_ = 0;
   bool wrote_header_ = false, committed_ = false, chunking_ = false;
   bool close_after_ = false, keep_alives_ = true, handler_done_ = false;
-  bool replaced_ = false;  // commit replaced the handler's response with 400 (malformed body)
+  bool replaced_ = false;
+  bool linger_ = false;  // close with the client possibly still sending: half-close and drain  //
+                         // commit replaced the handler's response with 400 (malformed body)
   std::int64_t declared_length_ = -1;  // the handler's Content-Length, -1: none
   std::int64_t written_ = 0;           // body bytes the handler wrote
   std::string body_buf_;

@@ -53,6 +53,7 @@ class net_io final : public internal::conn_io {
   void set_write_deadline(internal::clock::time_point t) override {
     (void)c_.set_write_deadline(t);
   }
+  void close_write() override { (void)c_.close_write(); }
 
  private:
   const net::conn& c_;

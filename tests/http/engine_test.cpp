@@ -51,10 +51,11 @@ class fake_io : public conn_io {
   void set_write_deadline(clock::time_point t) override {
     write_deadlines += t != clock::time_point{};
   }
+  void close_write() override { ++close_writes; }
   std::size_t unread() const { return in_.size() - pos_; }
 
   std::string out;
-  int reads = 0, writes = 0, read_deadlines = 0, write_deadlines = 0;
+  int reads = 0, writes = 0, read_deadlines = 0, write_deadlines = 0, close_writes = 0;
 
  private:
   std::string in_;

@@ -109,7 +109,8 @@ class Server : public gort_test::Runtime {
   // whether it ended.
   struct read_result {
     std::string bytes;
-    bool eof = false;
+    bool eof = false;       // the connection ended (end of stream or an error)
+    std::error_code ended;  // how: net::eof for an orderly close
   };
   static read_result read_responses(const gort::net::conn& c, std::size_t want) {
     read_result r;
@@ -119,6 +120,7 @@ class Server : public gort_test::Runtime {
       auto [n, err] = c.read(buf, sizeof buf);
       if (n == 0) {
         r.eof = true;
+        r.ended = err;
         return r;
       }
       r.bytes.append(buf, n);
@@ -269,6 +271,29 @@ TEST_P(Server, MalformedRequestsGet400Or431AndTheConnectionCloses) {
       EXPECT_EQ(r.bytes.find("hello"), std::string::npos);
       (void)c.close();
     }
+    EXPECT_EQ(s.stop(), gort::http::errc::server_closed);
+  });
+}
+
+// The server answers 431 after 5 KiB of a 512 KiB header and closes while the client is still
+// sending: it half-closes and drains, so the client reads the answer instead of a reset.
+TEST_P(Server, ErrorAnswerSurvivesAClientStillSending) {
+  run([] {
+    running s;
+    s.srv.max_header_bytes = 1000;
+    s.start();
+    gort::net::conn c = dial(s.addr);
+    std::string big = "GET / HTTP/1.1\r\nHost: x\r\nX: " + std::string(512 << 10, 'y') + "\r\n\r\n";
+    auto wrote = gort::make_chan<int>(1);
+    gort::go([&] {
+      (void)c.write(big);
+      wrote.send(1);
+    });
+    auto r = read_responses(c, 0);
+    EXPECT_EQ(r.ended, gort::net::eof) << r.ended.message();  // not "connection reset by peer"
+    EXPECT_EQ(r.bytes.substr(0, 46), "HTTP/1.1 431 Request Header Fields Too Large\r\n") << r.bytes;
+    wrote.recv();
+    (void)c.close();
     EXPECT_EQ(s.stop(), gort::http::errc::server_closed);
   });
 }
