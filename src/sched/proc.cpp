@@ -372,6 +372,8 @@ static g* find_runnable(m* mp, bool* inherit) {
         list = gp->schedlink;
         gp->schedlink = nullptr;
         casgstatus(gp, gstatus::waiting, gstatus::runnable);
+        if (tracing()) [[unlikely]]
+          trace_go_unpark(pp, nullptr, gp);  // Go's findrunnable: traceGoUnblock(gp, 0)
         inject_glist(pp, list);
         return gp;
       }
