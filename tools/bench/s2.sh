@@ -84,7 +84,7 @@ http {
   }
 }
 NGINX
-  nginx -c "$work/nginx-$workers.conf" -p "$work" >/dev/null 2>"$work/nginx-$workers.start.err" </dev/null &
+  nginx -e "$work/nginx-$workers.early.err" -c "$work/nginx-$workers.conf" -p "$work" >/dev/null 2>"$work/nginx-$workers.start.err" </dev/null &
   pids+=($!)
   for _ in $(seq 1 200); do
     if python3 -c "import socket; socket.create_connection(('127.0.0.1', $port)).close()" 2>/dev/null; then
