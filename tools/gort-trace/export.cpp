@@ -33,8 +33,8 @@ constexpr std::int64_t procs_pid = 1, goroutines_pid = 2;
 std::string us(std::int64_t ns) {
   char buf[48];
   // ns is >= 0 after parsing; print as microseconds with three decimals, exactly.
-  std::int64_t a = ns < 0 ? -ns : ns;
-  std::snprintf(buf, sizeof buf, "%s%" PRId64 ".%03" PRId64, ns < 0 ? "-" : "", a / 1000, a % 1000);
+  std::uint64_t a = ns < 0 ? 0 - static_cast<std::uint64_t>(ns) : static_cast<std::uint64_t>(ns);
+  std::snprintf(buf, sizeof buf, "%s%" PRIu64 ".%03" PRIu64, ns < 0 ? "-" : "", a / 1000, a % 1000);
   return buf;
 }
 

@@ -20,6 +20,7 @@
 #include <cinttypes>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <unordered_map>
 
 #include "analysis.hpp"
@@ -43,6 +44,17 @@ double latency_stats::mean() const {
   return sum / static_cast<double>(samples.size());
 }
 
+namespace {
+// sat_add: a += b, saturating. Times are at most 9e18 ns apiece (the reader's clamp), but a
+// corrupt trace can make their sums overflow; the summary then says "huge", never wraps.
+void sat_add(std::int64_t& a, std::int64_t b) {
+  std::int64_t r;
+  if (__builtin_add_overflow(a, b, &r))
+    r = b > 0 ? std::numeric_limits<std::int64_t>::max() : std::numeric_limits<std::int64_t>::min();
+  a = r;
+}
+}  // namespace
+
 std::string_view goroutine_name(const trace& t, std::uint64_t new_stack_id) {
   auto frames = t.stack(new_stack_id);
   if (frames.empty()) return {};
@@ -63,11 +75,11 @@ std::int64_t state_times::blocked_for(std::string_view reason) const {
 }
 
 void state_times::add(const state_times& o) {
-  running += o.running;
-  runnable += o.runnable;
-  syscall += o.syscall;
-  blocked += o.blocked;
-  for (std::size_t i = 0; i < n_wait_reasons; i++) blocked_by[i] += o.blocked_by[i];
+  sat_add(running, o.running);
+  sat_add(runnable, o.runnable);
+  sat_add(syscall, o.syscall);
+  sat_add(blocked, o.blocked);
+  for (std::size_t i = 0; i < n_wait_reasons; i++) sat_add(blocked_by[i], o.blocked_by[i]);
 }
 
 namespace {
@@ -100,7 +112,8 @@ bool parse_defer_message(std::string_view msg,
     std::string_view num = field.substr(eq + 1);
     auto [ptr, ec] = std::from_chars(num.data(), num.data() + num.size(), v);
     if (ec != std::errc() || ptr != num.data() + num.size()) return false;
-    fields[std::string(field.substr(0, eq))] += v;
+    auto& f = fields[std::string(field.substr(0, eq))];
+    f = static_cast<std::int64_t>(static_cast<std::uint64_t>(f) + static_cast<std::uint64_t>(v));
     i = j;
   }
   if (fields.empty()) return false;
@@ -158,19 +171,19 @@ summary summarize(const trace& t) {
     if (d < 0) d = 0;
     switch (tr.state) {
       case gst::runnable:
-        st.runnable += d;
+        sat_add(st.runnable, d);
         break;
       case gst::running:
-        st.running += d;
+        sat_add(st.running, d);
         break;
       case gst::syscall:
-        st.syscall += d;
-        syscalls.total += d;
+        sat_add(st.syscall, d);
+        sat_add(syscalls.total, d);
         break;
       case gst::blocked:
-        st.blocked += d;
-        st.blocked_by[tr.reason] += d;
-        waits[tr.reason].total += d;
+        sat_add(st.blocked, d);
+        sat_add(st.blocked_by[tr.reason], d);
+        sat_add(waits[tr.reason].total, d);
         break;
       default:
         break;
@@ -184,7 +197,7 @@ summary summarize(const trace& t) {
     if (!is_real_p(ev.p)) return;
     ptrack& p = pt[ev.p];
     if (p.running && p.g == ev.g) {
-      pstats[ev.p].busy += ev.ts - p.since;
+      sat_add(pstats[ev.p].busy, ev.ts - p.since);
       p.running = false;
     }
   };
@@ -258,8 +271,8 @@ summary summarize(const trace& t) {
             tr.state == gst::running && tr.syscall_at >= tr.since ? ev.ts - tr.syscall_at : 0;
         enter(i, ev.ts, gst::syscall);
         gstats[i].running -= in_call;
-        gstats[i].syscall += in_call;
-        syscalls.total += in_call;
+        sat_add(gstats[i].syscall, in_call);
+        sat_add(syscalls.total, in_call);
         syscalls.count++;
         break;
       }
@@ -275,11 +288,11 @@ summary summarize(const trace& t) {
         break;
       case ev_gc_start:
         s.gc_count++;
-        s.gc_time += (ev.link != no_link ? t.events[ev.link].ts : s.duration) - ev.ts;
+        sat_add(s.gc_time, (ev.link != no_link ? t.events[ev.link].ts : s.duration) - ev.ts);
         break;
       case ev_gc_stw_start:
         s.stw_count++;
-        s.stw_time += (ev.link != no_link ? t.events[ev.link].ts : s.duration) - ev.ts;
+        sat_add(s.stw_time, (ev.link != no_link ? t.events[ev.link].ts : s.duration) - ev.ts);
         break;
       case ev_user_task_create:
         s.tasks++;
@@ -288,7 +301,7 @@ summary summarize(const trace& t) {
         if (ev.args[1] == 0) {
           auto& r = s.regions[std::string(ev.sargs[0])];
           r.first++;
-          r.second += (ev.link != no_link ? t.events[ev.link].ts : s.duration) - ev.ts;
+          sat_add(r.second, (ev.link != no_link ? t.events[ev.link].ts : s.duration) - ev.ts);
         }
         break;
       case ev_user_log:
@@ -317,7 +330,7 @@ summary summarize(const trace& t) {
   }
   for (std::size_t i = 0; i < gt.size(); i++) enter(i, s.duration, gst::dead);
   for (auto& [p, tr] : pt)
-    if (tr.running) pstats[p].busy += s.duration - tr.since;
+    if (tr.running) sat_add(pstats[p].busy, s.duration - tr.since);
 
   for (std::uint8_t type = 1; type < ev_count; type++)
     if (counts[type]) s.event_counts[describe(type).name] = counts[type];

@@ -131,13 +131,19 @@ std::vector<std::uint8_t> mutate(const std::vector<std::uint8_t>& in, std::mt199
 }
 
 TEST(Corruption, ThousandMutationsOfARealTrace) {
-  const std::string path = std::string(GORT_TRACE_DIR) + "/go-p2.trace";
+  // GORT_TRACE_FUZZ_INPUT names another trace to corrupt (for exploring; the test uses P=2's).
+  const char* input = std::getenv("GORT_TRACE_FUZZ_INPUT");
+  const std::string path = input ? input : std::string(GORT_TRACE_DIR) + "/go-p2.trace";
   const std::vector<std::uint8_t> original = read_file(path);
   ASSERT_GT(original.size(), 1000u)
       << path << " is missing: the gort_trace.generate test writes it";
   ASSERT_NO_THROW(tf::parse(original));
 
-  std::mt19937_64 rng(20260110);
+  // A fixed seed, so that a failure reproduces; GORT_TRACE_FUZZ_SEED explores others.
+  std::uint64_t seed = 20260110;
+  if (const char* env = std::getenv("GORT_TRACE_FUZZ_SEED")) seed = std::strtoull(env, nullptr, 10);
+  std::printf("seed %llu\n", static_cast<unsigned long long>(seed));
+  std::mt19937_64 rng(seed);
   int accepted = 0, rejected = 0;
   std::map<std::string, int> first_words;
   const std::string tmp = ::testing::TempDir() + "gort-trace-corrupt.trace";
