@@ -92,9 +92,9 @@
 #include <gort/go.hpp>
 
 #include "arch/fence.hpp"
+#include "netpoll/netpoll.hpp"
 #include "pprof/labels.hpp"
 #include "pprof/thread_hooks.hpp"
-#include "netpoll/netpoll.hpp"
 #include "sched/proc.hpp"
 #include "sched/runq.hpp"
 #include "sched/runtime.hpp"

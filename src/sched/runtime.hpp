@@ -104,7 +104,7 @@ struct p {
   // The goroutine of the blocking call while syscall: written by entersyscall before the status
   // store, read by whoever wins the status CAS after it (the tracer names it in its events).
   g* syscallg = nullptr;
-  std::int64_t sysmon_when = 0;   // sysmon only
+  std::int64_t sysmon_when = 0;  // sysmon only
 
   // Local run queue: a ring of kRunqSize. head is advanced by the owner and by thieves (CAS,
   // acquire-release), tail only by the owner (store-release after writing the slot). Slots are
@@ -132,15 +132,15 @@ struct p {
 
 struct m {
   int id = 0;
-  context g0;              // the scheduler's context on this thread's own stack
-  g* curg = nullptr;       // goroutine running, or in a blocking call
-  p* pp = nullptr;         // attached P
-  p* nextp = nullptr;      // P handed over by startm, taken after the wakeup
-  p* oldp = nullptr;       // P released by entersyscall, retried first at exitsyscall
-  m* link = nullptr;       // idle list, guarded by sched.lock
-  bool spinning = false;   // looking for work with a P (counted in sched.nmspinning)
-  note park;               // idle Ms sleep here
-  std::uint32_t rand = 0;  // fastrand state
+  context g0;                     // the scheduler's context on this thread's own stack
+  g* curg = nullptr;              // goroutine running, or in a blocking call
+  p* pp = nullptr;                // attached P
+  p* nextp = nullptr;             // P handed over by startm, taken after the wakeup
+  p* oldp = nullptr;              // P released by entersyscall, retried first at exitsyscall
+  m* link = nullptr;              // idle list, guarded by sched.lock
+  bool spinning = false;          // looking for work with a P (counted in sched.nmspinning)
+  note park;                      // idle Ms sleep here
+  std::uint32_t rand = 0;         // fastrand state
   std::uint32_t syscalltick = 0;  // its P's syscalltick at entersyscall (the tracer's wait)
   // What curg asked for when it switched to g0 (done on g0, after its stack is off-CPU).
   enum class action : std::uint8_t { none, yield, park, exit, exitsyscall } act = action::none;

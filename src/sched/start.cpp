@@ -32,8 +32,8 @@
 #include <gort/frame.hpp>
 #include <gort/go.hpp>
 
-#include "pprof/thread_hooks.hpp"
 #include "netpoll/netpoll.hpp"
+#include "pprof/thread_hooks.hpp"
 #include "sched/env.hpp"
 #include "sched/proc.hpp"
 #include "sched/runtime.hpp"

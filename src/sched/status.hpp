@@ -34,9 +34,9 @@
 // Ms have no state word: the code tells an M's states apart by where it is and by fields it needs
 // anyway. Idle: on sched.midle, asleep on m::park until startm sets m::nextp. Spinning: holds a P
 // and looks for work (m::spinning, counted in sched.nmspinning). The poll sleeper: no P, blocked
-// in the netpoller's epoll_wait (sched.timer_sleeping, src/time/sleeper.cpp). In a blocking call: m::oldp set, m::pp null.
-// Running: m::pp set. Rejected: an mstatus word; keeping it would add a store to the schedule
-// loop and to every blocking call for a value nothing reads.
+// in the netpoller's epoll_wait (sched.timer_sleeping, src/time/sleeper.cpp). In a blocking call:
+// m::oldp set, m::pp null. Running: m::pp set. Rejected: an mstatus word; keeping it would add a
+// store to the schedule loop and to every blocking call for a value nothing reads.
 //
 // Not in gort: Go's _Gcopystack, _Gpreempted, _Gscan* (no stack copying, preemption or GC) and
 // _Pgcstop, _Pdead (no stop-the-world; the P count is fixed while run runs).

@@ -28,8 +28,8 @@
 
 #include <gort/go.hpp>
 
-#include "pprof/thread_hooks.hpp"
 #include "netpoll/netpoll.hpp"
+#include "pprof/thread_hooks.hpp"
 #include "sched/proc.hpp"
 #include "sched/runq.hpp"
 #include "sched/runtime.hpp"
