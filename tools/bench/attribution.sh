@@ -16,7 +16,7 @@ out=$(cd "$2" && pwd)
 s3_goroutines=${GORT_BENCH_S3_GOROUTINES:-1000}
 skynet_leaves=${GORT_BENCH_SKYNET_LEAVES:-1000000}
 echo "-- S0: gort_s0_profile under GORT_DEBUG=cpuprofile"
-GORT_DEBUG=cpuprofile="$out/gort-cpu.prof" "$build/bench/gort_s0_profile" 500 >"$out/s0-gort-profile.json"
+GORT_DEBUG=cpuprofile="$out/gort-cpu.prof" "$build/bench/gort_s0_profile" 1000 >"$out/s0-gort-profile.json"
 go tool pprof -top -nodecount=80 "$build/bench/gort_s0_profile" "$out/gort-cpu.prof" \
   >"$out/pprof-gort-loopdefer.txt" 2>/dev/null
 go tool pprof -traces "$build/bench/gort_s0_profile" "$out/gort-cpu.prof" \

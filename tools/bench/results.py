@@ -479,6 +479,9 @@ class Results(Figures):
         out = {k: statistics.median(v) for k, v in groups.items()}
         out.update(("%s rounds" % k, len(v)) for k, v in groups.items())
         out.update(("%s spread" % k, deviation(v, statistics.median(v))) for k, v in groups.items())
+        leaves = [x["leaves"] for x in self.overhead_runs if x["workload"] == "skynet"]
+        if leaves:
+            out["skynet leaves"] = leaves[0]
         return out
 
     def _read_trace_view(self, name):
