@@ -42,9 +42,9 @@ int main(int argc, char** argv) {
         seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       },
       1);
-  std::printf("{\"case\": \"gort_loop_plain\", \"defers_per_call\": %d, \"calls\": %lld, "
-              "\"defers\": %lld, \"seconds\": %.6f}\n",
-              kDefers, static_cast<long long>(calls), static_cast<long long>(calls * kDefers),
-              seconds);
+  std::printf(
+      "{\"case\": \"gort_loop_plain\", \"defers_per_call\": %d, \"calls\": %lld, "
+      "\"defers\": %lld, \"seconds\": %.6f}\n",
+      kDefers, static_cast<long long>(calls), static_cast<long long>(calls * kDefers), seconds);
   return 0;
 }
