@@ -2159,9 +2159,13 @@ def profile_share(r, side):
     share over the share."""
     p = r.s0_profile
     share = p[side + " machinery s"] / p[side + " samples s"]
+    if not 0 <= share <= 1:
+        raise ValueError("%s profile: %g s in the machinery of %g s sampled" % (
+            side, p[side + " machinery s"], p[side + " samples s"]))
     n = max(p[side + " sample count"], 1)
     # (a quarter over n keeps a window when every sample, or none, is in the machinery)
-    tol = 2 * ((share * (1 - share) + 0.25 / n) / n) ** 0.5 / share if share else float("inf")
+    # (no sample in the machinery: a share of 0 whose window is the point itself)
+    tol = 2 * ((share * (1 - share) + 0.25 / n) / n) ** 0.5 / share if share > 0 else 0.0
     return share, tol
 
 

@@ -641,12 +641,14 @@ def attribution_section(r, out, w):
 
     w("### Overhead of tracing and profiling, on vs off\n")
     o = r.overhead
-    w("skynet at P=2 (wall time of the tree; 1M leaves unless `GORT_BENCH_SKYNET_LEAVES`) and the S3 defer background at P=2 "
-      "(background calls per second), off / traced (`GORT_DEBUG=trace`, `runtime/trace`, "
-      "default settings: no stacks for gort, Go always records stacks) / profiled "
-      "(`GORT_DEBUG=cpuprofile`, `pprof.StartCPUProfile`, 100 Hz), gort and Go alternating in "
-      "one run, %d rounds, medians; ratios are the slowdown (traced / untraced time, untraced / "
-      "traced throughput).\n" % o["skynet gort off rounds"])
+    w("skynet at P=2 (wall time of the tree; 1M leaves unless `GORT_BENCH_SKYNET_LEAVES`) and "
+      "the S3 defer background at P=2 (background calls per second), off / traced "
+      "(`GORT_DEBUG=trace`, `runtime/trace`, default settings: no stacks for gort, Go always "
+      "records stacks) / profiled (`GORT_DEBUG=cpuprofile`, `pprof.StartCPUProfile`, 100 Hz), "
+      "gort and Go alternating in one run, %d rounds, medians; ratios are the slowdown (traced "
+      "/ untraced time, untraced / traced throughput), each with the wider of its two medians' "
+      "spreads over the rounds (on this shared machine a ratio under 1 is noise, not a "
+      "speed-up).\n" % o["skynet gort off rounds"])
     w("| workload | impl | off | traced | traced/off | profiled | profiled/off | target | met |\n"
       "|---|---|---|---|---|---|---|---|---|")
     targets = {("skynet", "gort", "trace"): 1.10, ("s3bg", "gort", "trace"): 1.03,
@@ -660,13 +662,17 @@ def attribution_section(r, out, w):
             def ratio(mode):
                 a, b = o["%s %s %s" % (wl, impl, mode)], o["%s %s off" % (wl, impl)]
                 return a / b if wl == "skynet" else b / a
+
+            def spread(mode):  # the rounds' spread of the two medians, the wider
+                return 100 * max(o["%s %s %s spread" % (wl, impl, mode)],
+                                 o["%s %s off spread" % (wl, impl)])
             tg = [(m, targets[(wl, impl, m)]) for m in ("trace", "profile")
                   if (wl, impl, m) in targets]
-            w("| %s | %s | %s | %s | %.3fx | %s | %.3fx | %s | %s |" % (
+            w("| %s | %s | %s | %s | %.3fx (±%.0f%%) | %s | %.3fx (±%.0f%%) | %s | %s |" % (
                 "skynet %s leaves, P=2" % format(o["skynet leaves"], ",") if wl == "skynet"
                 else "S3 defer background, P=2",
-                impl, cell("off"), cell("trace"), ratio("trace"), cell("profile"),
-                ratio("profile"),
+                impl, cell("off"), cell("trace"), ratio("trace"), spread("trace"),
+                cell("profile"), ratio("profile"), spread("profile"),
                 ", ".join("%s <= %.2fx" % ("traced" if m == "trace" else "profiled", v)
                           for m, v in tg) or "-",
                 ", ".join("yes" if ratio(m) <= v else "no" for m, v in tg) or "-"))

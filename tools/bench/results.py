@@ -40,7 +40,8 @@ SOURCES = {
     "S2 run": "s2.jsonl",
     "CPU profile (S0)": "pprof-gort-loopdefer-traces.txt, pprof-go-loopdefer-traces.txt, "
     "s0-gort-profile.json, go.txt",
-    "S3 trace summary": "s3trace-{gort,go}-{none,defer}.summary.json (gort-trace summary --json)",
+    "S3 trace summary": "s3trace-gort-none.summary.json, s3trace-gort-defer.summary.json, "
+    "s3trace-go-none.summary.json, s3trace-go-defer.summary.json",
     "overhead run": "overhead.jsonl",
 }
 EVIDENCE = []  # when a set is pushed here, every table read adds its label to it

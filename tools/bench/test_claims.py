@@ -149,7 +149,7 @@ def variants(data, seen):
         elif isinstance(v, (int, float)):
             alts = [v * s for s in SCALES] + ([1.0, 50.0, 2400.0] if v == 0 else [0])
             if top in ("s0_profile", "s3_trace"):  # rates and latencies span decades
-                alts += [v * s for s in (1e-4, 1e-3, 1e3, 1e4)]
+                alts += [v * 10 ** (k / 4) for k in range(-16, 17) if k]
         elif isinstance(v, str) and top == "machine":
             alts = ["go version go1.23.0 linux/amd64"] if key == "go" else [
                 str(float(v) * s) for s in (0.2, 5.0)]
