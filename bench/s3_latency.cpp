@@ -188,12 +188,29 @@ void measure(int procs, background bg, int n_background, std::int64_t budget_ns)
 int main(int argc, char** argv) {
   std::int64_t ms = argc > 1 ? std::atoll(argv[1]) : 250;
   int n = argc > 2 ? std::atoi(argv[2]) : 1000;
-  if (ms <= 0 || n <= 0) {
-    std::fprintf(stderr, "usage: gort_s3_latency [ms per configuration] [background goroutines]\n");
+  // A third argument selects configurations, "P:background" comma-separated ("2:none,2:defer"):
+  // the traced runs of tools/bench/run.sh (GORT_DEBUG=trace=<path>) and its overhead runs.
+  std::string configs = argc > 3 ? argv[3] : "";
+  if (ms <= 0 || n <= 0 || argc > 4) {
+    std::fprintf(stderr,
+                 "usage: gort_s3_latency [ms per configuration] [background goroutines] "
+                 "[configurations P:background,...]\n");
     return 2;
   }
+  auto selected = [&](int procs, background bg) {
+    if (configs.empty()) return true;
+    std::string want = std::to_string(procs) + ":" + name(bg);
+    std::size_t at = 0;
+    while (at <= configs.size()) {
+      std::size_t end = configs.find(',', at);
+      if (end == std::string::npos) end = configs.size();
+      if (configs.compare(at, end - at, want) == 0) return true;
+      at = end + 1;
+    }
+    return false;
+  };
   for (int procs : {1, 2})
     for (background bg : {background::none, background::plain, background::defer})
-      measure(procs, bg, n, ms * 1000000);
+      if (selected(procs, bg)) measure(procs, bg, n, ms * 1000000);
   return 0;
 }

@@ -2151,12 +2151,112 @@ def a003_52(r, f):
                  (GO_VERSION, "its use by Go 1.22's syscall/js.Defer"))
 
 
+# --- the attribution half: judged on CPU profiles and execution traces (attribution.sh) -------
+
+def profile_share(r, side):
+    """(share of the profile's CPU in the defer machinery, its relative tolerance): one profile,
+    no rounds, so the tolerance is the sampling error, two binomial standard deviations of the
+    share over the share."""
+    p = r.s0_profile
+    share = p[side + " machinery s"] / p[side + " samples s"]
+    if not 0 <= share <= 1:
+        raise ValueError("%s profile: %g s in the machinery of %g s sampled" % (
+            side, p[side + " machinery s"], p[side + " samples s"]))
+    n = max(p[side + " sample count"], 1)
+    # (a quarter over n keeps a window when every sample, or none, is in the machinery)
+    # (no sample in the machinery: a share of 0 whose window is the point itself)
+    tol = 2 * ((share * (1 - share) + 0.25 / n) / n) ** 0.5 / share if share > 0 else 0.0
+    return share, tol
+
+
+def a000_1p(r, f):
+    # "the flame graph shows deferproc/deferreturn at 8-12% of the CPU, at ~10^4 defers/s":
+    # the profile of a loop of defers (saturated: nothing but defers) gives the machinery's CPU
+    # per defer; at the claimed rate that is share * rate_claimed / rate_profiled of one core.
+    def at_rate(side):
+        share, tol = profile_share(r, side)
+        return 100 * share * f["rate"] / r.s0_profile[side + " defers/s"], share, tol
+    go, go_share, go_tol = at_rate("go")
+    gort, gort_share, gort_tol = at_rate("gort")
+    ok = decided(agree(go, go_tol, f["lo%"], f["hi%"]), go_tol)
+    gort_ok = agree(gort, gort_tol, f["lo%"], f["hi%"])
+    return parts(
+        (ok, "Go's CPU profile (go test -cpuprofile, BenchmarkLoopDeferPlain/100): %.0f%% of "
+         "%d samples in deferproc/deferreturn/newdefer/freedefer (±%.0f%%) at %.3g defers/s, so "
+         "%.4f%% of one core at %g defers/s" % (100 * go_share, r.s0_profile["go sample count"],
+                                                100 * go_tol, r.s0_profile["go defers/s"], go,
+                                                f["rate"])),
+        extra="gort's own profiler (GORT_DEBUG=cpuprofile, gort_loop_plain(100)): %.0f%% of %d "
+        "samples in the frame core (±%.0f%%) at %.3g defers/s, %.5f%% of one core at %g "
+        "defers/s: %s the claimed %g-%g%%" % (
+            100 * gort_share, r.s0_profile["gort sample count"], 100 * gort_tol,
+            r.s0_profile["gort defers/s"], gort, f["rate"],
+            "within" if gort_ok else "outside", f["lo%"], f["hi%"]))
+
+
+def s3_trace_tol(r, impl, background, kind):
+    """The tolerance of a latency read from one trace: the S3 rounds' spread of the same
+    distribution's median measured by the program itself (run.sh's untraced rounds)."""
+    key = "wake_ns" if kind == "wakeup" else "yield_ns"
+    return r.s3_spread(lambda x: x[key]["p50"], [(impl, 2, background)])
+
+
+def a003_3t(r, f):
+    t = r.s3_trace
+    theirs = f["p50 µs"] / f["base p50 µs"]
+    ours = t["go defer wakeup p50"] / t["go none wakeup p50"]
+    tol = s3_trace_tol(r, "go", "defer", "wakeup")
+    ok = decided(agree(ours, tol, theirs), tol)
+    slower = above(ours, tol, 1.0)
+    return parts(
+        (slower, "the defer-heavy background slows the wake-up (GoUnblock -> GoStart) in Go's "
+         "trace: p50 %s -> %s (P=2, 1000 goroutines)" % (us(t["go none wakeup p50"]),
+                                                        us(t["go defer wakeup p50"]))),
+        (ok, "by theirs %.2fx (P50 %g -> %g µs): ours %.2fx (±%.0f%%)" % (
+            theirs, f["base p50 µs"], f["p50 µs"], ours, 100 * tol)),
+        extra="gort's trace: wake-up p50 %s -> %s, p99 %s -> %s; Go p99 %s -> %s" % (
+            us(t["gort none wakeup p50"]), us(t["gort defer wakeup p50"]),
+            us(t["gort none wakeup p99"]), us(t["gort defer wakeup p99"]),
+            us(t["go none wakeup p99"]), us(t["go defer wakeup p99"])))
+
+
+def a003_23t(r, f):
+    t = r.s3_trace
+    bound = f["ms"] * 1e6
+    mx, p90 = t["go defer all max"], t["go defer all p90"]
+    return parts(
+        (mx > bound, "some goroutines stay Runnable over %g ms in Go's trace with the "
+         "defer-heavy background (longest %s of %d runnable spells)" % (
+             f["ms"], us(mx), t["go defer all count"])),
+        (p90 > bound, "many do (at least a tenth of the spells): p90 %s, p99 %s" % (
+            us(p90), us(t["go defer all p99"]))),
+        extra="without the background Go's longest runnable spell is %s; gort's trace: longest "
+        "%s, p90 %s with the background" % (us(t["go none all max"]), us(t["gort defer all max"]),
+                                             us(t["gort defer all p90"])))
+
+
+def a003_10t(r, f):
+    t = r.s3_trace
+    mean = t["go defer all mean"]
+    tol = s3_trace_tol(r, "go", "defer", "yield")
+    ok = above(mean, tol, f["heavy ms"] * 1e6)
+    return parts(
+        (ok, "the mean runnable delay (every runnable -> running transition) in Go's trace with "
+         "the defer-heavy background is %s (±%.0f%%; %s without)" % (
+             us(mean), 100 * tol, us(t["go none all mean"]))),
+        (PRIVATE, "their service's delays"),
+        extra="gort's trace: %s with the background, %s without" % (
+            us(t["gort defer all mean"]), us(t["gort none all mean"])))
+
+
 INTERNAL_WHY = "a claim about Go's runtime internals"
 
 CLAIMS = {
     "000": [
         Claim("A000-1", "deferproc+deferreturn take 8-12% of CPU at ~10^4 defers/s",
               {"rate": 1e4, "lo%": 8, "hi%": 12}, a000_1),
+        Claim("A000-1p", "the flame graph shows deferproc+deferreturn at 8-12% of CPU at ~10^4 "
+              "defers/s (judged on CPU profiles)", {"rate": 1e4, "lo%": 8, "hi%": 12}, a000_1p),
         Claim("A000-2", "no defer: 12.3 ns, 0 B, 0 GC", {"ns": 12.3, "B": 0}, a000_2),
         Claim("A000-3", "one defer: 48.7 ns, 24 B (3.96x)", {"ns": 48.7, "base ns": 12.3, "B": 24},
               a000_3),
@@ -2426,6 +2526,8 @@ CLAIMS = {
               "2.1 µs", {"p50 µs": 1.3, "p95 µs": 2.1}, a003_2),
         Claim("A003-3", "with high defer density the latency is P50 3.2 µs, P95 4.8 µs",
               {"p50 µs": 3.2, "p95 µs": 4.8, "base p50 µs": 1.3, "base p95 µs": 2.1}, a003_3),
+        Claim("A003-3t", "high defer density raises the wake-up latency from P50 1.3 µs to 3.2 µs "
+              "(judged on execution traces)", {"p50 µs": 3.2, "base p50 µs": 1.3}, a003_3t),
         Claim("A003-4", "defer frame setup raises the probability that the runnext load misses "
               "by 37%", {"more misses %": 37}, a003_4),
         Claim("A003-5", "flame-graph top width 86 px without defers, 142 px with", {"px": "86/142"},
@@ -2441,6 +2543,8 @@ CLAIMS = {
         Claim("A003-10", "the average runnable delay of a G exceeds 3 ms in a defer-heavy service "
               "(the table's normal value is lost from the article's text)", {"heavy ms": 3},
               a003_10),
+        Claim("A003-10t", "the average runnable delay exceeds 3 ms with defer-heavy goroutines "
+              "(judged on S3's execution traces)", {"heavy ms": 3}, a003_10t),
         Claim("A003-11", "deferproc > 92% of CPU samples; > 5*10^4 defers/s per G; P idle > 40% "
               "during load",
               {"%": 92}, reason=PRIVATE, why="the author's service profile"),
@@ -2471,6 +2575,8 @@ CLAIMS = {
               "names", a003_22),
         Claim("A003-23", "go tool trace shows G starvation (Runnable > 2 ms); its network "
               "blocking profile shows deferproc > 92% of the samples", {"%": 92}, a003_23),
+        Claim("A003-23t", "the trace shows G starvation: many Gs Runnable over 2 ms without "
+              "running (judged on S3's execution traces)", {"ms": 2}, a003_23t),
         Claim("A003-24", "GMP schedules cooperatively, without preemption: a G gives up its P "
               "only at yield points (channels, syscalls, GC), not on time slices",
               "cooperative", a003_24),

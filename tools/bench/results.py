@@ -38,6 +38,11 @@ SOURCES = {
     "spin probe": "spin.txt, spin-asyncpreemptoff.txt", "go_asm.h offset": "go-asmhdr.txt",
     "perf probe": "perf-dwarf.txt", "article recipe": "article-recipes.txt",
     "S2 run": "s2.jsonl",
+    "CPU profile (S0)": "pprof-gort-loopdefer-traces.txt, pprof-go-loopdefer-traces.txt, "
+    "s0-gort-profile.json, go.txt",
+    "S3 trace summary": "s3trace-gort-none.summary.json, s3trace-gort-defer.summary.json, "
+    "s3trace-go-none.summary.json, s3trace-go-defer.summary.json",
+    "overhead run": "overhead.jsonl",
 }
 EVIDENCE = []  # when a set is pushed here, every table read adds its label to it
 
@@ -190,6 +195,13 @@ class Results(Figures):
         self.skynet_runs = self._read_jsonl("skynet-gort.jsonl") + self._read_jsonl(
             "skynet-go.jsonl")
         self.s2_runs = self._read_jsonl("s2.jsonl")
+        # the attribution half (tools/bench/attribution.sh)
+        self.profile_stacks = {side: self._read_pprof_traces("pprof-%s-loopdefer-traces.txt" % side)
+                               for side in ("gort", "go")}
+        self.s0_profile = Strict("CPU profile (S0)", self._s0_profile())
+        self.s3_trace = Strict("S3 trace summary", self._read_s3_traces())
+        self.overhead_runs = self._read_jsonl("overhead.jsonl")
+        self.overhead = Strict("overhead run", self._overhead())
 
     # --- raw files --------------------------------------------------------------------------
 
@@ -359,6 +371,118 @@ class Results(Figures):
             m = re.match(r"^\s*\S+\s+([\d.]+)%\s+[\d.]+%\s+\S+\s+([\d.]+)%\s+(\S+)", line)
             if m:
                 out[m.group(3)] = {"flat%": float(m.group(1)), "cum%": float(m.group(2))}
+        return out
+
+    # --- the attribution half: S0's CPU profiles, S3's traces, overhead (attribution.sh) ------
+
+    # The defer machinery in a CPU profile's stacks. Go 1.19: deferproc, deferprocStack,
+    # deferreturn, newdefer, freedefer (and everything else with "defer" in its name), gopanic,
+    # gorecover, recovery. gort: the frame core, gort::frame's members, gort::func (its setup,
+    # registration and run loop are inlined there), gort::internal's defer_ops, pool and panic
+    # functions.
+    GO_MACHINERY = re.compile(r"^runtime\.(\w*[dD]efer\w*|gopanic|gorecover|recovery)\b")
+    GORT_MACHINERY = re.compile(r"(^|\s)gort::(frame::|func$|func\b|internal::(defer|pool|panic|"
+                                r"recover|chunk|frame|run_deferred))")
+
+    @classmethod
+    def machinery(cls, side, stack):
+        """Whether a sample (stack leaf first) is in the defer machinery: walking from the leaf
+        to the root, a machinery frame comes before any frame of the program's own code (the
+        deferred function itself, cleanup, is the program's: it is not counted; runtime
+        functions the machinery calls, mallocgc or an inlined releasem, are)."""
+        for fr in stack:
+            name = fr.replace(" (inline)", "")
+            if (cls.GO_MACHINERY if side == "go" else cls.GORT_MACHINERY).search(name):
+                return True
+            own = (not name.startswith("runtime.")) if side == "go" else not (
+                "gort::" in name or name.startswith("gort_start") or name.startswith("["))
+            if own:
+                return False
+        return False
+
+    def _read_pprof_traces(self, name):
+        """`go tool pprof -traces` -> [(samples, (leaf, ..., root))]; the sample weight is the
+        CPU time, counted in units of the first sample's period-like value (10 ms at 100 Hz)."""
+        units = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0}
+        stacks, cur, weight = [], [], None
+
+        def flush():
+            if weight is not None and cur:
+                stacks.append((weight, tuple(cur)))
+        for line in self._read_lines(name):
+            if line.startswith("-----------+"):
+                flush()
+                cur, weight = [], None
+                continue
+            m = re.match(r"^\s+([\d.]+)(ns|us|µs|ms|s)\s{2,}(\S.*)$", line)
+            if m and weight is None:
+                weight = float(m.group(1)) * units[m.group(2)]
+                cur = [m.group(3).strip()]
+            elif weight is not None and line.strip():
+                cur.append(line.strip())
+        flush()
+        if not stacks:
+            raise MissingResult("CPU profile (S0): no samples in %s" % name)
+        return stacks
+
+    def _s0_profile(self):
+        """Samples (seconds of CPU) in the defer machinery and in all, per side, and each
+        profile's defer rate (defers per second of the profiled run)."""
+        out = {}
+        for side, stacks in self.profile_stacks.items():
+            out[side + " samples s"] = sum(w for w, _ in stacks)
+            out[side + " machinery s"] = sum(w for w, st in stacks if self.machinery(side, st))
+            out[side + " sample count"] = sum(round(w / 0.01) for w, _ in stacks)
+        runs = self._read_jsonl("s0-gort-profile.json")
+        if not runs:
+            raise MissingResult("raw file: s0-gort-profile.json")
+        out["gort defers/s"] = runs[0]["defers"] / runs[0]["seconds"]
+        # Go's profiled benchmark: BenchmarkLoopDeferPlain/100, 100 defers per op (go.txt)
+        go = self.go_ns.get("BenchmarkLoopDeferPlain/100")
+        if not go:
+            raise MissingResult("Go benchmark: BenchmarkLoopDeferPlain/100")
+        out["go defers/s"] = 100 * 1e9 / go
+        return out
+
+    def _read_s3_traces(self):
+        """gort-trace summary --json of the S3 traces -> {"<impl> <background> <kind> <q>": ns}
+        (kind: wakeup, yield, all; q: p50, p90, p99, max, mean, count), plus each trace's
+        duration and event count."""
+        out = {}
+        for impl in ("gort", "go"):
+            for bg in ("none", "defer"):
+                name = "s3trace-%s-%s.summary.json" % (impl, bg)
+                text = "\n".join(self._read_lines(name))
+                if not text.strip():
+                    raise MissingResult("S3 trace summary: %s is empty" % name)
+                d = json.loads(text)
+                for kind in ("wakeup", "yield", "all"):
+                    lat = d["latency"][kind]
+                    for q in ("p50", "p90", "p99", "max", "mean"):
+                        out["%s %s %s %s" % (impl, bg, kind, q)] = lat[q + "_ns"]
+                    out["%s %s %s count" % (impl, bg, kind)] = lat["count"]
+                out["%s %s duration" % (impl, bg)] = d["duration_ns"]
+                out["%s %s events" % (impl, bg)] = d["events"]
+        return out
+
+    def _overhead(self):
+        """overhead.jsonl -> medians over the rounds: skynet's wall ns and the S3 background's
+        calls per second, per (workload, impl, mode); "<workload> <impl> <mode> rounds" counts."""
+        groups = {}
+        for x in self.overhead_runs:
+            if x["workload"] == "skynet":
+                if not x.get("ok"):
+                    continue
+                v = x["ns"]
+            else:
+                v = x["background_calls"] / x["seconds"]
+            groups.setdefault("%s %s %s" % (x["workload"], x["impl_side"], x["mode"]), []).append(v)
+        out = {k: statistics.median(v) for k, v in groups.items()}
+        out.update(("%s rounds" % k, len(v)) for k, v in groups.items())
+        out.update(("%s spread" % k, deviation(v, statistics.median(v))) for k, v in groups.items())
+        leaves = [x["leaves"] for x in self.overhead_runs if x["workload"] == "skynet"]
+        if leaves:
+            out["skynet leaves"] = leaves[0]
         return out
 
     def _read_trace_view(self, name):

@@ -221,6 +221,11 @@ else
 fi
 rm -f "$out/perf.data"
 
+# The attribution half (issue 10 item 4, docs/report.md "Attribution"): S0's CPU profiles, S3
+# from traces, tracing/profiling overhead (about 1.5 minutes).
+echo "== attribution: S0 CPU profiles (gort's profiler, Go's), S3 traces, tracing/profiling overhead"
+"$root/tools/bench/attribution.sh" "$build" "$out"
+
 echo "== report"
 python3 "$root/tools/bench/report.py" "$out" "$root"
 echo "report: $out/REPORT.md"

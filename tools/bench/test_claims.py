@@ -25,7 +25,7 @@ DICTS = ("gort_ns", "go_ns", "go_bytes", "go_allocs", "callgrind", "probe_gort",
          "machine", "go_defer_kinds", "go_asm", "gort_counters", "go_metrics", "go_source",
          "probe_rt", "gctrace", "probe_cgo", "pprof", "stw",
          "trace_events", "go_noopen", "trace_views", "trace_runnable", "probe_spin",
-         "go_asmhdr", "probe_perf", "probe_recipes")
+         "go_asmhdr", "probe_perf", "probe_recipes", "s0_profile", "s3_trace")
 LISTS = ("go_escape", "go_inline", "go_race", "s3_runs", "s2_runs")
 
 
@@ -148,6 +148,8 @@ def variants(data, seen):
             alts = [not v]
         elif isinstance(v, (int, float)):
             alts = [v * s for s in SCALES] + ([1.0, 50.0, 2400.0] if v == 0 else [0])
+            if top in ("s0_profile", "s3_trace"):  # rates and latencies span decades
+                alts += [v * 10 ** (k / 4) for k in range(-16, 17) if k]
         elif isinstance(v, str) and top == "machine":
             alts = ["go version go1.23.0 linux/amd64"] if key == "go" else [
                 str(float(v) * s) for s in (0.2, 5.0)]
@@ -344,6 +346,70 @@ class JudgesCanFail(unittest.TestCase):
         self.assertIs(claims.above(1.0, 0.3, 0), True)
         part = claims.ratio_part(NOISY_RUN, "x", 5.0, lambda v: 1.0)
         self.assertIs(part[0], False, part[1])
+
+
+class AttributionJudges(unittest.TestCase):
+    """The judges of the attribution half (CPU profiles, S3 traces) each way, on the snapshot
+    with one figure set to a value that must flip the verdict."""
+
+    @classmethod
+    def setUpClass(cls):
+        with open(SNAPSHOT) as f:
+            cls.data = json.load(f)
+
+    def verdict(self, cid, **changes):
+        c = next(c for cs in claims.CLAIMS.values() for c in cs if c.cid == cid)
+        d = copy.deepcopy(self.data)
+        for key, value in changes.items():
+            table, _, k = key.partition(":")
+            d[table][k] = value
+        return c.evaluate(Fake(d, set()))[0]
+
+    def test_profile_share_either_way(self):
+        p = self.data["s0_profile"]
+        share = p["go machinery s"] / p["go samples s"]
+        # the rate at which the profiled machinery would be 10% of a core at 10^4 defers/s
+        rate = share * 1e4 / 0.10
+        self.assertEqual(self.verdict("A000-1p", **{"s0_profile:go defers/s": rate}),
+                         claims.CONFIRMED)
+        self.assertEqual(self.verdict("A000-1p", **{"s0_profile:go defers/s": rate * 100}),
+                         claims.REFUTED)
+        self.assertEqual(self.verdict("A000-1p", **{"s0_profile:go defers/s": rate / 100}),
+                         claims.REFUTED)
+
+    def test_wakeup_ratio_either_way(self):
+        base = self.data["s3_trace"]["go none wakeup p50"]
+        self.assertEqual(self.verdict("A003-3t", **{"s3_trace:go defer wakeup p50": base * 3.2 / 1.3}),
+                         claims.CONFIRMED)
+        self.assertEqual(self.verdict("A003-3t", **{"s3_trace:go defer wakeup p50": base * 0.5}),
+                         claims.REFUTED)
+
+    def test_starvation_either_way(self):
+        self.assertEqual(self.verdict("A003-23t", **{"s3_trace:go defer all max": 5e6,
+                                                     "s3_trace:go defer all p90": 3e6}),
+                         claims.CONFIRMED)
+        self.assertEqual(self.verdict("A003-23t", **{"s3_trace:go defer all max": 1e6,
+                                                     "s3_trace:go defer all p90": 1e5}),
+                         claims.REFUTED)
+
+    def test_mean_runnable_delay_either_way(self):
+        self.assertEqual(self.verdict("A003-10t", **{"s3_trace:go defer all mean": 1e7}),
+                         claims.UNVERIFIABLE)
+        self.assertEqual(self.verdict("A003-10t", **{"s3_trace:go defer all mean": 1e5}),
+                         claims.REFUTED)
+
+    def test_machinery_frames(self):
+        from results import Results as R
+        self.assertTrue(R.machinery("go", ("runtime.releasem (inline)", "runtime.newdefer",
+                                           "runtime.deferproc", "main.f")))
+        self.assertFalse(R.machinery("go", ("main.cleanup", "runtime.deferreturn", "main.f")))
+        self.assertFalse(R.machinery("go", ("runtime.scanobject", "runtime.gcDrain")))
+        self.assertTrue(R.machinery("gort", ("gort::internal::defer_ops::run",
+                                             "gort::frame::run_rest", "gort_bench::f")))
+        self.assertTrue(R.machinery("gort", ("gort::internal::func_result::type gort::func",
+                                             "gort_bench::gort_loop_plain")))
+        self.assertFalse(R.machinery("gort", ("gort_bench::cleanup", "gort::frame::run_rest")))
+        self.assertFalse(R.machinery("gort", ("gort::internal::schedule", "gort_start_fresh")))
 
 
 if __name__ == "__main__":

@@ -25,6 +25,8 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"runtime/pprof"
+	"runtime/trace"
 	"sort"
 	"strconv"
 	"strings"
@@ -189,24 +191,76 @@ func measure(procs int, background string, nBackground int, budget int64) {
 		distribution(yieldNs), backgroundCalls, strings.TrimPrefix(runtime.Version(), "go"))
 }
 
+// selected: the configurations a third argument names ("2:none,2:defer"; all when empty).
+func selected(list string, procs int, bg string) bool {
+	if list == "" {
+		return true
+	}
+	for _, c := range strings.Split(list, ",") {
+		if c == fmt.Sprintf("%d:%s", procs, bg) {
+			return true
+		}
+	}
+	return false
+}
+
+func usage() {
+	fmt.Fprintln(os.Stderr, "usage: s3 [ms per configuration] [background goroutines] "+
+		"[configurations P:background,...] [trace file]")
+	os.Exit(2)
+}
+
 func main() {
 	ms, n := int64(250), 1000
 	var err error
 	if len(os.Args) > 1 {
 		if ms, err = strconv.ParseInt(os.Args[1], 10, 64); err != nil || ms <= 0 {
-			fmt.Fprintln(os.Stderr, "usage: s3 [ms per configuration] [background goroutines]")
-			os.Exit(2)
+			usage()
 		}
 	}
 	if len(os.Args) > 2 {
 		if n, err = strconv.Atoi(os.Args[2]); err != nil || n <= 0 {
-			fmt.Fprintln(os.Stderr, "usage: s3 [ms per configuration] [background goroutines]")
-			os.Exit(2)
+			usage()
 		}
+	}
+	configs := ""
+	if len(os.Args) > 3 {
+		configs = os.Args[3]
+	}
+	// A fourth argument: a runtime/trace of the whole run (tools/bench/run.sh's S3 traces, the
+	// counterpart of gort's GORT_DEBUG=trace=<path>).
+	if len(os.Args) > 4 {
+		f, err := os.Create(os.Args[4])
+		if err == nil {
+			err = trace.Start(f)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "s3: trace:", err)
+			os.Exit(1)
+		}
+		defer trace.Stop()
+	}
+	if len(os.Args) > 5 {
+		usage()
+	}
+	// GO_S3_CPUPROFILE=<file>: a CPU profile of the whole run (100 Hz; run.sh's overhead runs,
+	// the counterpart of gort's GORT_DEBUG=cpuprofile=<path>).
+	if path := os.Getenv("GO_S3_CPUPROFILE"); path != "" {
+		f, err := os.Create(path)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "s3: cpuprofile:", err)
+			os.Exit(1)
+		}
+		defer pprof.StopCPUProfile()
 	}
 	for _, procs := range []int{1, 2} {
 		for _, bg := range []string{"none", "plain", "defer"} {
-			measure(procs, bg, n, ms*1000000)
+			if selected(configs, procs, bg) {
+				measure(procs, bg, n, ms*1000000)
+			}
 		}
 	}
 }

@@ -14,9 +14,12 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"os"
 	"runtime"
+	"runtime/pprof"
+	"runtime/trace"
 	"strconv"
 	"syscall"
 	"time"
@@ -40,14 +43,41 @@ func skynet(c chan int64, num, size, div int64) {
 }
 
 func main() {
+	// -trace and -cpuprofile: the overhead runs of tools/bench/run.sh (the counterparts of
+	// gort's GORT_DEBUG=trace=<path> and cpuprofile=<path>); both start before the timed part.
+	tracePath := flag.String("trace", "", "write a runtime/trace execution trace to this file")
+	profPath := flag.String("cpuprofile", "", "write a CPU profile (100 Hz) to this file")
+	flag.Parse()
 	leaves := int64(1000000)
-	if len(os.Args) > 1 {
-		n, err := strconv.ParseInt(os.Args[1], 10, 64)
-		if err != nil || n < 1 {
-			fmt.Fprintln(os.Stderr, "usage: skynet [leaves]")
+	if flag.NArg() > 0 {
+		n, err := strconv.ParseInt(flag.Arg(0), 10, 64)
+		if err != nil || n < 1 || flag.NArg() > 1 {
+			fmt.Fprintln(os.Stderr, "usage: skynet [-trace file] [-cpuprofile file] [leaves]")
 			os.Exit(2)
 		}
 		leaves = n
+	}
+	if *tracePath != "" {
+		f, err := os.Create(*tracePath)
+		if err == nil {
+			err = trace.Start(f)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "skynet: trace:", err)
+			os.Exit(1)
+		}
+		defer trace.Stop()
+	}
+	if *profPath != "" {
+		f, err := os.Create(*profPath)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "skynet: cpuprofile:", err)
+			os.Exit(1)
+		}
+		defer pprof.StopCPUProfile()
 	}
 	c := make(chan int64)
 	start := time.Now()
