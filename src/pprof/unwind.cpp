@@ -54,10 +54,13 @@ void load() {
   if (bt == nullptr || getcontext_ptr == nullptr || init_local_ptr == nullptr ||
       step_ptr == nullptr || get_reg_ptr == nullptr)
     return;
-  // libunwind's one-time set-up (its locks, its allocator) happens now, not in a handler.
-  void* warm[4];
-  bt(warm, 4);
+  // libunwind's one-time set-up (its locks, its allocator) happens now, not in a handler. Under
+  // TSan through the unw_step loop: unw_backtrace would give this thread the per-thread cache
+  // whose destructor crashes TSan at thread exit (the header comment; a defer-profile sample on
+  // a plain thread that then exited hit exactly that).
   backtrace_ptr.store(bt, std::memory_order_release);
+  void* warm[4];
+  (void)walk_stack(warm, 4);
 }
 
 }  // namespace
