@@ -136,8 +136,8 @@ TEST_P(TraceProcs, NetworkParksAreGoBlockNet) {
         ASSERT_FALSE(gort::trace::start(path));
         gort::waitgroup wg;
         wg.add(1);
-        gort::go([&, ln] {
-          auto [c, aerr] = ln.accept();
+        gort::go([&, l = ln] {  // an init-capture: clang 14 cannot capture a structured binding
+          auto [c, aerr] = l.accept();
           if (!aerr) {
             char b[8];
             for (int i = 0; i < kRounds; ++i) {
