@@ -34,6 +34,7 @@
 #include <gort/net.hpp>
 
 #include "../test_support.hpp"
+#include "connected_pair.hpp"
 #include "netpoll/netpoll.hpp"
 #include "sched/runtime.hpp"
 #include "sched/sched.hpp"
@@ -45,6 +46,7 @@ namespace {
 using namespace std::chrono_literals;
 using gort_test::kAsan;
 using gort_test::kTsan;
+using gort_test::pair_conns;
 using Clock = std::chrono::steady_clock;
 
 int open_fds() {
@@ -81,18 +83,12 @@ void warm_up() {
   // fd counts compare like with like.
   gort::run(
       [] {
-        auto [ln, err] = gort::net::listen("tcp", "127.0.0.1:0");
+        auto [p, err] = gort_test::connected_pair();
         ASSERT_FALSE(err);
-        auto [c, derr] = gort::net::dial("tcp", ln.addr());
-        ASSERT_FALSE(derr);
-        auto [s, aerr] = ln.accept();
-        ASSERT_FALSE(aerr);
-        c.set_read_deadline(Clock::now() + 1ms);
+        p.client.set_read_deadline(Clock::now() + 1ms);
         char b;
-        c.read(&b, 1);
-        c.close();
-        s.close();
-        ln.close();
+        p.client.read(&b, 1);
+        p.close_all();
       },
       1);
 }
@@ -119,6 +115,13 @@ std::pair<std::string, std::error_code> read_all(gort::net::conn& c) {
     out.append(buf, n);
     if (err) return {out, err};
   }
+}
+
+// connected: gort_test::connected_pair, failing the test when the setup failed.
+pair_conns connected(const char* network = "tcp", const char* address = "127.0.0.1:0") {
+  auto [p, err] = gort_test::connected_pair(network, address);
+  EXPECT_FALSE(err) << err.message();
+  return p;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -207,12 +210,9 @@ TEST_F(NetThread, DialRefused) {
 }
 
 TEST_F(NetThread, ReadDeadlineOnAThread) {
-  auto [ln, err] = gort::net::listen("tcp", "127.0.0.1:0");
+  auto [p, err] = gort_test::connected_pair();
   ASSERT_FALSE(err);
-  auto [c, derr] = gort::net::dial("tcp", ln.addr());
-  ASSERT_FALSE(derr);
-  auto [s, aerr] = ln.accept();
-  ASSERT_FALSE(aerr);
+  gort::net::conn &c = p.client, &s = p.server;
   auto deadline = Clock::now() + 20ms;
   c.set_read_deadline(deadline);
   char b;
@@ -231,14 +231,12 @@ TEST_F(NetThread, ReadDeadlineOnAThread) {
 }
 
 TEST_F(NetThread, CloseWakesAThreadBlockedInRead) {
-  auto [ln, err] = gort::net::listen("tcp", "127.0.0.1:0");
+  auto [p, err] = gort_test::connected_pair();
   ASSERT_FALSE(err);
-  auto [c, derr] = gort::net::dial("tcp", ln.addr());
-  ASSERT_FALSE(derr);
-  auto [s, aerr] = ln.accept();
+  const gort::net::conn& c = p.client;
   std::atomic<bool> started{false};
   std::error_code got;
-  std::thread reader([&, &c = c] {
+  std::thread reader([&] {
     char b;
     started = true;
     got = c.read(&b, 1).second;
@@ -249,8 +247,7 @@ TEST_F(NetThread, CloseWakesAThreadBlockedInRead) {
   c.close();
   reader.join();
   EXPECT_EQ(got, gort::net::err_closed);
-  s.close();
-  ln.close();
+  p.close_all();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -341,34 +338,6 @@ TEST_P(Net, UnixAndIPv6) {
 // check outcomes, and this only makes the parked case the one exercised).
 void wait_parked(int n) {
   for (int i = 0; i < 100000 && gort::internal::netpoll_waiters() < n; ++i) gort::yield();
-}
-
-struct pair_conns {
-  gort::net::listener ln;
-  gort::net::conn client, server;
-  void close_all() const {
-    client.close();
-    server.close();
-    ln.close();
-  }
-};
-
-pair_conns connected(const char* network = "tcp", const char* address = "127.0.0.1:0") {
-  pair_conns p;
-  auto [ln, err] = gort::net::listen(network, address);
-  EXPECT_FALSE(err) << err.message();
-  p.ln = ln;
-  gort::chan<gort::net::conn> accepted = gort::make_chan<gort::net::conn>(1);
-  gort::go([ln = ln, accepted] {
-    auto [c, aerr] = ln.accept();
-    EXPECT_FALSE(aerr);
-    accepted.send(c);
-  });
-  auto [c, derr] = gort::net::dial(network, ln.addr());
-  EXPECT_FALSE(derr) << derr.message();
-  p.client = c;
-  p.server = accepted.recv().first;
-  return p;
 }
 
 // A goroutine parked on the network shows Go's wait reason, "IO wait" (what crash reports and

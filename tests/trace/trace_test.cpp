@@ -1,8 +1,9 @@
 // Copyright 2026 The gort Authors.
 //
-// The execution tracer's tests. Each traced program's file is checked twice: by our own reader
-// and invariant checker (trace_reader.hpp: time per P, a start only after a create or unblock, no
-// goroutine on two Ps at once) and by Go's own parser, `go tool trace -d`, which must accept it.
+// The execution tracer's tests. Each traced program's file is checked twice: by gort-trace's
+// reader, gort::trace_file, whose parse checks the invariants (time per P, a start only after a
+// create or unblock, no goroutine on two Ps at once, no P running two goroutines), and by Go's own
+// parser, `go tool trace -d`, which must accept it.
 // Counts that the workload fixes (goroutines created and ended, tasks, regions, logs, deferred
 // calls) are compared with what the trace says; nothing here depends on timing.
 
@@ -10,27 +11,31 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <set>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <gort/gort.hpp>
 #include <gort/net.hpp>
 #include <gort/trace.hpp>
 
 #include "netpoll/netpoll.hpp"
-#include "trace_reader.hpp"
+#include "trace_builder.hpp"
+#include "trace_file.hpp"
 #include "workload.hpp"
 
 namespace {
 
 using namespace std::chrono_literals;
-using trace_test::check;
-using trace_test::read_trace;
-using trace_test::trace_file;
+namespace tf = gort::trace_file;
 
 std::string temp_path(const std::string& name) {
   static std::string dir = [] {
@@ -55,22 +60,34 @@ std::string go_parse_error(const std::string& path) {
   return "";
 }
 
+// read_trace parses the file into *t; "" when it parsed and met every invariant, else what
+// gort::trace_file found wrong.
+std::string read_trace(const std::string& path, tf::trace* t) {
+  try {
+    *t = tf::parse_file(path);
+  } catch (const tf::parse_error& e) {
+    return e.what();
+  }
+  return "";
+}
+
 void expect_valid(const std::string& path) {
-  trace_file t = read_trace(path);
-  EXPECT_EQ(check(t), "") << path;
+  tf::trace t;
+  EXPECT_EQ(read_trace(path, &t), "") << path;
   EXPECT_EQ(go_parse_error(path), "") << path;
 }
 
 // The totals of the gort.defer logs: inline, pooled, heap, heap_bytes, panics, recovers.
-std::array<std::uint64_t, 6> defer_totals(const trace_file& t) {
+std::array<std::uint64_t, 6> defer_totals(const tf::trace& t) {
   std::array<std::uint64_t, 6> sum{};
-  for (const trace_test::event* e : t.logs("gort.defer")) {
+  for (const tf::event* e : t.logs("gort.defer")) {
+    const std::string text(e->sargs[1]);
     unsigned long long v[6];
-    int n = std::sscanf(e->text.c_str(),
+    int n = std::sscanf(text.c_str(),
                         "inline=%llu pooled=%llu heap=%llu heap_bytes=%llu panics=%llu "
                         "recovers=%llu",
                         &v[0], &v[1], &v[2], &v[3], &v[4], &v[5]);
-    EXPECT_EQ(n, 6) << e->text;
+    EXPECT_EQ(n, 6) << text;
     for (int i = 0; i < 6 && i < n; ++i) sum[static_cast<std::size_t>(i)] += v[i];
   }
   return sum;
@@ -102,19 +119,18 @@ TEST_P(TraceProcs, WorkloadTraceIsValidAndComplete) {
         EXPECT_FALSE(gort::trace::enabled());
       },
       GetParam());
-  trace_file t = read_trace(path);
-  ASSERT_EQ(t.error, "");
-  EXPECT_EQ(check(t), "");
+  tf::trace t;
+  ASSERT_EQ(read_trace(path, &t), "");
   // 13 goroutines spawned by the workload, plus the main goroutine described at its first event.
-  EXPECT_EQ(t.count(trace_test::EvGoCreate), 14);
-  EXPECT_EQ(t.count(trace_test::EvGoEnd), 13);
-  EXPECT_EQ(t.count(trace_test::EvUserTaskCreate), 1);
-  EXPECT_EQ(t.count(trace_test::EvUserTaskEnd), 1);
-  EXPECT_EQ(t.count(trace_test::EvUserRegion), 8);             // 4 producers, start and end
-  EXPECT_GE(t.count(trace_test::EvGoSched), 4 * 10 * kScale);  // yields; sync may yield too
-  EXPECT_EQ(t.count(trace_test::EvGoSysCall), 6);
+  EXPECT_EQ(t.count(tf::ev_go_create), 14u);
+  EXPECT_EQ(t.count(tf::ev_go_end), 13u);
+  EXPECT_EQ(t.count(tf::ev_user_task_create), 1u);
+  EXPECT_EQ(t.count(tf::ev_user_task_end), 1u);
+  EXPECT_EQ(t.count(tf::ev_user_region), 8u);                         // 4 producers, start and end
+  EXPECT_GE(t.count(tf::ev_go_sched), std::size_t{4 * 10 * kScale});  // yields; sync may yield too
+  EXPECT_EQ(t.count(tf::ev_go_sys_call), 6u);
   EXPECT_EQ(t.logs("consumer").size(), 80u * kScale / 16);
-  EXPECT_GE(t.count(trace_test::EvGomaxprocs), 1);
+  EXPECT_GE(t.count(tf::ev_gomaxprocs), 1u);
   // Deferred calls: 4 producers x 1, consumer 1, 4 lockers x (1 + 12 per round), panicker 1.
   auto d = defer_totals(t);
   EXPECT_EQ(d[0] + d[1] + d[2], 4u + 1 + 4 * (1 + 12 * 10 * kScale) + 1);
@@ -168,12 +184,11 @@ TEST_P(TraceProcs, NetworkParksAreGoBlockNet) {
         EXPECT_EQ(echoed, kRounds);
       },
       GetParam());
-  trace_file t = read_trace(path);
-  ASSERT_EQ(t.error, "");
-  EXPECT_EQ(check(t), "");
+  tf::trace t;
+  ASSERT_EQ(read_trace(path, &t), "");
   // The server parks once per round (the client's own reads may or may not park).
-  EXPECT_GE(t.count(trace_test::EvGoBlockNet), kRounds);
-  EXPECT_EQ(t.count(trace_test::EvGoBlock), 0);  // no park falls back to the generic event
+  EXPECT_GE(t.count(tf::ev_go_block_net), std::size_t{kRounds});
+  EXPECT_EQ(t.count(tf::ev_go_block), 0u);  // no park falls back to the generic event
   EXPECT_EQ(go_parse_error(path), "");
 }
 
@@ -189,14 +204,13 @@ TEST(Trace, StacksAreRecordedAndSymbolized) {
         gort::trace::stop();
       },
       2);
-  trace_file t = read_trace(path);
-  ASSERT_EQ(t.error, "");
-  EXPECT_EQ(check(t), "");
+  tf::trace t;
+  ASSERT_EQ(read_trace(path, &t), "");
   int with_stack = 0;
   for (const auto& e : t.events) {
-    if (e.type == trace_test::EvGoBlockSend || e.type == trace_test::EvGoBlockRecv) {
-      ASSERT_NE(e.args.back(), 0u);
-      EXPECT_TRUE(t.stacks.count(e.args.back()));
+    if (e.type == tf::ev_go_block_send || e.type == tf::ev_go_block_recv) {
+      ASSERT_NE(e.stack_id, 0u);
+      EXPECT_FALSE(t.stack(e.stack_id).empty()) << e.stack_id;
       ++with_stack;
     }
   }
@@ -208,7 +222,8 @@ TEST(Trace, StacksAreRecordedAndSymbolized) {
 }
 
 // The two checkers can fail: a trace cut before its end, and one with a goroutine started out of
-// nowhere, are rejected.
+// nowhere (a GoStart of an unknown goroutine spliced into the file before its first event), are
+// rejected.
 TEST(Trace, CheckersRejectBrokenTraces) {
   std::string path = temp_path("good.trace");
   gort::run(
@@ -218,19 +233,37 @@ TEST(Trace, CheckersRejectBrokenTraces) {
         gort::trace::stop();
       },
       2);
-  trace_file t = read_trace(path);
-  ASSERT_EQ(check(t), "");
-  for (auto& e : t.events) {
-    if (e.type == trace_test::EvGoStart) {
-      e.g = e.args[0] = 999999;
-      break;
-    }
+  tf::trace t;
+  ASSERT_EQ(read_trace(path, &t), "");
+  ASSERT_FALSE(t.events.empty());
+  // The first event in the file sits in a batch; a GoStart of goroutine 999999 (tick delta 0,
+  // seq 0) put just before it starts a goroutine nothing created.
+  std::uint64_t first = t.events[0].off;
+  for (const auto& e : t.events) first = std::min(first, e.off);
+  std::vector<std::uint8_t> start =
+      tf::testing::trace_builder().event(tf::ev_go_start, {0, 999999, 0}).bytes();
+  start.erase(start.begin(), start.begin() + 16);  // the builder's file header
+  std::vector<std::uint8_t> bytes;
+  {
+    std::ifstream in(path, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), {});
   }
-  EXPECT_NE(check(t).find("started without a create or unblock"), std::string::npos);
+  ASSERT_LT(first, bytes.size());
+  bytes.insert(bytes.begin() + static_cast<std::ptrdiff_t>(first), start.begin(), start.end());
+  std::string broken = temp_path("broken.trace");
+  std::ofstream(broken, std::ios::binary)
+      .write(reinterpret_cast<const char*>(bytes.data()),
+             static_cast<std::streamsize>(bytes.size()));
+  tf::trace b;
+  std::string why = read_trace(broken, &b);
+  EXPECT_NE(why.find("g 999999"), std::string::npos) << why;
+  EXPECT_NE(why.find("without a create or unblock"), std::string::npos) << why;
+  EXPECT_NE(go_parse_error(broken), "");
   std::string cut = temp_path("cut.trace");
   std::filesystem::copy_file(path, cut, std::filesystem::copy_options::overwrite_existing);
   std::filesystem::resize_file(cut, std::filesystem::file_size(cut) - 3);
-  EXPECT_NE(read_trace(cut).error, "");
+  tf::trace c;
+  EXPECT_NE(read_trace(cut, &c), "");
   EXPECT_NE(go_parse_error(cut), "");
 }
 
@@ -300,14 +333,13 @@ TEST(Trace, PlainThreadEventsAreValid) {
         gort::trace::stop();
       },
       2);
-  trace_file t = read_trace(path);
-  ASSERT_EQ(t.error, "");
-  EXPECT_EQ(check(t), "");
+  tf::trace t;
+  ASSERT_EQ(read_trace(path, &t), "");
   EXPECT_EQ(t.logs("thread").size(), 1u);
-  EXPECT_EQ(t.count(trace_test::EvUserTaskCreate), 1);
+  EXPECT_EQ(t.count(tf::ev_user_task_create), 1u);
   int global_creates = 0;
   for (const auto& e : t.events)
-    if (e.type == trace_test::EvGoCreate && e.p == -1) ++global_creates;
+    if (e.type == tf::ev_go_create && e.p == -1) ++global_creates;
   EXPECT_EQ(global_creates, 3);
   EXPECT_EQ(go_parse_error(path), "");
 }
@@ -327,13 +359,12 @@ TEST(Trace, AcrossTwoRuns) {
   gort::run([] { trace_test::workload(1); }, 2);
   gort::run([] { trace_test::workload(1); }, 3);
   gort::trace::stop();
-  trace_file t = read_trace(path);
-  ASSERT_EQ(t.error, "");
-  EXPECT_EQ(check(t), "");
-  EXPECT_EQ(t.count(trace_test::EvGoCreate), 2 * 14);
+  tf::trace t;
+  ASSERT_EQ(read_trace(path, &t), "");
+  EXPECT_EQ(t.count(tf::ev_go_create), 2u * 14);
   std::set<std::uint64_t> ids;
   for (const auto& e : t.events)
-    if (e.type == trace_test::EvGoCreate) {
+    if (e.type == tf::ev_go_create) {
       EXPECT_TRUE(ids.insert(e.args[0]).second) << e.args[0];
     }
   EXPECT_EQ(go_parse_error(path), "");
@@ -413,12 +444,11 @@ TEST(Trace, GortDebugTracesTheRun) {
       2);
   unsetenv("GORT_DEBUG");
   EXPECT_FALSE(gort::trace::enabled());
-  trace_file t = read_trace(path);
-  ASSERT_EQ(t.error, "");
-  EXPECT_EQ(check(t), "");
+  tf::trace t;
+  ASSERT_EQ(read_trace(path, &t), "");
   EXPECT_FALSE(t.stacks.empty());
   // The main goroutine is created after the trace started: a plain GoCreate, no description.
-  EXPECT_EQ(t.count(trace_test::EvGoCreate), 14);
+  EXPECT_EQ(t.count(tf::ev_go_create), 14u);
   EXPECT_EQ(go_parse_error(path), "");
 }
 
@@ -464,8 +494,8 @@ TEST(Trace, StartStopUnderLoad) {
       4);
   for (int c = 0; c < kCycles; ++c) {
     std::string path = temp_path("stress-" + std::to_string(c) + ".trace");
-    trace_file t = read_trace(path);
-    EXPECT_EQ(check(t), "") << path;
+    tf::trace t;
+    EXPECT_EQ(read_trace(path, &t), "") << path;
     if (c % 3 == 0) {
       EXPECT_EQ(go_parse_error(path), "") << path;
     }

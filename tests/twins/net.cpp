@@ -15,6 +15,8 @@
 #include <gort/gort.hpp>
 #include <gort/net.hpp>
 
+#include "../net/connected_pair.hpp"
+
 namespace {
 
 using namespace std::chrono_literals;
@@ -34,28 +36,12 @@ void println(const T&... parts) {
   std::cout << "\n";
 }
 
-struct pair_conns {
-  gort::net::listener ln;
-  gort::net::conn client, server;
-  void close() const {
-    client.close();
-    server.close();
-    ln.close();
-  }
-};
+using gort_test::pair_conns;
 
 pair_conns connected(const std::string& network, const std::string& address) {
-  auto [ln, err] = gort::net::listen(network, address);
+  auto [p, err] = gort_test::connected_pair(network, address);
   if (err) gort::panic(err.message());
-  auto accepted = gort::make_chan<gort::net::conn>(1);
-  gort::go([ln = ln, accepted] {
-    auto [c, e] = ln.accept();
-    if (e) gort::panic(e.message());
-    accepted.send(c);
-  });
-  auto [c, derr] = gort::net::dial(network, ln.addr());
-  if (derr) gort::panic(derr.message());
-  return {ln, c, accepted.recv().first};
+  return p;
 }
 
 std::pair<std::string, std::error_code> read_all(const gort::net::conn& c) {
@@ -134,7 +120,7 @@ void body() {
     if (err) break;
   }
   println("blocked writer:", msg(err), "partial:", b(total > 0 && total < 1024 * chunk.size()));
-  p.close();
+  p.close_all();
 
   // Close while another goroutine waits in read, write and accept.
   p = connected("tcp", "127.0.0.1:0");
@@ -176,7 +162,7 @@ void body() {
   p.client.set_read_deadline(Clock::now() + 5ms);
   wg.wait();
   println("deadline moved earlier:", msg(rerr));
-  p.close();
+  p.close_all();
 
   // The peer resets the connection.
   p = connected("tcp", "127.0.0.1:0");
@@ -193,7 +179,7 @@ void body() {
   p.server.close();
   std::tie(n, err) = p.client.read(buf, 1);
   println("peer reset:", got, n, msg(err));
-  p.close();
+  p.close_all();
 
   // Errors.
   auto [ln, lerr] = gort::net::listen("tcp", "127.0.0.1:0");

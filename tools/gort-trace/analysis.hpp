@@ -111,6 +111,12 @@ void write_svg(std::ostream& out, const trace& t, const summary& s, std::int64_t
 // The events, one a line, in `go tool trace -d`'s format ("ts Name p=P g=G off=O arg=v ...").
 void write_dump(std::ostream& out, const trace& t);
 
+// format_ns: a duration for people, in ns, us, ms or s: with fixed decimals per unit ("12.5us",
+// "3.25ms", "1.500s": the summary's columns) or three significant digits ("12.5us", "1.5s": the
+// SVG's labels).
+enum class ns_style { fixed, significant };
+std::string format_ns(std::int64_t ns, ns_style style);
+
 // goroutine_name: the entry function of g's create stack, or "".
 std::string_view goroutine_name(const trace& t, std::uint64_t new_stack_id);
 

@@ -103,18 +103,9 @@ std::string xml_escape(std::string_view s) {
   return r;
 }
 
+// The SVG's labels: three significant digits.
 std::string fmt_ns(std::int64_t ns) {
-  char buf[64];
-  double v = static_cast<double>(ns);
-  if (ns < 1000)
-    std::snprintf(buf, sizeof buf, "%" PRId64 "ns", ns);
-  else if (ns < 1000000)
-    std::snprintf(buf, sizeof buf, "%.3gus", v / 1e3);
-  else if (ns < 1000000000)
-    std::snprintf(buf, sizeof buf, "%.3gms", v / 1e6);
-  else
-    std::snprintf(buf, sizeof buf, "%.3gs", v / 1e9);
-  return buf;
+  return format_ns(ns, ns_style::significant);
 }
 
 }  // namespace

@@ -369,20 +369,28 @@ summary summarize(const trace& t) {
   return s;
 }
 
-namespace {
-
-std::string fmt_ns(std::int64_t ns) {
+std::string format_ns(std::int64_t ns, ns_style style) {
+  // Per unit: the fixed decimals of the summary's columns, or three significant digits.
+  static constexpr const char* formats[2][3] = {{"%.1fus", "%.2fms", "%.3fs"},
+                                                {"%.3gus", "%.3gms", "%.3gs"}};
+  const char* const* f = formats[style == ns_style::fixed ? 0 : 1];
   char buf[64];
   double v = static_cast<double>(ns);
   if (ns < 1000)
     std::snprintf(buf, sizeof buf, "%" PRId64 "ns", ns);
   else if (ns < 1000000)
-    std::snprintf(buf, sizeof buf, "%.1fus", v / 1e3);
+    std::snprintf(buf, sizeof buf, f[0], v / 1e3);
   else if (ns < 1000000000)
-    std::snprintf(buf, sizeof buf, "%.2fms", v / 1e6);
+    std::snprintf(buf, sizeof buf, f[1], v / 1e6);
   else
-    std::snprintf(buf, sizeof buf, "%.3fs", v / 1e9);
+    std::snprintf(buf, sizeof buf, f[2], v / 1e9);
   return buf;
+}
+
+namespace {
+
+std::string fmt_ns(std::int64_t ns) {
+  return format_ns(ns, ns_style::fixed);
 }
 
 const char* latency_order[] = {"all", "wakeup", "create", "yield", "preempt", "syscall"};

@@ -108,6 +108,19 @@ void fail(const char* fmt, ...) {
   throw parse_error(buf);
 }
 
+// fail_at: fail() with the place of an event of the merged stream appended, as
+// "<message> (offset N, time T)".
+[[noreturn]] void fail_at(const event& ev, const char* fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void fail_at(const event& ev, const char* fmt, ...) {
+  char buf[448];
+  va_list ap;
+  va_start(ap, fmt);
+  std::vsnprintf(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  fail("%s (offset %" PRIu64 ", time %" PRId64 ")", buf, ev.off, ev.ts);
+}
+
 // The wire format's reader: offsets are bytes from the start of the file.
 struct wire {
   std::span<const std::uint8_t> data;
@@ -155,6 +168,21 @@ int parse_header(std::span<const std::uint8_t> data) {
   return version;
 }
 
+// ends_run: the events after which the P runs no goroutine: the goroutine ended, yielded, was
+// preempted, blocked (is_block) or blocked in a syscall.
+bool ends_run(std::uint8_t type) {
+  switch (type) {
+    case ev_go_end:
+    case ev_go_stop:
+    case ev_go_sched:
+    case ev_go_preempt:
+    case ev_go_sys_block:
+      return true;
+    default:
+      return is_block(type);
+  }
+}
+
 // Goroutine states for the merge (Go's order.go): status and sequence number.
 enum class gstatus : std::uint8_t { dead, runnable, running, waiting };
 struct gstate {
@@ -188,16 +216,7 @@ transition_rule rule_of(const event& ev) {
     case ev_go_start_local:
       r = {ev.g, {noseq, gstatus::runnable}, {seqinc, gstatus::running}};
       break;
-    case ev_go_block:
-    case ev_go_block_send:
-    case ev_go_block_recv:
-    case ev_go_block_select:
-    case ev_go_block_sync:
-    case ev_go_block_cond:
-    case ev_go_block_net:
-    case ev_go_sleep:
     case ev_go_sys_block:
-    case ev_go_block_gc:
       r = {ev.g, {noseq, gstatus::running}, {noseq, gstatus::waiting}};
       break;
     case ev_go_sched:
@@ -216,6 +235,7 @@ transition_rule rule_of(const event& ev) {
       r = {garbage, {ev.args[0], gstatus::dead}, {ev.args[0] + 1, gstatus::dead}};
       break;
     default:
+      if (is_block(ev.type)) r = {ev.g, {noseq, gstatus::running}, {noseq, gstatus::waiting}};
       break;
   }
   return r;
@@ -413,22 +433,6 @@ void reader::read(std::span<const std::uint8_t> data) {
           case ev_gc_stw_done:
             e.g = 0;
             break;
-          case ev_go_end:
-          case ev_go_stop:
-          case ev_go_sched:
-          case ev_go_preempt:
-          case ev_go_sleep:
-          case ev_go_block:
-          case ev_go_block_send:
-          case ev_go_block_recv:
-          case ev_go_block_select:
-          case ev_go_block_sync:
-          case ev_go_block_cond:
-          case ev_go_block_net:
-          case ev_go_sys_block:
-          case ev_go_block_gc:
-            last_g = 0;
-            break;
           case ev_go_sys_exit:
           case ev_go_waiting:
           case ev_go_in_syscall:
@@ -444,6 +448,7 @@ void reader::read(std::span<const std::uint8_t> data) {
             e.args[0] = 0;
             break;
           default:
+            if (ends_run(type)) last_g = 0;
             break;
         }
         std::size_t b = batch_index(type == ev_cpu_sample ? profile_p : last_p);
@@ -721,20 +726,37 @@ void reader::replay() {
   auto name = [](const event& ev) { return descriptions[ev.type].name; };
   auto check_running = [&](const gdesc& g, const pdesc& p, const event& ev, bool allow_g0) {
     if (g.state != gs_t::running)
-      fail("g %" PRIu64 " is not running while %s (offset %" PRIu64 ", time %" PRId64 ")", ev.g,
-           name(ev), ev.off, ev.ts);
+      fail_at(ev, "g %" PRIu64 " is not running while %s", ev.g, name(ev));
     if (p.g != ev.g)
-      fail("p %" PRId64 " is not running g %" PRIu64 " while %s (offset %" PRIu64 ", time %" PRId64
-           ")",
-           ev.p, ev.g, name(ev), ev.off, ev.ts);
-    if (!allow_g0 && ev.g == 0)
-      fail("g 0 did %s (offset %" PRIu64 ", time %" PRId64 ")", name(ev), ev.off, ev.ts);
+      fail_at(ev, "p %" PRId64 " is not running g %" PRIu64 " while %s", ev.p, ev.g, name(ev));
+    if (!allow_g0 && ev.g == 0) fail_at(ev, "g 0 did %s", name(ev));
   };
   auto stop_run = [&](gdesc& g, pdesc& p, std::size_t i) {
     if (g.start != no_link) evs[g.start].link = static_cast<std::uint32_t>(i);
     g.start = no_link;
     g.p = -1;
     p.g = 0;
+  };
+  // A span (GC, STW, a P's sweep, a goroutine's mark assist) opens at i in *open; closing it
+  // links its start to i. what names it in the errors.
+  auto open_span = [&](std::size_t* open, std::size_t i, const char* what) {
+    if (*open != no_link)
+      fail("%s starts before the previous one ended (offset %" PRIu64 ")", what, evs[i].off);
+    *open = i;
+  };
+  auto close_span = [&](std::size_t* open, std::size_t i, const char* what) {
+    if (*open == no_link) fail("%s ends without a start (offset %" PRIu64 ")", what, evs[i].off);
+    evs[*open].link = static_cast<std::uint32_t>(i);
+    *open = no_link;
+  };
+  // The goroutine stops running at i and is then in state next; ev_of_state: i is the event
+  // that made it so (for the link to its unblock or next start).
+  auto end_run = [&](gdesc& g, pdesc& p, const event& ev, std::size_t i, gs_t next,
+                     bool ev_of_state) {
+    check_running(g, p, ev, false);
+    stop_run(g, p, i);
+    g.state = next;
+    if (ev_of_state) g.ev = i;
   };
 
   for (std::size_t i = 0; i < evs.size(); i++) {
@@ -743,56 +765,35 @@ void reader::replay() {
     pdesc& p = ps[ev.p];
     switch (ev.type) {
       case ev_proc_start:
-        if (p.running)
-          fail("p %" PRId64 " starts while running (offset %" PRIu64 ", time %" PRId64 ")", ev.p,
-               ev.off, ev.ts);
+        if (p.running) fail_at(ev, "p %" PRId64 " starts while running", ev.p);
         p.running = true;
         break;
       case ev_proc_stop:
-        if (!p.running)
-          fail("p %" PRId64 " stops while not running (offset %" PRIu64 ", time %" PRId64 ")", ev.p,
-               ev.off, ev.ts);
-        if (p.g != 0)
-          fail("p %" PRId64 " stops while running g %" PRIu64 " (offset %" PRIu64 ", time %" PRId64
-               ")",
-               ev.p, p.g, ev.off, ev.ts);
+        if (!p.running) fail_at(ev, "p %" PRId64 " stops while not running", ev.p);
+        if (p.g != 0) fail_at(ev, "p %" PRId64 " stops while running g %" PRIu64, ev.p, p.g);
         p.running = false;
         break;
       case ev_gc_start:
-        if (gc != no_link)
-          fail("GC starts before the previous one ended (offset %" PRIu64 ")", ev.off);
-        gc = i;
+        open_span(&gc, i, "GC");
         ev.p = gc_p;
         break;
       case ev_gc_done:
-        if (gc == no_link) fail("GC ends without a start (offset %" PRIu64 ")", ev.off);
-        evs[gc].link = static_cast<std::uint32_t>(i);
-        gc = no_link;
+        close_span(&gc, i, "GC");
         break;
       case ev_gc_stw_start:
-        if (stw != no_link)
-          fail("STW starts before the previous one ended (offset %" PRIu64 ")", ev.off);
-        stw = i;
+        open_span(&stw, i, "STW");
         break;
       case ev_gc_stw_done:
-        if (stw == no_link) fail("STW ends without a start (offset %" PRIu64 ")", ev.off);
-        evs[stw].link = static_cast<std::uint32_t>(i);
-        stw = no_link;
+        close_span(&stw, i, "STW");
         break;
       case ev_gc_sweep_start:
-        if (p.sweep != no_link)
-          fail("sweep starts before the previous one ended (offset %" PRIu64 ")", ev.off);
-        p.sweep = i;
+        open_span(&p.sweep, i, "sweep");
         break;
       case ev_gc_sweep_done:
-        if (p.sweep == no_link) fail("sweep ends without a start (offset %" PRIu64 ")", ev.off);
-        evs[p.sweep].link = static_cast<std::uint32_t>(i);
-        p.sweep = no_link;
+        close_span(&p.sweep, i, "sweep");
         break;
       case ev_gc_mark_assist_start:
-        if (g.mark_assist != no_link)
-          fail("mark assist starts before the previous one ended (offset %" PRIu64 ")", ev.off);
-        g.mark_assist = i;
+        open_span(&g.mark_assist, i, "mark assist");
         break;
       case ev_gc_mark_assist_done:
         // An assist may be under way when tracing starts.
@@ -811,8 +812,7 @@ void reader::replay() {
         check_running(g, p, ev, true);
         auto [it, inserted] = gs.try_emplace(ev.args[0]);
         if (!inserted && it->second.known)
-          fail("g %" PRIu64 " is created twice (offset %" PRIu64 ", time %" PRId64 ")", ev.args[0],
-               ev.off, ev.ts);
+          fail_at(ev, "g %" PRIu64 " is created twice", ev.args[0]);
         gdesc& ng = it->second;
         ng.known = true;
         ng.state = gs_t::runnable;
@@ -823,21 +823,17 @@ void reader::replay() {
       case ev_go_start:
       case ev_go_start_label: {
         if (!g.known)
-          fail("g %" PRIu64 " starts on p %" PRId64
-               " without a create or unblock before it (offset %" PRIu64 ", time %" PRId64 ")",
-               ev.g, ev.p, ev.off, ev.ts);
+          fail_at(ev, "g %" PRIu64 " starts on p %" PRId64 " without a create or unblock before it",
+                  ev.g, ev.p);
         if (g.state == gs_t::running)
-          fail("g %" PRIu64 " starts on p %" PRId64 " while running on p %" PRId64
-               " (offset %" PRIu64 ", time %" PRId64 ")",
-               ev.g, ev.p, g.p, ev.off, ev.ts);
+          fail_at(ev, "g %" PRIu64 " starts on p %" PRId64 " while running on p %" PRId64, ev.g,
+                  ev.p, g.p);
         if (g.state != gs_t::runnable)
-          fail("g %" PRIu64 " starts on p %" PRId64 " while %s (offset %" PRIu64 ", time %" PRId64
-               ")",
-               ev.g, ev.p, g.state == gs_t::dead ? "dead" : "blocked", ev.off, ev.ts);
+          fail_at(ev, "g %" PRIu64 " starts on p %" PRId64 " while %s", ev.g, ev.p,
+                  g.state == gs_t::dead ? "dead" : "blocked");
         if (p.g != 0)
-          fail("p %" PRId64 " starts g %" PRIu64 " while running g %" PRIu64 " (offset %" PRIu64
-               ", time %" PRId64 ")",
-               ev.p, ev.g, p.g, ev.off, ev.ts);
+          fail_at(ev, "p %" PRId64 " starts g %" PRIu64 " while running g %" PRIu64, ev.p, ev.g,
+                  p.g);
         g.state = gs_t::running;
         g.start = i;
         g.p = ev.p;
@@ -853,9 +849,7 @@ void reader::replay() {
       }
       case ev_go_end:
       case ev_go_stop:
-        check_running(g, p, ev, false);
-        stop_run(g, p, i);
-        g.state = gs_t::dead;
+        end_run(g, p, ev, i, gs_t::dead, false);
         if (ev.type == ev_go_end) {
           for (std::size_t r : g.regions) evs[r].link = static_cast<std::uint32_t>(i);
           g.regions.clear();
@@ -863,25 +857,18 @@ void reader::replay() {
         break;
       case ev_go_sched:
       case ev_go_preempt:
-        check_running(g, p, ev, false);
-        stop_run(g, p, i);
-        g.state = gs_t::runnable;
-        g.ev = i;
+        end_run(g, p, ev, i, gs_t::runnable, true);
         break;
       case ev_go_unblock: {
         if (g.state != gs_t::running)
-          fail("g %" PRIu64 " is not running while it unblocks g %" PRIu64 " (offset %" PRIu64
-               ", time %" PRId64 ")",
-               ev.g, ev.args[0], ev.off, ev.ts);
+          fail_at(ev, "g %" PRIu64 " is not running while it unblocks g %" PRIu64, ev.g,
+                  ev.args[0]);
         if (ev.p != timer_p && p.g != ev.g)
-          fail("p %" PRId64 " is not running g %" PRIu64 " while it unblocks g %" PRIu64
-               " (offset %" PRIu64 ", time %" PRId64 ")",
-               ev.p, ev.g, ev.args[0], ev.off, ev.ts);
+          fail_at(ev, "p %" PRId64 " is not running g %" PRIu64 " while it unblocks g %" PRIu64,
+                  ev.p, ev.g, ev.args[0]);
         gdesc& g1 = gs[ev.args[0]];
         if (g1.state != gs_t::waiting)
-          fail("g %" PRIu64 " is unblocked while not blocked (offset %" PRIu64 ", time %" PRId64
-               ")",
-               ev.args[0], ev.off, ev.ts);
+          fail_at(ev, "g %" PRIu64 " is unblocked while not blocked", ev.args[0]);
         if (g1.ev != no_link) {
           if (evs[g1.ev].type == ev_go_block_net && ev.p != timer_p) ev.p = netpoll_p;
           evs[g1.ev].link = static_cast<std::uint32_t>(i);
@@ -895,32 +882,14 @@ void reader::replay() {
         g.ev = i;
         break;
       case ev_go_sys_block:
-        check_running(g, p, ev, false);
-        stop_run(g, p, i);
-        g.state = gs_t::waiting;
+        end_run(g, p, ev, i, gs_t::waiting, false);
         break;
       case ev_go_sys_exit:
         if (g.state != gs_t::waiting)
-          fail("g %" PRIu64 " exits a syscall it was not blocked in (offset %" PRIu64
-               ", time %" PRId64 ")",
-               ev.g, ev.off, ev.ts);
+          fail_at(ev, "g %" PRIu64 " exits a syscall it was not blocked in", ev.g);
         if (g.ev != no_link && evs[g.ev].type == ev_go_sys_call)
           evs[g.ev].link = static_cast<std::uint32_t>(i);
         g.state = gs_t::runnable;
-        g.ev = i;
-        break;
-      case ev_go_sleep:
-      case ev_go_block:
-      case ev_go_block_send:
-      case ev_go_block_recv:
-      case ev_go_block_select:
-      case ev_go_block_sync:
-      case ev_go_block_cond:
-      case ev_go_block_net:
-      case ev_go_block_gc:
-        check_running(g, p, ev, false);
-        stop_run(g, p, i);
-        g.state = gs_t::waiting;
         g.ev = i;
         break;
       case ev_user_task_create:
@@ -956,6 +925,7 @@ void reader::replay() {
         }
         break;
       default:
+        if (is_block(ev.type)) end_run(g, p, ev, i, gs_t::waiting, true);
         break;
     }
   }
@@ -1007,6 +977,18 @@ std::span<const frame> trace::stack(std::uint64_t id) const {
   auto it = stacks.find(id);
   if (it == stacks.end()) return {};
   return it->second;
+}
+
+std::size_t trace::count(std::uint8_t type) const {
+  return static_cast<std::size_t>(std::count_if(events.begin(), events.end(),
+                                                [&](const event& ev) { return ev.type == type; }));
+}
+
+std::vector<const event*> trace::logs(std::string_view category) const {
+  std::vector<const event*> out;
+  for (const event& ev : events)
+    if (ev.type == ev_user_log && ev.sargs[0] == category) out.push_back(&ev);
+  return out;
 }
 
 bool is_block(std::uint8_t type) {

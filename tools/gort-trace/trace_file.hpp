@@ -157,6 +157,11 @@ struct trace {
   std::span<const frame> stack(std::uint64_t id) const;
   // duration: the last event's timestamp (the first is 0).
   std::int64_t duration() const { return events.empty() ? 0 : events.back().ts; }
+  // count: how many events of the type the trace holds, after parse() (the *Local variants
+  // count as their plain events, futile wake-ups are gone when parse_options said so).
+  std::size_t count(std::uint8_t type) const;
+  // logs: the UserLog events of a category (sargs[0]), in time order; sargs[1] is the message.
+  std::vector<const event*> logs(std::string_view category) const;
 };
 
 // parse_error: what is wrong with the input and where; what() is the whole message, as the

@@ -317,6 +317,38 @@ TEST(HandBuilt, ValidTraceParsesAndSummarizes) {
   EXPECT_NE(s.defer_errors[0].find("not key value pairs"), std::string::npos);
 }
 
+// count and logs, the queries tests of gort's tracer make: per type after parse(), the *Local
+// variants counted as their plain events; logs by category with their messages, in time order.
+TEST(HandBuilt, CountAndLogs) {
+  trace_builder b;
+  b.string(1, "gort.defer").string(2, "other");
+  b.batch(0, 100)
+      .event(tf::ev_proc_start, {1, 11})
+      .event(tf::ev_go_create, {10, 5, 0, 0})
+      .event(tf::ev_go_create, {1, 6, 0, 0})
+      .event(tf::ev_go_start_local, {1, 5})
+      .user_log(5, 0, 1, "first")
+      .user_log(5, 0, 2, "elsewhere")
+      .user_log(5, 0, 1, "second")
+      .event(tf::ev_go_end, {20})
+      .event(tf::ev_go_start, {1, 6, 1})
+      .event(tf::ev_go_end, {1});
+  b.frequency(freq);
+  tf::trace t = tf::parse(b.bytes());
+  EXPECT_EQ(t.count(tf::ev_go_create), 2u);
+  EXPECT_EQ(t.count(tf::ev_go_start), 2u);  // the GoStartLocal among them
+  EXPECT_EQ(t.count(tf::ev_go_start_local), 0u);
+  EXPECT_EQ(t.count(tf::ev_go_end), 2u);
+  EXPECT_EQ(t.count(tf::ev_go_block), 0u);
+  std::vector<const tf::event*> logs = t.logs("gort.defer");
+  ASSERT_EQ(logs.size(), 2u);
+  EXPECT_EQ(logs[0]->sargs[1], "first");
+  EXPECT_EQ(logs[1]->sargs[1], "second");
+  EXPECT_LT(logs[0]->ts, logs[1]->ts);
+  EXPECT_EQ(t.logs("other").size(), 1u);
+  EXPECT_TRUE(t.logs("none").empty());
+}
+
 TEST(HandBuilt, OutputsEscapeHostileStrings) {
   // Strings from the trace (function names, log categories and messages, region names) with
   // quotes, backslashes, control characters, markup and invalid UTF-8 must leave the JSON and
