@@ -4,8 +4,9 @@
 //
 // Usage:
 //   gort_pprof_overhead skynet <procs> <leaves> <profile-path|->
-//     Runs skynet (bench/skynet.cpp's workload: 1.11M goroutines for 1M leaves) inside gort::run,
-//     with a CPU profile written to the path (or none for "-"), and prints one JSON line:
+//     Runs skynet (skynet.hpp, bench/skynet.cpp's workload: 1.11M goroutines for 1M leaves) inside
+//     gort::run, with a CPU profile written to the path (or none for "-"), and prints one JSON
+//     line:
 //     {"profile": bool, "ns": wall time of the workload, "cpu_ns": the process's user + system
 //      CPU time while the profile ran (getrusage, from start_cpu_profile to stop_cpu_profile)}
 //   gort_pprof_overhead walk <depth> <iterations>
@@ -30,21 +31,9 @@
 #include <gort/pprof.hpp>
 
 #include "pprof/unwind.hpp"
+#include "skynet.hpp"
 
 namespace {
-
-void skynet(gort::chan<std::int64_t> c, std::int64_t num, std::int64_t size, std::int64_t div) {
-  if (size == 1) {
-    c.send(num);
-    return;
-  }
-  auto rc = gort::make_chan<std::int64_t>();
-  std::int64_t sum = 0;
-  for (std::int64_t i = 0; i < div; ++i)
-    gort::go(skynet, rc, num + i * (size / div), size / div, div);
-  for (std::int64_t i = 0; i < div; ++i) sum += rc.recv().first;
-  c.send(sum);
-}
 
 std::int64_t process_cpu_ns() {
   rusage ru{};
@@ -57,10 +46,10 @@ std::int64_t process_cpu_ns() {
 
 int run_skynet(int procs, std::int64_t leaves, const char* path) {
   bool profile = std::strcmp(path, "-") != 0;
-  std::int64_t sum = 0, ns = 0, cpu0 = 0, cpu1 = 0;
+  skynet::result r;
+  std::int64_t cpu0 = 0, cpu1 = 0;
   gort::run(
       [&] {
-        auto c = gort::make_chan<std::int64_t>();
         cpu0 = process_cpu_ns();
         if (profile) {
           if (std::error_code ec = gort::pprof::start_cpu_profile(path)) {
@@ -68,20 +57,15 @@ int run_skynet(int procs, std::int64_t leaves, const char* path) {
             std::exit(1);
           }
         }
-        auto start = std::chrono::steady_clock::now();
-        gort::go(skynet, c, std::int64_t{0}, leaves, std::int64_t{10});
-        sum = c.recv().first;
-        ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() -
-                                                                  start)
-                 .count();
+        r = skynet::run_tree(leaves);
         cpu1 = process_cpu_ns();
         if (profile) gort::pprof::stop_cpu_profile();
       },
       procs);
   std::printf("{\"profile\": %s, \"ns\": %lld, \"cpu_ns\": %lld, \"ok\": %s}\n",
-              profile ? "true" : "false", static_cast<long long>(ns),
+              profile ? "true" : "false", static_cast<long long>(r.ns),
               static_cast<long long>(cpu1 - cpu0),
-              sum == leaves * (leaves - 1) / 2 ? "true" : "false");
+              r.sum == skynet::want(leaves) ? "true" : "false");
   return 0;
 }
 
