@@ -41,6 +41,8 @@
 
 #include <gort/gort.hpp>
 
+#include "sched_counters.hpp"
+
 namespace {
 
 // Runs warm_up() then body(state) as the main goroutine of a runtime with state.range(0) Ps, and
@@ -57,11 +59,7 @@ void in_runtime(benchmark::State& state, Body body, WarmUp warm_up = no_warm_up)
         body(state);
       },
       static_cast<int>(state.range(0)));
-  gort::runtime_stats d = gort::stats() - before;
-  auto per_op = benchmark::Counter::kAvgIterations;
-  state.counters["switches/op"] = benchmark::Counter(double(d.context_switches), per_op);
-  state.counters["runnext/op"] = benchmark::Counter(double(d.runnext_hits), per_op);
-  state.counters["steals/op"] = benchmark::Counter(double(d.steals), per_op);
+  gort_bench::report_sched_counters(state, gort::stats() - before);
 }
 
 void BM_GortChanPingPong(benchmark::State& state) {

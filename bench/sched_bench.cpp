@@ -28,6 +28,8 @@
 
 #include <gort/gort.hpp>
 
+#include "sched_counters.hpp"
+
 namespace {
 
 // Runs body(state) as the main goroutine of a runtime with state.range(0) Ps, and reports the
@@ -36,11 +38,7 @@ template <class Body>
 void in_runtime(benchmark::State& state, Body body) {
   gort::runtime_stats before = gort::stats();
   gort::run([&] { body(state); }, static_cast<int>(state.range(0)));
-  gort::runtime_stats d = gort::stats() - before;
-  auto per_op = benchmark::Counter::kAvgIterations;
-  state.counters["switches/op"] = benchmark::Counter(double(d.context_switches), per_op);
-  state.counters["runnext/op"] = benchmark::Counter(double(d.runnext_hits), per_op);
-  state.counters["steals/op"] = benchmark::Counter(double(d.steals), per_op);
+  gort_bench::report_sched_counters(state, gort::stats() - before);
 }
 
 void BM_GortSpawnWait(benchmark::State& state) {
