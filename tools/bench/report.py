@@ -217,6 +217,24 @@ def dur(x):
     return "%.2f ms" % (x / 1e6)
 
 
+def counters_table(r, w, cases, fmt, skip_missing=False):
+    """The table of what each gort benchmark case did per op at P = 1 and 2: the scheduler's
+    counters (bench/sched_counters.hpp), the process's CPU time and the wall time, formatted by
+    fmt. skip_missing: leave out the cases that did not run instead of failing."""
+    w("| case | P | switches/op | runnext hits/op | steals/op | CPU time/op (all threads) | "
+      "wall time/op |\n|---|---|---|---|---|---|---|")
+    for gc in cases:
+        for procs in (1, 2):
+            name = "%s/%d" % (gc, procs)
+            if skip_missing and r.gort_or_none(name) is None:
+                continue
+            w("| %s | %d | %.3f | %.3f | %.4f | %s | %s |" % (
+                gc[len("BM_Gort"):], procs, r.counter(name, "switches/op"),
+                r.counter(name, "runnext/op"), r.counter(name, "steals/op"),
+                fmt(r.counter(name, "cpu_ns/op")), fmt(r.gort(name))))
+    w("")
+
+
 def sched_figures(r, gort_case, go_case, figure, procs):
     """(gort, Go) figures of one scheduler benchmark at P = procs, in ns."""
     g = "%s/%d" % (gort_case, procs)
@@ -254,16 +272,7 @@ def scheduler_section(r, out, w):
     w("\n![scheduler](sched.svg)\n")
     w("What each gort case did per op (gort::stats() over the whole run, and the process's CPU "
       "time over all threads; Go's testing package reports neither):\n")
-    w("| case | P | switches/op | runnext hits/op | steals/op | CPU time/op (all threads) | "
-      "wall time/op |\n|---|---|---|---|---|---|---|")
-    for _, _, gc, _, _, _ in SCHED:
-        for procs in (1, 2):
-            name = "%s/%d" % (gc, procs)
-            w("| %s | %d | %.3f | %.3f | %.4f | %s | %s |" % (
-                gc[len("BM_Gort"):], procs, r.counter(name, "switches/op"),
-                r.counter(name, "runnext/op"), r.counter(name, "steals/op"),
-                ns(r.counter(name, "cpu_ns/op")), ns(r.gort(name))))
-    w("")
+    counters_table(r, w, [c[2] for c in SCHED], ns)
 
     # --- S3 -------------------------------------------------------------------------------------
     w("## S3: runnable-to-running latency with defer-heavy goroutines (article 003)\n")
@@ -389,18 +398,7 @@ def chan_section(r, out, w):
         w("\n![channels, select, sync](chan.svg)\n")
     w("What each gort case did per op (gort::stats() over the whole run, and the process's CPU "
       "time over all threads):\n")
-    w("| case | P | switches/op | runnext hits/op | steals/op | CPU time/op (all threads) | "
-      "wall time/op |\n|---|---|---|---|---|---|---|")
-    for _, _, gc, _, _, _, _, _ in CHAN:
-        for procs in (1, 2):
-            name = "%s/%d" % (gc, procs)
-            if r.gort_or_none(name) is None:
-                continue
-            w("| %s | %d | %.3f | %.3f | %.4f | %s | %s |" % (
-                gc[len("BM_Gort"):], procs, r.counter(name, "switches/op"),
-                r.counter(name, "runnext/op"), r.counter(name, "steals/op"),
-                dur(r.counter(name, "cpu_ns/op")), dur(r.gort(name))))
-    w("")
+    counters_table(r, w, [c[2] for c in CHAN], dur, skip_missing=True)
 
     w("### Skynet, 1,000,000 leaves\n")
     runs = {(impl, p): r.skynet(impl, p) for impl in ("gort", "go") for p in (1, 2)}
