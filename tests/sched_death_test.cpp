@@ -145,55 +145,51 @@ volatile std::size_t alloca_bytes = 280 * 1024;  // more than the whole 256 KiB 
 class SchedDeathTest : public testing::TestWithParam<int> {
  protected:
   int procs() const { return GetParam(); }
+  // in_goroutine runs fn in a goroutine other than main (main parks forever) under procs() Ps:
+  // for the deaths whose report must name that goroutine.
+  template <class F>
+  void in_goroutine(F fn) const {
+    gort::run(
+        [fn] {
+          gort::go(fn);
+          park_forever();
+        },
+        procs());
+  }
 };
 
 INSTANTIATE_TEST_SUITE_P(Procs, SchedDeathTest, testing::Values(1, 2, 4, 8), gort_test::procs_name);
 
 TEST_P(SchedDeathTest, UnrecoveredPanicInAGoroutineRunsItsDefersThenReports) {
-  EXPECT_EXIT(gort::run(
-                  [] {
-                    gort::go([] {
-                      gort::func([](gort::frame& f) {
-                        f.defer([] { std::fprintf(stderr, "deferred call ran\n"); });
-                        gort::yield();
-                        gort::panic("boom");
-                      });
-                    });
-                    park_forever();
-                  },
-                  procs()),
+  EXPECT_EXIT(in_goroutine([] {
+                gort::func([](gort::frame& f) {
+                  f.defer([] { std::fprintf(stderr, "deferred call ran\n"); });
+                  gort::yield();
+                  gort::panic("boom");
+                });
+              }),
               testing::ExitedWithCode(2),
               "deferred call ran\npanic: boom\n\n" NOT_MAIN_GOROUTINE "\\[running\\]:\n");
 }
 
 TEST_P(SchedDeathTest, PanicsReplacedOrRepanickedAreAllReported) {
-  EXPECT_EXIT(gort::run(
-                  [] {
-                    gort::go([] {
-                      gort::func([](gort::frame& f) {
-                        f.defer([] {
-                          gort::recover();
-                          gort::panic(2);
-                        });
-                        gort::panic(1);
-                      });
-                    });
-                    park_forever();
-                  },
-                  procs()),
+  EXPECT_EXIT(in_goroutine([] {
+                gort::func([](gort::frame& f) {
+                  f.defer([] {
+                    gort::recover();
+                    gort::panic(2);
+                  });
+                  gort::panic(1);
+                });
+              }),
               testing::ExitedWithCode(2),
               "panic: 1 \\[recovered\\]\n\tpanic: 2\n\n" NOT_MAIN_GOROUTINE "\\[running\\]:\n");
-  EXPECT_EXIT(gort::run(
-                  [] {
-                    gort::go([] {
-                      gort::func([](gort::frame& f) {
-                        f.defer([] { gort::panic("second"); });
-                        gort::panic("first");
-                      });
-                    });
-                    park_forever();
-                  },
-                  procs()),
+  EXPECT_EXIT(in_goroutine([] {
+                gort::func([](gort::frame& f) {
+                  f.defer([] { gort::panic("second"); });
+                  gort::panic("first");
+                });
+              }),
               testing::ExitedWithCode(2),
               "panic: first\n\tpanic: second\n\n" NOT_MAIN_GOROUTINE "\\[running\\]:\n");
 }
@@ -212,50 +208,29 @@ TEST_P(SchedDeathTest, PanicInTheMainGoroutineReportsGoroutineOne) {
 }
 
 TEST_P(SchedDeathTest, PanicWithNoFrameInAGoroutine) {
-  EXPECT_EXIT(gort::run(
-                  [] {
-                    gort::go([] { gort::panic(42); });
-                    park_forever();
-                  },
-                  procs()),
-              testing::ExitedWithCode(2), "panic: 42\n\n" NOT_MAIN_GOROUTINE "\\[running\\]:\n");
+  EXPECT_EXIT(in_goroutine([] { gort::panic(42); }), testing::ExitedWithCode(2),
+              "panic: 42\n\n" NOT_MAIN_GOROUTINE "\\[running\\]:\n");
 }
 
 TEST_P(SchedDeathTest, PanicReportHasASymbolizedStack) {
   // The trace starts at the outermost frame the panic left: the named function that called
   // gort::func, with its file and line (addr2line), before the goroutine's entry.
-  EXPECT_EXIT(gort::run(
-                  [] {
-                    gort::go([] { panic_in_named_function(7); });
-                    park_forever();
-                  },
-                  procs()),
-              testing::ExitedWithCode(2),
+  EXPECT_EXIT(in_goroutine([] { panic_in_named_function(7); }), testing::ExitedWithCode(2),
               "panic: 7\n\n" NOT_MAIN_GOROUTINE
               "\\[running\\]:\n(.*\n)?[^\n]*panic_in_named_function[^\n]*\n"
               "\t[^\n]*sched_death_test\\.cpp:[0-9]+");
 }
 
 TEST_P(SchedDeathTest, CppExceptionEscapingAGoroutineIsAPanic) {
-  EXPECT_EXIT(gort::run(
-                  [] {
-                    gort::go([] { throw std::runtime_error("escaped the goroutine"); });
-                    park_forever();
-                  },
-                  procs()),
+  EXPECT_EXIT(in_goroutine([] { throw std::runtime_error("escaped the goroutine"); }),
               testing::ExitedWithCode(2),
               "panic: escaped the goroutine\n\n" NOT_MAIN_GOROUTINE "\\[running\\]:\n");
-  EXPECT_EXIT(gort::run(
-                  [] {
-                    gort::go([] {
-                      gort::func([](gort::frame& f) {
-                        f.defer([] { std::fprintf(stderr, "deferred call ran\n"); });
-                        throw 17;
-                      });
-                    });
-                    park_forever();
-                  },
-                  procs()),
+  EXPECT_EXIT(in_goroutine([] {
+                gort::func([](gort::frame& f) {
+                  f.defer([] { std::fprintf(stderr, "deferred call ran\n"); });
+                  throw 17;
+                });
+              }),
               testing::ExitedWithCode(2),
               "deferred call ran\npanic: [^\n]*int[^\n]*\n\n" NOT_MAIN_GOROUTINE
               "\\[running\\]:\n");
@@ -272,17 +247,12 @@ struct throws_when_destroyed {
 };
 
 TEST_P(SchedDeathTest, ADestructorThrowingWhileAPanicUnwindsReportsTheChain) {
-  EXPECT_EXIT(gort::run(
-                  [] {
-                    gort::go([] {
-                      gort::func([](gort::frame&) {
-                        panics_when_destroyed d;
-                        gort::panic("panic while dtor throws");
-                      });
-                    });
-                    park_forever();
-                  },
-                  procs()),
+  EXPECT_EXIT(in_goroutine([] {
+                gort::func([](gort::frame&) {
+                  panics_when_destroyed d;
+                  gort::panic("panic while dtor throws");
+                });
+              }),
               testing::ExitedWithCode(2),
               "^panic: panic while dtor throws\n\tpanic: from dtor\n\n" NOT_MAIN_GOROUTINE
               "\\[running\\]:\n");
@@ -398,13 +368,7 @@ TEST_P(SchedDeathTest, GoexitOnMainLetsTheOthersFinishThenDeadlocks) {
 TEST_P(SchedDeathTest, DeepRecursionInAGoroutineIsAStackOverflow) {
   // The guard page below the goroutine's stack turns the overflow into a SIGSEGV that the
   // runtime reports (checked under ASan and TSan too).
-  EXPECT_EXIT(gort::run(
-                  [] {
-                    gort::go([] { recurse_forever(0); });
-                    park_forever();
-                  },
-                  procs()),
-              testing::ExitedWithCode(2),
+  EXPECT_EXIT(in_goroutine([] { recurse_forever(0); }), testing::ExitedWithCode(2),
               "fatal error: stack overflow\n\n" NOT_MAIN_GOROUTINE "\\[running\\]:");
 }
 
@@ -414,12 +378,7 @@ TEST_P(SchedDeathTest, AllocaLargerThanTheStackIsAStackOverflow) {
   EXPECT_EXIT(
       {
         gort::set_stack_size(256 * 1024);
-        gort::run(
-            [] {
-              gort::go([] { alloca_beyond_the_stack(); });
-              park_forever();
-            },
-            procs());
+        in_goroutine([] { alloca_beyond_the_stack(); });
       },
       testing::ExitedWithCode(2),
       STACK_OVERFLOW_REPORT NOT_MAIN_GOROUTINE FAULTING_FUNCTION("alloca_beyond_the_stack"));
@@ -429,12 +388,7 @@ TEST_P(SchedDeathTest, BigLocalsAreAStackOverflow) {
   EXPECT_EXIT(
       {
         gort::set_stack_size(256 * 1024);
-        gort::run(
-            [] {
-              gort::go([] { recurse_with_big_locals(0); });
-              park_forever();
-            },
-            procs());
+        in_goroutine([] { recurse_with_big_locals(0); });
       },
       testing::ExitedWithCode(2),
       STACK_OVERFLOW_REPORT NOT_MAIN_GOROUTINE
@@ -444,17 +398,12 @@ TEST_P(SchedDeathTest, BigLocalsAreAStackOverflow) {
 }
 
 TEST_P(SchedDeathTest, NilDereferenceInAGoroutineIsGosPanicReport) {
-  EXPECT_EXIT(gort::run(
-                  [] {
-                    gort::go([] {
+  EXPECT_EXIT(in_goroutine([] {
                       gort::func([](gort::frame& f) {
                         f.defer([] { std::fprintf(stderr, "deferred call ran\n"); });
                         load_through_nil();
                       });
-                    });
-                    park_forever();
-                  },
-                  procs()),
+                    }),
               testing::ExitedWithCode(2),
               "^" NIL_DEREF_REPORT NOT_MAIN_GOROUTINE FAULTING_FUNCTION("load_through_nil")
               "(.*\n)*runtime: no deferred call ran: C\\+\\+ cannot recover from a hardware "
@@ -468,24 +417,14 @@ TEST_P(SchedDeathTest, NilDereferenceInTheMainGoroutineReportsGoroutineOne) {
 
 TEST_P(SchedDeathTest, NilDereferenceInABlockingCallIsTheGoroutines) {
   // gort::blocking runs its function on the goroutine's stack, with the goroutine still current.
-  EXPECT_EXIT(gort::run(
-                  [] {
-                    gort::go([] { gort::blocking([] { return load_through_nil(); }); });
-                    park_forever();
-                  },
-                  procs()),
+  EXPECT_EXIT(in_goroutine([] { gort::blocking([] { return load_through_nil(); }); }),
               testing::ExitedWithCode(2),
               NIL_DEREF_REPORT NOT_MAIN_GOROUTINE FAULTING_FUNCTION("load_through_nil"));
 }
 
 TEST_P(SchedDeathTest, IntegerDivisionByZeroIsGosPanicReport) {
   EXPECT_EXIT(
-      gort::run(
-          [] {
-            gort::go([] { std::printf("%d\n", divide_by_zero_here(10)); });
-            park_forever();
-          },
-          procs()),
+      in_goroutine([] { std::printf("%d\n", divide_by_zero_here(10)); }),
       testing::ExitedWithCode(2),
       "^panic: runtime error: integer divide by zero\n"
       "\\[signal SIGFPE: floating-point exception code=0x1 addr=0x[0-9a-f]+ "
@@ -497,13 +436,7 @@ TEST_P(SchedDeathTest, IntegerDivisionByZeroIsGosPanicReport) {
 TEST_P(SchedDeathTest, FaultAtAnotherAddressIsAFatalFault) {
   // Go: an address of 0x1000 or more is not a nil dereference but a runtime throw.
   EXPECT_EXIT(
-      gort::run(
-          [] {
-            gort::go([] { store_to_protected_page(); });
-            park_forever();
-          },
-          procs()),
-      testing::ExitedWithCode(2),
+      in_goroutine([] { store_to_protected_page(); }), testing::ExitedWithCode(2),
       "^unexpected fault address 0x[0-9a-f]{5,}\nfatal error: fault\n"
       "\\[signal SIGSEGV: segmentation violation code=0x2 addr=0x[0-9a-f]{5,} "
       "pc=0x[0-9a-f]+\\]\n\n" NOT_MAIN_GOROUTINE FAULTING_FUNCTION("store_to_protected_page"));
@@ -511,13 +444,7 @@ TEST_P(SchedDeathTest, FaultAtAnotherAddressIsAFatalFault) {
 
 TEST_P(SchedDeathTest, BusErrorIsAFatalFault) {
   EXPECT_EXIT(
-      gort::run(
-          [] {
-            gort::go([] { load_past_end_of_file(); });
-            park_forever();
-          },
-          procs()),
-      testing::ExitedWithCode(2),
+      in_goroutine([] { load_past_end_of_file(); }), testing::ExitedWithCode(2),
       "^unexpected fault address 0x[0-9a-f]{5,}\nfatal error: fault\n"
       "\\[signal SIGBUS: bus error code=0x2 addr=0x[0-9a-f]{5,} "
       "pc=0x[0-9a-f]+\\]\n\n" NOT_MAIN_GOROUTINE FAULTING_FUNCTION("load_past_end_of_file"));
@@ -534,12 +461,7 @@ TEST_P(SchedDeathTest, UnguardedStackOverflowIsFoundAtTheNextSwitch) {
       {
         gort::internal::stack_force_old_kernel_guards_for_testing(0);
         gort::set_stack_size(256 * 1024);
-        gort::run(
-            [] {
-              gort::go([] { alloca_beyond_the_stack_then_yield(); });
-              park_forever();
-            },
-            procs());
+        in_goroutine([] { alloca_beyond_the_stack_then_yield(); });
       },
       testing::ExitedWithCode(2),
       "^" UNGUARDED_STACK_OVERFLOW_REPORT NOT_MAIN_GOROUTINE "\\[running\\]:\n$");
@@ -553,12 +475,7 @@ TEST_P(SchedDeathTest, UnguardedStackOverflowThatFaultsBelowIsReported) {
       {
         gort::internal::stack_force_old_kernel_guards_for_testing(1);
         gort::set_stack_size(256 * 1024);
-        gort::run(
-            [] {
-              gort::go([] { recurse_forever(0); });
-              park_forever();
-            },
-            procs());
+        in_goroutine([] { recurse_forever(0); });
       },
       testing::ExitedWithCode(2),
       "^" UNGUARDED_STACK_OVERFLOW_REPORT NOT_MAIN_GOROUTINE
@@ -587,12 +504,7 @@ TEST_P(SchedDeathTest, StackPastTheOldGuardBudgetHasAGuard) {
       {
         gort::set_stack_size(256 * 1024);
         for (long i = 0; i <= old_guard_budget(); ++i) gort::internal::stack_alloc(256 * 1024);
-        gort::run(
-            [] {
-              gort::go([] { alloca_beyond_the_stack(); });
-              park_forever();
-            },
-            procs());
+        in_goroutine([] { alloca_beyond_the_stack(); });
       },
       testing::ExitedWithCode(2),
       STACK_OVERFLOW_REPORT NOT_MAIN_GOROUTINE FAULTING_FUNCTION("alloca_beyond_the_stack"));
