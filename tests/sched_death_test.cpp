@@ -588,6 +588,19 @@ void run_on_a_new_thread(Body body, int procs) {
   t.join();
 }
 
+// exit_in_goroutine runs fn in a goroutine while the bystanders run and main parks, in a runtime
+// on a thread of its own (run_on_a_new_thread).
+template <class F>
+void exit_in_goroutine(F fn, int procs) {
+  run_on_a_new_thread(
+      [fn] {
+        start_bystanders();
+        gort::go(fn);
+        park_forever("main waits");
+      },
+      procs);
+}
+
 #define EXIT_HANDLERS_ONLY "^before exit\nstatic destructor ran\natexit handler ran\n$"
 
 TEST_P(SchedDeathTest, ExitOnTheMainGoroutine) {
@@ -627,20 +640,16 @@ TEST_P(SchedDeathTest, ExitOnAnotherGoroutine) {
 }
 
 TEST_P(SchedDeathTest, ExitInsideABlockingCall) {
-  EXPECT_EXIT(run_on_a_new_thread(
+  EXPECT_EXIT(exit_in_goroutine(
                   [] {
-                    start_bystanders();
-                    gort::go([] {
-                      gort::func([](gort::frame& f) {
-                        f.defer([] { std::fputs("deferred call ran\n", stderr); });
-                        gort::blocking([] {
-                          std::this_thread::sleep_for(2ms);  // sysmon may hand the P over
-                          prepare_exit();
-                          std::exit(3);
-                        });
+                    gort::func([](gort::frame& f) {
+                      f.defer([] { std::fputs("deferred call ran\n", stderr); });
+                      gort::blocking([] {
+                        std::this_thread::sleep_for(2ms);  // sysmon may hand the P over
+                        prepare_exit();
+                        std::exit(3);
                       });
                     });
-                    park_forever("main waits");
                   },
                   procs()),
               testing::ExitedWithCode(3), EXIT_HANDLERS_ONLY);
@@ -665,35 +674,27 @@ TEST_P(SchedDeathTest, ExitOnAPlainThreadDuringRun) {
 TEST_P(SchedDeathTest, QuickExitAndUnderscoreExitInAGoroutine) {
   // std::quick_exit runs the at_quick_exit handlers only; _exit runs nothing at all (Go's os.Exit
   // exactly). Neither flushes stdio, so these tests write unbuffered.
-  EXPECT_EXIT(run_on_a_new_thread(
+  EXPECT_EXIT(exit_in_goroutine(
                   [] {
-                    start_bystanders();
-                    gort::go([] {
-                      gort::func([](gort::frame& f) {
-                        f.defer([] { std::fputs("deferred call ran\n", stderr); });
-                        std::atexit([] { std::fputs("atexit handler ran\n", stderr); });
-                        std::at_quick_exit([] { std::fputs("quick_exit handler ran\n", stderr); });
-                        gort::sleep(2ms);
-                        std::quick_exit(4);
-                      });
+                    gort::func([](gort::frame& f) {
+                      f.defer([] { std::fputs("deferred call ran\n", stderr); });
+                      std::atexit([] { std::fputs("atexit handler ran\n", stderr); });
+                      std::at_quick_exit([] { std::fputs("quick_exit handler ran\n", stderr); });
+                      gort::sleep(2ms);
+                      std::quick_exit(4);
                     });
-                    park_forever("main waits");
                   },
                   procs()),
               testing::ExitedWithCode(4), "^quick_exit handler ran\n$");
-  EXPECT_EXIT(run_on_a_new_thread(
+  EXPECT_EXIT(exit_in_goroutine(
                   [] {
-                    start_bystanders();
-                    gort::go([] {
-                      gort::func([](gort::frame& f) {
-                        f.defer([] { std::fputs("deferred call ran\n", stderr); });
-                        std::atexit([] { std::fputs("atexit handler ran\n", stderr); });
-                        gort::sleep(2ms);
-                        std::fputs("before _exit\n", stderr);
-                        _exit(5);
-                      });
+                    gort::func([](gort::frame& f) {
+                      f.defer([] { std::fputs("deferred call ran\n", stderr); });
+                      std::atexit([] { std::fputs("atexit handler ran\n", stderr); });
+                      gort::sleep(2ms);
+                      std::fputs("before _exit\n", stderr);
+                      _exit(5);
                     });
-                    park_forever("main waits");
                   },
                   procs()),
               testing::ExitedWithCode(5), "^before _exit\n$");

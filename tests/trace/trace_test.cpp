@@ -77,6 +77,17 @@ void expect_valid(const std::string& path) {
   EXPECT_EQ(go_parse_error(path), "") << path;
 }
 
+// trace_workload traces the workload at scale 1 into path, in a gort::run with procs Ps.
+void trace_workload(const std::string& path, int procs, gort::trace::options options = {}) {
+  gort::run(
+      [&] {
+        ASSERT_FALSE(gort::trace::start(path, options));
+        trace_test::workload(1);
+        gort::trace::stop();
+      },
+      procs);
+}
+
 // The totals of the gort.defer logs: inline, pooled, heap, heap_bytes, panics, recovers.
 std::array<std::uint64_t, 6> defer_totals(const tf::trace& t) {
   std::array<std::uint64_t, 6> sum{};
@@ -197,13 +208,7 @@ INSTANTIATE_TEST_SUITE_P(P, TraceProcs, ::testing::Values(1, 2, 4, 8));
 // With stacks: block events carry stack ids that the stack table has, symbolized.
 TEST(Trace, StacksAreRecordedAndSymbolized) {
   std::string path = temp_path("stacks.trace");
-  gort::run(
-      [&] {
-        ASSERT_FALSE(gort::trace::start(path, {.stacks = true}));
-        trace_test::workload(1);
-        gort::trace::stop();
-      },
-      2);
+  trace_workload(path, 2, {.stacks = true});
   tf::trace t;
   ASSERT_EQ(read_trace(path, &t), "");
   int with_stack = 0;
@@ -226,13 +231,7 @@ TEST(Trace, StacksAreRecordedAndSymbolized) {
 // rejected.
 TEST(Trace, CheckersRejectBrokenTraces) {
   std::string path = temp_path("good.trace");
-  gort::run(
-      [&] {
-        ASSERT_FALSE(gort::trace::start(path));
-        trace_test::workload(1);
-        gort::trace::stop();
-      },
-      2);
+  trace_workload(path, 2);
   tf::trace t;
   ASSERT_EQ(read_trace(path, &t), "");
   ASSERT_FALSE(t.events.empty());
@@ -272,13 +271,7 @@ TEST(Trace, WebuiTraceWritten) {
   // webui.sh names its own file, so that it never shares one with a concurrent run of this test.
   const char* env = std::getenv("GORT_WEBUI_TRACE");
   std::string path = env != nullptr ? env : std::string(GORT_TRACE_WEBUI_FILE);
-  gort::run(
-      [&] {
-        ASSERT_FALSE(gort::trace::start(path, {.stacks = true}));
-        trace_test::workload(1);
-        gort::trace::stop();
-      },
-      4);
+  trace_workload(path, 4, {.stacks = true});
   expect_valid(path);
 }
 
