@@ -31,9 +31,12 @@
 
 #include "trace/stack.hpp"
 
+#include "sched/proc.hpp"
+
 #include <dwarf.h>
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
+#include <gelf.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -60,6 +63,7 @@ struct rule {
   std::uint8_t flags = kUnsupported;
   std::int8_t ra_off = 0;   // the return address is at CFA + ra_off * 8
   std::int8_t rbp_off = 0;  // kRbpSaved: the caller's %rbp is at CFA + rbp_off * 8
+  std::int8_t low = 0;      // the lowest of the two: CFA + low * 8 is the lowest slot read
 };
 
 constexpr std::size_t kTableSize = 8192;
@@ -140,6 +144,16 @@ rule compute(session& s, std::uintptr_t pc) {
   Dwfl_Module* mod = dwfl_addrmodule(s.dwfl, at);
   if (mod == nullptr && report_modules(s)) mod = dwfl_addrmodule(s.dwfl, at);
   if (mod == nullptr) return unsupported;
+  // g_main, every goroutine's first frame, is the outermost one recorded: its caller is the
+  // trampoline, runtime code like Go's goexit, which the walk then need not visit.
+  GElf_Off sym_off = 0;
+  GElf_Sym sym;
+  if (dwfl_module_addrinfo(mod, at, &sym_off, &sym, nullptr, nullptr, nullptr) != nullptr &&
+      at - sym_off == reinterpret_cast<std::uintptr_t>(&g_main)) {
+    rule end;
+    end.flags = kEnd;
+    return end;
+  }
   Dwarf_Frame* frame = nullptr;
   Dwarf_Addr bias = 0;
   Dwarf_CFI* cfi = dwfl_module_eh_cfi(mod, &bias);
@@ -185,6 +199,7 @@ rule compute(session& s, std::uintptr_t pc) {
       r.flags |= kRbpSaved;
       r.rbp_off = static_cast<std::int8_t>(rbp_off / 8);
     }
+    r.low = (r.flags & kRbpSaved) && r.rbp_off < r.ra_off ? r.rbp_off : r.ra_off;
     out = r;
   } while (false);
   std::free(frame);
@@ -244,28 +259,26 @@ void cfi_unwinder_init() {
     rule r = rule_at(pc);
     if (r.flags & (kEnd | kUnsupported)) [[unlikely]] {
       if (r.flags & kUnsupported) return -1;
-      return n > 0 ? n - 1 : 0;  // drop the trampoline's own frame
+      return n > 0 ? n - 1 : 0;  // drop the outermost frame (g_main, or the trampoline's)
     }
     std::uintptr_t cfa = ((r.flags & kBaseRbp) ? bp : sp) + static_cast<std::intptr_t>(r.cfa_off);
-    std::uintptr_t ra_at = cfa + static_cast<std::intptr_t>(r.ra_off) * 8;
-    // sp < cfa <= hi, and the slots read (below the CFA: compute() checks) lie in [sp, cfa).
-    if (cfa <= sp || cfa > hi || ra_at < sp) [[unlikely]]
+    // The slots read lie in [CFA + low * 8, CFA) (low < 0: compute() checks), which must lie in
+    // [sp, hi): the CFA goes up and the walk stays on the stack.
+    if (cfa + static_cast<std::intptr_t>(r.low) * 8 < sp || cfa > hi) [[unlikely]]
       return -1;
-    if (r.flags & kRbpSaved) {
-      std::uintptr_t bp_at = cfa + static_cast<std::intptr_t>(r.rbp_off) * 8;
-      if (bp_at < sp) [[unlikely]]
-        return -1;
-      bp = *reinterpret_cast<const std::uintptr_t*>(bp_at);
-    }
-    pc = *reinterpret_cast<const std::uintptr_t*>(ra_at);
+    if (r.flags & kRbpSaved)
+      bp =
+          *reinterpret_cast<const std::uintptr_t*>(cfa + static_cast<std::intptr_t>(r.rbp_off) * 8);
+    pc = *reinterpret_cast<const std::uintptr_t*>(cfa + static_cast<std::intptr_t>(r.ra_off) * 8);
     sp = cfa;
-    if (pc == 0) return n;
+    if (pc == 0) [[unlikely]]
+      return n;
     if (skip > 0) {
       --skip;
-    } else {
-      if (n == max) return n;
-      pcs[n++] = pc;
+      continue;
     }
+    if (n == max) return n;
+    pcs[n++] = pc;
   }
 }
 

@@ -4,7 +4,8 @@
 // CFI walk gives the same return addresses as glibc's backtrace() (libgcc's unwinder) on
 // goroutine stacks of frames with and without a frame pointer; a known call chain appears,
 // symbolized in order with this file's lines, in the stacks of GoCreate, GoBlockRecv and
-// GoUnblock; the trampoline is not in them; depth is capped at 128 frames, innermost kept.
+// GoUnblock; g_main and the trampoline are not in them; depth is capped at 128 frames, innermost
+// kept.
 
 #include <alloca.h>
 #include <execinfo.h>
@@ -103,10 +104,10 @@ TEST(TraceStacks, CfiWalkMatchesBacktraceOnGoroutineStacks) {
     });
     ASSERT_GT(w.cfi_n, 0) << "depth " << depth;
     ASSERT_FALSE(w.glibc.empty());
-    // backtrace() also reports the trampoline's frame (gort_start_fresh), which the cfi walk
-    // drops as Go drops runtime.goexit.
-    // Frame 0 differs: two call sites in take_both.
-    ASSERT_EQ(w.cfi.size() + 1, w.glibc.size()) << "depth " << depth;
+    // backtrace() also reports the outermost frames, g_main's and the trampoline's
+    // (gort_start_fresh), which the cfi walk leaves out as Go leaves out runtime.goexit. Frame 0
+    // differs: two call sites in take_both.
+    ASSERT_EQ(w.cfi.size() + 2, w.glibc.size()) << "depth " << depth;
     for (std::size_t i = 1; i < w.cfi.size(); ++i)
       EXPECT_EQ(w.cfi[i], w.glibc[i]) << "frame " << i << " at depth " << depth;
   }
@@ -215,6 +216,9 @@ TEST(TraceStacks, KnownChainOnCreateBlockAndUnblock) {
   for (const tf::event& e : t.events) {
     std::span<const tf::frame> st = t.stack(e.stack_id);
     for (const tf::frame& f : st) EXPECT_EQ(f.fn.find("gort_start"), std::string_view::npos);
+    if (find_frame(st, "chain_") >= 0) {
+      EXPECT_EQ(find_frame(st, "g_main"), -1) << show(st);
+    }
     EXPECT_LE(st.size(), 128u);
     if (e.type == tf::ev_go_create && find_frame(st, "chain_inner") >= 0) {
       // The creator's stack: chain_inner (at the gort::go line), chain_middle, chain_outer.
