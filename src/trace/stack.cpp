@@ -44,38 +44,14 @@
 #include <mutex>
 
 namespace gort::internal {
+
+cfi::entry cfi::table[cfi::kTableSize];
+
 namespace {
 
 // DWARF register numbers on x86-64.
 constexpr int kRegRbp = 6;
 constexpr int kRegRsp = 7;
-
-// A rule: how to find the caller of the frame at one return address.
-enum : std::uint8_t {
-  kBaseRbp = 1,      // CFA = %rbp + cfa_off (else %rsp + cfa_off)
-  kRbpSaved = 2,     // the caller's %rbp is at CFA + rbp_off * 8 (else %rbp is unchanged)
-  kEnd = 4,          // no caller (the return address is undefined)
-  kUnsupported = 8,  // a rule this walk cannot apply
-};
-
-struct rule {
-  std::int32_t cfa_off = 0;
-  std::uint8_t flags = kUnsupported;
-  std::int8_t ra_off = 0;   // the return address is at CFA + ra_off * 8
-  std::int8_t rbp_off = 0;  // kRbpSaved: the caller's %rbp is at CFA + rbp_off * 8
-  std::int8_t low = 0;      // the lowest of the two: CFA + low * 8 is the lowest slot read
-};
-
-constexpr std::size_t kTableSize = 8192;
-constexpr int kProbes = 16;
-
-// r is written before pc (release) and never again; a reader that sees pc (acquire) reads r.
-struct entry {
-  std::atomic<std::uintptr_t> pc{0};
-  rule r;
-};
-
-entry table[kTableSize];
 
 struct session {
   std::mutex lock;
@@ -86,10 +62,6 @@ struct session {
 session& S() {
   static session* s = new session;  // never destroyed: a late trace event may still use it
   return *s;
-}
-
-inline std::size_t slot_of(std::uintptr_t pc) {
-  return static_cast<std::size_t>((pc * 0x9e3779b97f4a7c15ull) >> 51) & (kTableSize - 1);
 }
 
 // REQUIRES: S().lock.
@@ -137,6 +109,8 @@ bool fits8(std::int64_t off) {
 }
 
 // compute returns the rule at return address pc (REQUIRES: S().lock).
+using namespace cfi;
+
 rule compute(session& s, std::uintptr_t pc) {
   const rule unsupported;
   if (s.dwfl == nullptr && !report_modules(s)) return unsupported;
@@ -206,7 +180,15 @@ rule compute(session& s, std::uintptr_t pc) {
   return out;
 }
 
-[[gnu::noinline]] rule fill(std::uintptr_t pc) {
+}  // namespace
+
+void cfi_unwinder_init() {
+  session& s = S();
+  std::lock_guard lk(s.lock);
+  if (s.dwfl == nullptr) report_modules(s);
+}
+
+cfi::rule cfi::fill(std::uintptr_t pc) {
   session& s = S();
   std::lock_guard lk(s.lock);
   std::size_t i = slot_of(pc);
@@ -220,66 +202,6 @@ rule compute(session& s, std::uintptr_t pc) {
     }
   }
   return compute(s, pc);
-}
-
-inline rule rule_at(std::uintptr_t pc) {
-  std::size_t i = slot_of(pc);
-  for (int probe = 0; probe < kProbes; ++probe, i = (i + 1) & (kTableSize - 1)) {
-    std::uintptr_t k = table[i].pc.load(std::memory_order_acquire);
-    if (k == pc) [[likely]]
-      return table[i].r;
-    if (k == 0) break;
-  }
-  return fill(pc);
-}
-
-}  // namespace
-
-void cfi_unwinder_init() {
-  session& s = S();
-  std::lock_guard lk(s.lock);
-  if (s.dwfl == nullptr) report_modules(s);
-}
-
-// Reads the stack's saved words directly: ASan has nothing to check there (no redzone covers a
-// saved return address), and its fake stacks do not move them.
-[[gnu::noinline, gnu::no_sanitize_address]] int cfi_backtrace(std::uintptr_t* pcs, int max,
-                                                              int skip, std::uintptr_t lo,
-                                                              std::uintptr_t hi) {
-  std::uintptr_t pc, sp, bp;
-  asm volatile(
-      "leaq 0(%%rip), %0\n\t"
-      "movq %%rsp, %1\n\t"
-      "movq %%rbp, %2"
-      : "=r"(pc), "=r"(sp), "=r"(bp));
-  // pc is the address after the leaq; rule_at looks up pc - 1, inside the leaq: the same row.
-  if (sp < lo || sp >= hi) return -1;
-  int n = 0;
-  for (;;) {
-    rule r = rule_at(pc);
-    if (r.flags & (kEnd | kUnsupported)) [[unlikely]] {
-      if (r.flags & kUnsupported) return -1;
-      return n > 0 ? n - 1 : 0;  // drop the outermost frame (g_main, or the trampoline's)
-    }
-    std::uintptr_t cfa = ((r.flags & kBaseRbp) ? bp : sp) + static_cast<std::intptr_t>(r.cfa_off);
-    // The slots read lie in [CFA + low * 8, CFA) (low < 0: compute() checks), which must lie in
-    // [sp, hi): the CFA goes up and the walk stays on the stack.
-    if (cfa + static_cast<std::intptr_t>(r.low) * 8 < sp || cfa > hi) [[unlikely]]
-      return -1;
-    if (r.flags & kRbpSaved)
-      bp =
-          *reinterpret_cast<const std::uintptr_t*>(cfa + static_cast<std::intptr_t>(r.rbp_off) * 8);
-    pc = *reinterpret_cast<const std::uintptr_t*>(cfa + static_cast<std::intptr_t>(r.ra_off) * 8);
-    sp = cfa;
-    if (pc == 0) [[unlikely]]
-      return n;
-    if (skip > 0) {
-      --skip;
-      continue;
-    }
-    if (n == max) return n;
-    pcs[n++] = pc;
-  }
 }
 
 }  // namespace gort::internal

@@ -450,7 +450,7 @@ std::uint64_t stack_id_of(std::vector<std::uintptr_t> pcs) {
   m* mp = tls_m;
   g* gp = mp != nullptr ? mp->curg : nullptr;
   if (gp != nullptr)
-    n = cfi_backtrace(pcs, kMaxFrames, skip + 1, reinterpret_cast<std::uintptr_t>(gp->stack.lo),
+    n = cfi_backtrace(pcs, kMaxFrames, skip, reinterpret_cast<std::uintptr_t>(gp->stack.lo),
                       reinterpret_cast<std::uintptr_t>(gp->stack.hi));
   if (n < 0) {
     void* frames[kMaxFrames + 1];
