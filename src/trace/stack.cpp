@@ -5,29 +5,31 @@
 //
 // Why. With stacks on, skynet writes ~3 stacks per goroutine; glibc's backtrace() (libgcc's
 // DWARF unwinder) interprets the CFI of every frame on every walk: ~20,000 instructions per
-// stack, 16-20x the untraced run. Frame pointers (GORT_FRAME_POINTERS) are cheap to walk but
-// cost the untraced program ~6%. A return address always has the same unwind rule, so the
-// interpretation can be done once per address and the walk only applies the result.
+// stack, 16-20x the untraced run. Frame pointers are cheap to walk but cost the untraced program
+// ~6% (-fno-omit-frame-pointer everywhere). A return address always has the same unwind rule, so
+// the interpretation can be done once per address and the walk only applies the result.
 //
 // Rules. For x86-64 code at a call site the CFI says, in practice: CFA = %rsp + N or %rbp + N;
 // the return address is saved at CFA + a (a = -8); %rbp is unchanged or saved at CFA + b. libdw
 // (dwfl_module_eh_cfi, dwarf_cfi_addrframe, dwarf_frame_cfa, dwarf_frame_register) computes that
-// row for pc - 1 (inside the call instruction); fill() turns it into one 64-bit word, or marks
-// the pc `end` (return address undefined: gort_start_fresh, the goroutine's trampoline, says so
-// with .cfi_undefined rip) or `unsupported` (a CFA or register given by a DWARF expression, a
-// signal frame, no CFI, offsets that do not fit). No CFI is parsed here: libdw does that.
+// row for pc - 1 (inside the call instruction); compute() turns it into a cfi::rule (8 bytes),
+// or marks the pc `end` (a pc in g_main, every goroutine's first frame; or a return address the
+// CFI says is undefined, as gort_start_fresh's .cfi_undefined rip does) or `unsupported` (a CFA
+// or register given by a DWARF expression, a signal frame, no CFI, offsets that do not fit). No
+// CFI is parsed here: libdw does that.
 //
-// Cache. An open-addressed table of 8,192 (pc, rule) pairs, filled under a mutex and read
-// without one: the rule is stored before the pc (release), a reader that sees the pc (acquire)
-// sees the rule. Entries are never removed (code does not move; gort does not support dlclose
-// of traced code). A pc that finds no free slot within 16 probes is computed again each time.
+// Cache. cfi::table (stack.hpp): an open-addressed table of 8,192 (pc, rule) pairs, filled
+// under a mutex and read without one: the rule is stored before the pc (release), a reader that
+// sees the pc (acquire) sees the rule. Entries are never removed (code does not move; gort does
+// not support dlclose of traced code). A pc that finds no free slot within 16 probes is
+// computed again each time.
 //
-// Walk. The starting point is cfi_backtrace's own %rip, %rsp and %rbp (one asm statement, so the
-// three agree); each step computes the CFA from the rule, reads the return address (and %rbp if
-// saved) and continues at the caller with %rsp = CFA. Every address read is checked to lie in
-// the goroutine's stack [lo, hi), and the CFA must go up; a walk that would break either gives
-// -1 (the caller falls back to backtrace()). The trampoline's frame is dropped, as Go drops
-// runtime.goexit from its trace stacks.
+// Walk (cfi_backtrace, inline in stack.hpp). The starting point is the current %rip, %rsp and
+// %rbp (one asm statement, so the three agree); each step computes the CFA from the rule, reads
+// the return address (and %rbp if saved) and continues at the caller with %rsp = CFA. Every
+// address read is checked to lie in the goroutine's stack [lo, hi), and the CFA must go up; a
+// walk that would break either gives -1 (the caller falls back to backtrace()). The `end` frame
+// is not recorded, as Go leaves runtime.goexit out of its trace stacks.
 
 #include "trace/stack.hpp"
 

@@ -436,13 +436,13 @@ std::uint64_t stack_id_of(std::vector<std::uintptr_t> pcs) {
 // capture_stack returns the id of the calling code's stack, without the `skip` innermost frames
 // (0 when stacks are off).
 //
-// The walk. On a goroutine's stack: cfi_backtrace (stack.cpp), the DWARF CFI rule of each
+// The walk. On a goroutine's stack: cfi_backtrace (stack.hpp), the DWARF CFI rule of each
 // return address computed once by libdw and cached, then applied with a few loads per frame
-// (about 20 instructions a frame); it ends at the goroutine's trampoline, whose frame it drops
-// as Go drops runtime.goexit. Elsewhere (a plain thread, g0), or where a frame has a rule the
-// cache cannot hold: glibc's backtrace() (libgcc's DWARF unwinder, about 1,000 instructions per
-// frame). At most 128 frames, Go's traceStackSize. A P keeps the last 64 stacks it saw (by a
-// 64-bit hash of the pcs) so that a stack seen before costs no lock.
+// (about 40 instructions a frame); it ends at g_main, which it leaves out with the trampoline
+// below it, as Go leaves out runtime.goexit. Elsewhere (a plain thread, g0), or where a frame has a
+// rule the cache cannot hold: glibc's backtrace() (libgcc's DWARF unwinder, about 1,000
+// instructions per frame). At most 128 frames, Go's traceStackSize. A P keeps the last 64 stacks it
+// saw (by a 64-bit hash of the pcs) so that a stack seen before costs no lock.
 [[gnu::noinline]] std::uint64_t capture_stack(int skip) {
   if (!T.stacks_on.load(std::memory_order_relaxed)) return 0;
   std::uintptr_t pcs[kMaxFrames];
