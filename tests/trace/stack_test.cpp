@@ -21,6 +21,7 @@
 #include <gort/gort.hpp>
 #include <gort/trace.hpp>
 
+#include "go_parse.hpp"
 #include "sched/runtime.hpp"
 #include "symbolize/symbolize.hpp"
 #include "trace/stack.hpp"
@@ -34,17 +35,7 @@ std::string temp_path(const std::string& name) {
   return testing::TempDir() + "gort_stack_test_" + std::to_string(getpid()) + "_" + name;
 }
 
-std::string go_parse_error(const std::string& path) {
-  std::string cmd = std::string(GORT_GO) + " tool trace -d " + path + " 2>&1 >/dev/null";
-  FILE* f = popen(cmd.c_str(), "r");
-  if (f == nullptr) return "popen failed";
-  std::string out;
-  char buf[512];
-  while (std::fgets(buf, sizeof buf, f) != nullptr) out += buf;
-  int status = pclose(f);
-  if (status != 0 || out.find("failed") != std::string::npos) return out.empty() ? "exit" : out;
-  return "";
-}
+using trace_test::go_parse_error;
 
 // ---------------------------------------------------------------------------------------------
 // The walk against backtrace().
