@@ -210,6 +210,8 @@ bool in_this_file(const tf::frame& f) {
 TEST(TraceStacks, KnownChainOnCreateBlockAndUnblock) {
   std::string path = temp_path("chain.trace");
   gort::chan<int> done = gort::make_chan<int>();
+  // P = 1, so that the order is fixed: chain_inner creates the child, blocks in recv before the
+  // child runs, and the child's send unblocks it.
   gort::run(
       [&] {
         ASSERT_FALSE(gort::trace::start(path, {.stacks = true}));
@@ -220,7 +222,7 @@ TEST(TraceStacks, KnownChainOnCreateBlockAndUnblock) {
         done.recv();
         gort::trace::stop();
       },
-      2);
+      1);
   tf::trace t = tf::parse_file(path);
   int creates = 0, blocks = 0, unblocks = 0;
   for (const tf::event& e : t.events) {
