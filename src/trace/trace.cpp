@@ -83,6 +83,7 @@
 
 #include "sched/runtime.hpp"
 #include "symbolize/symbolize.hpp"
+#include "trace/stack.hpp"
 
 #if defined(__SANITIZE_THREAD__)
 #define GORT_TRACE_TSAN 1
@@ -142,7 +143,7 @@ constexpr int kMaxSlots = 1024;  // start.cpp's kMaxProcs
 constexpr std::size_t kBufSize = 64 << 10;
 constexpr std::size_t kMaxEvent = 128;         // bytes of any event but a log's text
 constexpr std::size_t kMaxLogText = 16 << 10;  // longer log messages are cut (docs/trace.md)
-constexpr int kMaxFrames = 64;
+constexpr int kMaxFrames = 128;
 
 // Timestamps: the TSC divided by 64, as Go's cputicks()/traceTickDiv on amd64.
 inline std::uint64_t ticks() noexcept {
@@ -435,38 +436,26 @@ std::uint64_t stack_id_of(std::vector<std::uintptr_t> pcs) {
 // capture_stack returns the id of the calling code's stack, without the `skip` innermost frames
 // (0 when stacks are off).
 //
-// Two walks. With GORT_FRAME_POINTERS (every frame keeps %rbp as its frame pointer: the CMake
-// option builds gort and the code linking it with -fno-omit-frame-pointer) on a goroutine: the
-// %rbp chain, each link checked to lie inside the goroutine's stack and to go up, and ended by
-// gort_start_fresh's zero; a frame without a frame pointer is skipped (its caller's link is still
-// in %rbp, which is callee-saved) or ends the walk. Otherwise glibc's backtrace() (libgcc's DWARF
-// unwinder: about 1,000 instructions per frame). A P keeps the last 64 stacks it saw (by a 64-bit
-// hash of the pcs) so that a stack seen before costs no lock.
+// The walk. On a goroutine's stack: cfi_backtrace (stack.hpp), the DWARF CFI rule of each
+// return address computed once by libdw and cached, then applied with a few loads per frame
+// (about 40 instructions a frame); it ends at g_main, which it leaves out with the trampoline
+// below it, as Go leaves out runtime.goexit. Elsewhere (a plain thread, g0), or where a frame has a
+// rule the cache cannot hold: glibc's backtrace() (libgcc's DWARF unwinder, about 1,000
+// instructions per frame). At most 128 frames, Go's traceStackSize. A P keeps the last 64 stacks it
+// saw (by a 64-bit hash of the pcs) so that a stack seen before costs no lock.
 [[gnu::noinline]] std::uint64_t capture_stack(int skip) {
   if (!T.stacks_on.load(std::memory_order_relaxed)) return 0;
   std::uintptr_t pcs[kMaxFrames];
-  int n = 0;
+  int n = -1;
   m* mp = tls_m;
-  [[maybe_unused]] g* gp = mp != nullptr ? mp->curg : nullptr;
-#if GORT_FRAME_POINTERS
-  if (gp != nullptr) {
-    auto lo = reinterpret_cast<std::uintptr_t>(gp->stack.lo);
-    auto hi = reinterpret_cast<std::uintptr_t>(gp->stack.hi);
-    auto fp = reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0));
-    while (n < kMaxFrames && fp >= lo && fp + 16 <= hi && (fp & 7) == 0) {
-      auto* link = reinterpret_cast<const std::uintptr_t*>(fp);
-      if (skip > 0)
-        --skip;
-      else
-        pcs[n++] = link[1];
-      if (link[0] <= fp) break;
-      fp = link[0];
-    }
-  } else
-#endif
-  {
-    void* frames[kMaxFrames];
-    int got = backtrace(frames, kMaxFrames);
+  g* gp = mp != nullptr ? mp->curg : nullptr;
+  if (gp != nullptr)
+    n = cfi_backtrace(pcs, kMaxFrames, skip, reinterpret_cast<std::uintptr_t>(gp->stack.lo),
+                      reinterpret_cast<std::uintptr_t>(gp->stack.hi));
+  if (n < 0) {
+    void* frames[kMaxFrames + 1];
+    int got = backtrace(frames, kMaxFrames + 1);
+    n = 0;
     for (int i = skip + 1; i < got; ++i) pcs[n++] = reinterpret_cast<std::uintptr_t>(frames[i]);
   }
   if (n == 0) return 0;
@@ -765,6 +754,7 @@ std::error_code start_locked(const std::string& path, trace::options opt) {
     T.tail.clear();
     T.stacks_on.store(opt.stacks, std::memory_order_relaxed);
   }
+  if (opt.stacks) cfi_unwinder_init();  // the module list, read now and not at the first stack
   T.defer_key = string_id("gort.defer");
   T.next_task.store(0);
   T.goid_base.store(0);

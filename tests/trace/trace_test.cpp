@@ -27,6 +27,7 @@
 #include <gort/net.hpp>
 #include <gort/trace.hpp>
 
+#include "go_parse.hpp"
 #include "netpoll/netpoll.hpp"
 #include "trace_builder.hpp"
 #include "trace_file.hpp"
@@ -36,6 +37,7 @@ namespace {
 
 using namespace std::chrono_literals;
 namespace tf = gort::trace_file;
+using trace_test::go_parse_error;
 
 std::string temp_path(const std::string& name) {
   static std::string dir = [] {
@@ -44,20 +46,6 @@ std::string temp_path(const std::string& name) {
     return std::string(d != nullptr ? d : "/tmp");
   }();
   return dir + "/" + name;
-}
-
-// go_parses runs `go tool trace -d` on the file; "" when it parsed, else Go's complaint.
-std::string go_parse_error(const std::string& path) {
-  std::string cmd = std::string(GORT_GO) + " tool trace -d " + path + " 2>&1 >/dev/null";
-  FILE* f = popen(cmd.c_str(), "r");
-  if (f == nullptr) return "popen failed";
-  std::string out;
-  char buf[512];
-  while (std::fgets(buf, sizeof buf, f) != nullptr) out += buf;
-  int status = pclose(f);
-  // It prints "Parsing trace..." first; a parse error says "failed to parse trace".
-  if (status != 0 || out.find("failed") != std::string::npos) return out.empty() ? "exit" : out;
-  return "";
 }
 
 // read_trace parses the file into *t; "" when it parsed and met every invariant, else what
