@@ -446,6 +446,9 @@ void netpoll_forget_waiters() noexcept {
   }
   waiters.store(0, std::memory_order_relaxed);
   lastpoll.store(1, std::memory_order_relaxed);
+  // The run's shutdown broke a wait that may never have blocked: without this, every
+  // non-blocking poll of the next run would report the break (it stays until a wait blocks).
+  poller_drain_break();
 }
 
 }  // namespace gort::internal
