@@ -428,6 +428,10 @@ void netpoll_break() {
   poller_break();
 }
 
+void netpoll_drain_break() {
+  poller_drain_break();
+}
+
 std::int64_t netpoll_last() noexcept {
   return lastpoll.load(std::memory_order_seq_cst);
 }
