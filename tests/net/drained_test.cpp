@@ -43,6 +43,11 @@ GORT_INSTANTIATE_PROCS(Drained);
 struct tcp_pair {
   gort::net::listener ln;
   gort::net::conn a, b;  // a: dialled, b: accepted
+  void close() const {
+    a.close();
+    b.close();
+    ln.close();
+  }
 };
 
 tcp_pair tcp_connect() {
@@ -158,11 +163,7 @@ TEST_P(Drained, StreamsStayIntactWhileWritersRaceDrainedReaders) {
     wg.wait();
     gort::blocking([&] { thread_writer.join(); });
     for (int i = 0; i < kConns; ++i) EXPECT_EQ(received[i], total) << "conn " << i;
-    for (auto& p : pairs) {
-      p.a.close();
-      p.b.close();
-      p.ln.close();
-    }
+    for (auto& p : pairs) p.close();
   });
 }
 
@@ -201,9 +202,7 @@ TEST_P(Drained, PingPongWithExactReads) {
           << "round " << i;
     }
     wg.wait();
-    p.a.close();
-    p.b.close();
-    p.ln.close();
+    p.close();
   });
 }
 
@@ -238,11 +237,8 @@ TEST_P(Drained, AnEdgeConsumedWhileNobodyReadsIsKept) {
     }
     idle.a.close();
     wg.wait();
-    for (auto* q : {&p, &idle}) {
-      q->a.close();
-      q->b.close();
-      q->ln.close();
-    }
+    p.close();
+    idle.close();
   });
 }
 
@@ -295,9 +291,7 @@ TEST_P(Drained, TcpConnsHaveTcpInqOn) {
       ASSERT_EQ(::getsockopt(c->fd(), IPPROTO_TCP, TCP_INQ, &v, &len), 0);
       EXPECT_EQ(v, 1);
     }
-    p.a.close();
-    p.b.close();
-    p.ln.close();
+    p.close();
   });
 }
 
