@@ -70,6 +70,12 @@ struct netfd {
   static constexpr std::uint64_t closed_bit = std::uint64_t{1} << 40;
   std::atomic<std::uint64_t> state{0};
   gort::mutex rmu, wmu;
+  // TCP sockets with TCP_INQ on: each read also says how many bytes stayed queued (set before
+  // the socket is shared, then read only).
+  bool inq = false;
+  // Guarded by rmu: the last read left the receive queue empty (inq said 0). The next read then
+  // waits for the poller's edge instead of trying a read that would say EAGAIN (see conn::read).
+  bool rdrained = false;
 
   netfd() = default;
   netfd(const netfd&) = delete;
@@ -400,6 +406,36 @@ void set_nodelay_fd(int fd, bool on) {
   ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &v, sizeof v);
 }
 
+// tcp_setup is what every TCP conn gets: TCP_NODELAY (Go's default) and TCP_INQ (Linux 4.18:
+// recvmsg reports the bytes still queued, which lets a read that emptied the socket skip the
+// next EAGAIN read; without it every read is tried first, as before).
+void tcp_setup(netfd* f) {
+  set_nodelay_fd(f->sysfd, true);
+  int one = 1;
+  f->inq = ::setsockopt(f->sysfd, IPPROTO_TCP, TCP_INQ, &one, sizeof one) == 0;
+}
+
+// recv_inq is read(2) on a socket with TCP_INQ on; *left gets the bytes still queued after the
+// read, or -1 when the kernel sent no count.
+ssize_t recv_inq(int fd, void* buf, std::size_t n, int* left) {
+  iovec iov{buf, n};
+  alignas(cmsghdr) char ctl[CMSG_SPACE(sizeof(int))];
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = ctl;
+  msg.msg_controllen = sizeof ctl;
+  ssize_t k = ::recvmsg(fd, &msg, 0);
+  *left = -1;
+  if (k < 0) return k;
+  for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
+    if (c->cmsg_level == IPPROTO_TCP && c->cmsg_type == TCP_CM_INQ &&
+        c->cmsg_len >= CMSG_LEN(sizeof(int)))
+      std::memcpy(left, CMSG_DATA(c), sizeof(int));
+  }
+  return k;
+}
+
 const char* network_name(net_kind k) {
   switch (k) {
     case net_kind::tcp:
@@ -495,17 +531,38 @@ std::pair<std::size_t, std::error_code> conn::read(void* buf, std::size_t n) con
   if (!ref) return {0, err_closed};
   std::lock_guard<gort::mutex> serial(f->rmu);
   if (n == 0) return {0, {}};
-  if (poll_result r = gort::internal::poll_prepare(f->pd, poll_read); r != poll_result::ready)
-    return {0, poll_error(r)};
+  // The last read left the socket empty: any byte that came since raised an edge, which the
+  // poll descriptor holds as a notice (or will: it wakes the wait). So wait first, keeping that
+  // notice (no poll_prepare, which forgets notices from before the call): the read it saves
+  // would say EAGAIN. A stale notice costs one such read, as without this.
+  bool wait_first = f->rdrained;
+  f->rdrained = false;
+  if (!wait_first) {
+    if (poll_result r = gort::internal::poll_prepare(f->pd, poll_read); r != poll_result::ready)
+      return {0, poll_error(r)};
+  }
   for (;;) {
-    ssize_t k = ::read(f->sysfd, buf, n);
-    if (k > 0) return {static_cast<std::size_t>(k), {}};
+    if (wait_first) {
+      wait_first = false;
+      poll_result r = gort::internal::poll_wait(f->pd, poll_read);
+      if (r != poll_result::ready) {
+        f->rdrained = true;  // still empty as far as we know; the edge notice is kept
+        return {0, poll_error(r)};
+      }
+    }
+    int left = -1;
+    ssize_t k = f->inq ? recv_inq(f->sysfd, buf, n, &left) : ::read(f->sysfd, buf, n);
+    if (k > 0) {
+      f->rdrained = left == 0;
+      return {static_cast<std::size_t>(k), {}};
+    }
     if (k == 0) return {0, eof};
     int e = errno;
     if (e == EINTR) continue;
     if (e == EAGAIN) {
       poll_result r = gort::internal::poll_wait(f->pd, poll_read);
       if (r == poll_result::ready) continue;
+      f->rdrained = true;
       return {0, poll_error(r)};
     }
     return {0, sys_error(e)};
@@ -637,7 +694,7 @@ std::pair<conn, std::error_code> listener::accept() const {
     }
     auto [nf, ec] = make_netfd(nfd, f->family, true, f->network);
     if (ec) return {conn(), ec};
-    if (f->family == AF_INET || f->family == AF_INET6) set_nodelay_fd(nfd, true);
+    if (f->family == AF_INET || f->family == AF_INET6) tcp_setup(nf.get());
     nf->laddr = sock_name(nfd, f->network, false);
     nf->raddr = net::addr(f->network, sockaddr_string(peer.sa(), peer.len));
     return {conn(std::move(nf)), {}};
@@ -730,7 +787,7 @@ std::pair<netfd_ref, std::error_code> connect_one(net_kind k, const sockaddr_any
     }
     if (deadline != 0) gort::internal::poll_set_deadline(nf->pd, 0, poll_write);
   }
-  if (a.family() != AF_UNIX) set_nodelay_fd(fd, true);
+  if (a.family() != AF_UNIX) tcp_setup(nf);
   nf->laddr = sock_name(fd, nf->network, false);
   nf->raddr = a.family() == AF_UNIX ? net::addr("unix", sockaddr_string(a.sa(), a.len))
                                     : sock_name(fd, nf->network, true);

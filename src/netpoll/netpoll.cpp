@@ -428,6 +428,10 @@ void netpoll_break() {
   poller_break();
 }
 
+void netpoll_drain_break() {
+  poller_drain_break();
+}
+
 std::int64_t netpoll_last() noexcept {
   return lastpoll.load(std::memory_order_seq_cst);
 }
@@ -446,6 +450,9 @@ void netpoll_forget_waiters() noexcept {
   }
   waiters.store(0, std::memory_order_relaxed);
   lastpoll.store(1, std::memory_order_relaxed);
+  // The run's shutdown broke a wait that may never have blocked: without this, every
+  // non-blocking poll of the next run would report the break (it stays until a wait blocks).
+  poller_drain_break();
 }
 
 }  // namespace gort::internal

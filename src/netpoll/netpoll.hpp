@@ -68,6 +68,11 @@ g* netpoll(std::int64_t delay_ns);
 void netpoll_init();
 // netpoll_break wakes an M blocked in netpoll (Go's netpollBreak).
 void netpoll_break();
+// netpoll_drain_break forgets a pending break. Called by the sleeper before it stops being the
+// sleeper (a break is meant for it), and when a run ends: a break nobody waited for would
+// otherwise be reported by every non-blocking poll until some wait blocks. No system call
+// unless a break is pending.
+void netpoll_drain_break();
 // netpoll_last: nanotime of the last poll, 0 while an M is blocked in one (Go's sched.lastpoll).
 std::int64_t netpoll_last() noexcept;
 bool netpoll_claim_poll(std::int64_t seen, std::int64_t now) noexcept;  // sysmon's CAS on it

@@ -97,6 +97,13 @@ void poller_break() {
   }
 }
 
+void poller_drain_break() {
+  if (!ready.load(std::memory_order_acquire)) return;
+  if (!break_pending.exchange(false, std::memory_order_acq_rel)) return;
+  std::uint64_t v;
+  [[maybe_unused]] ssize_t r = ::read(break_fd, &v, sizeof v);
+}
+
 void poller_wait(std::int64_t delay_ns, g** list) {
   if (!ready.load(std::memory_order_acquire)) return;
   epoll_event events[128];

@@ -25,6 +25,10 @@ void poller_close(int fd);
 void poller_wait(std::int64_t delay_ns, g** list);
 // poller_break wakes a poller_wait in progress (or the next one), as Go's netpollBreak.
 void poller_break();
+// poller_drain_break forgets a break nobody waited for. REQUIRES: no thread is in poller_wait or
+// about to be (between two gort::runs): a break left over would be reported by every later
+// non-blocking poll until some wait blocks.
+void poller_drain_break();
 
 // Defined in netpoll.cpp: pd is ready for mode ('r', 'w' or 'r' + 'w').
 void netpoll_ready(poll_desc* pd, int mode, g** list);

@@ -84,6 +84,9 @@ bool poll_sleep(m* mp) {
     list = netpoll(next == 0 ? -1 : next - now);
     if (list != nullptr) break;
   }
+  // A break sent to this sleeper that no wait consumed (it left for a due timer, or without a
+  // blocking wait): forget it while still the sleeper, so that it cannot be meant for the next.
+  netpoll_drain_break();
   sched.timer_sleeping.store(false, std::memory_order_seq_cst);
   if (sched.done.load(std::memory_order_acquire)) return false;  // list: abandoned with the run
   p* got;

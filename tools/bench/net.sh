@@ -2,7 +2,8 @@
 # Usage: net.sh <release build dir> [rounds]
 # The netpoller's benchmarks, gort and Go alternating in one run (issue 11's targets):
 #   TCP echo round trip, one connection, 64 bytes, P=1 and P=2 (bench/net_bench.cpp,
-#   bench/go/net_test.go): ns per round trip, median over the rounds, and gort/Go.
+#   bench/go/net_test.go): ns per round trip (wall, and the process's CPU time, which the load
+#   of other processes disturbs less), median and spread over the rounds, and gort/Go.
 #   RSS per idle connection at 10,000 connections (bench/net_idle_conns.cpp, bench/go/netidle):
 #   bytes per connection, median over the rounds, and gort/Go.
 set -euo pipefail
@@ -23,14 +24,27 @@ done
 python3 - "$work" "$rounds" <<'PY'
 import json, re, statistics, sys
 work, rounds = sys.argv[1], int(sys.argv[2])
+def spread(v):
+    return f"{min(v):.0f}-{max(v):.0f}"
 for p in (1, 2):
-    g = [b["real_time"] for r in range(1, rounds + 1)
-         for b in json.load(open(f"{work}/gort-{r}.json"))["benchmarks"] if b["name"] == f"BM_GortTCPEcho/{p}/real_time"]
-    o = [float(m.group(1)) for r in range(1, rounds + 1)
-         for m in re.finditer(rf"BenchmarkTCPEcho/P{p}\S*\s+\d+\s+([\d.]+) ns/op", open(f"{work}/go-{r}.txt").read())]
+    gb = [b for r in range(1, rounds + 1)
+          for b in json.load(open(f"{work}/gort-{r}.json"))["benchmarks"] if b["name"] == f"BM_GortTCPEcho/{p}/real_time"]
+    g = [b["real_time"] for b in gb]
+    gc = [b["proc_cpu_ns"] for b in gb if "proc_cpu_ns" in b]
+    om = [m for r in range(1, rounds + 1)
+          for m in re.finditer(rf"BenchmarkTCPEcho/P{p}\S*\s+\d+\s+([\d.]+) ns/op(?:\s+([\d.]+) cpu-ns/op)?",
+                               open(f"{work}/go-{r}.txt").read())]
+    o = [float(m.group(1)) for m in om]
+    oc = [float(m.group(2)) for m in om if m.group(2)]
     if g and o:
-        print(f"TCP echo 64 B, P={p}: gort {statistics.median(g):.0f} ns, Go {statistics.median(o):.0f} ns, "
+        print(f"TCP echo 64 B, P={p}: wall gort {statistics.median(g):.0f} ns ({spread(g)}), "
+              f"Go {statistics.median(o):.0f} ns ({spread(o)}), "
               f"gort/Go {statistics.median(g) / statistics.median(o):.2f} ({rounds} rounds)")
+    if gc and oc:
+        # Process CPU (every thread, user + system) per round trip: less sensitive to the load.
+        print(f"TCP echo 64 B, P={p}: CPU gort {statistics.median(gc):.0f} ns ({spread(gc)}), "
+              f"Go {statistics.median(oc):.0f} ns ({spread(oc)}), "
+              f"gort/Go {statistics.median(gc) / statistics.median(oc):.2f}")
 lines = [json.loads(l) for l in open(f"{work}/idle.jsonl")]
 for side in ("gort", "go"):
     v = [l["bytes_per_conn"] for l in lines if l["side"] == side]
