@@ -15,9 +15,12 @@
 // Invariants.
 //   - A G is allocated once (allocg, in slabs of 64, registered in sched.allgs) and never
 //     freed while the run lasts: a dead G waits on a free list (per P, then global batches)
-//     for the next goroutine, its stack on the stack cache (stack.cpp).
-//   - A G in a run queue holds no stack until it first runs when its callable fits in the G
-//     (fn_buf): memory is bounded by the goroutines started, not those created.
+//     for the next goroutine, keeping its stack (Go's gfput), so spawning reuses G and stack
+//     together; a G that starts without a stack takes its P's cached one, else the stack of the
+//     dead G at the head of its P's free list, before a new one is mapped (stack.cpp).
+//   - A new G holds no stack until it first runs when its callable fits in the G (fn_buf),
+//     unless it kept one from its last life: memory is bounded by the goroutines started and
+//     the stacks already made, not by the goroutines created.
 //   - Goroutine ids increase per P and are unique: each P takes kGoidBatch at a time.
 //
 // Locks: sched.allg_lock guards allgs and the slab list (and the shared slab of threads without
@@ -106,12 +109,12 @@ static g* allocg(p* pp) {
   return slab;
 }
 
-// gfput frees a dead G: its stack to the stack cache, the G to the P's free list. A P's list
-// moves to the global one whole, as one batch, once it holds kGfreeBatch Gs: nothing walks cold Gs
-// under the lock (a P that spawns and a P where goroutines end exchange Gs through it).
+// gfput frees a dead G to the P's free list, with its stack (Go's gfput keeps a standard-size
+// stack on the G): the next goroutine made from it starts on the same warm stack, without a
+// trip through the stack cache. A P's list moves to the global one whole, as one batch, once it
+// holds kGfreeBatch Gs: nothing walks cold Gs under the lock (a P that spawns and a P where
+// goroutines end exchange Gs through it).
 void gfput(p* pp, g* gp) {
-  stack_put(pp, gp->stack);
-  gp->stack = stack_span{};
   gp->schedlink = pp->gfree;
   pp->gfree = gp;
   if (++pp->gfree_n < kGfreeBatch) return;
@@ -171,7 +174,7 @@ g* new_goroutine(void (*entry)(void*), std::size_t size, std::size_t align, void
     *storage = gp->fn_buf;
     gp->ctx.sp = nullptr;
   } else {
-    attach_stack(pp, gp);
+    ensure_stack(pp, gp);
     auto top = reinterpret_cast<std::uintptr_t>(gp->stack.hi) - size;
     top &= ~(static_cast<std::uintptr_t>(std::max<std::size_t>(align, 16)) - 1);
     *storage = reinterpret_cast<void*>(top);
@@ -215,6 +218,18 @@ static void ready_external(g* gp) {
   wakep();
 }
 
+// put_next_and_wake puts gp in pp's runnext, the old runnext (if any) at the tail of the queue,
+// and wakes an idle P's M for the work (Go's runqput(pp, gp, true) then wakep, in newproc and
+// ready). With more than one P the runnext exchange is a seq_cst read-modify-write, which is the
+// StoreLoad barrier wakep needs: wakep's own fence is paid only when a G went to the ring.
+static void put_next_and_wake(p* pp, g* gp) {
+  if (sched.procs == 1) return runqput(pp, gp, true);  // no P can be idle
+  g* old = pp->runnext.exchange(gp, std::memory_order_seq_cst);
+  if (old == nullptr) return wakep_ordered();
+  runqput(pp, old, false);
+  wakep();
+}
+
 void start_goroutine(g* gp) {
   casgstatus(gp, gstatus::idle, gstatus::runnable);
   m* mp = tls_m;
@@ -236,8 +251,7 @@ void start_goroutine(g* gp) {
   ++pp->count.goroutines_created;
   if (tracing()) [[unlikely]]
     trace_go_create(pp, mp->curg, gp);
-  runqput(pp, gp, true);         // Go's newproc: the new goroutine runs next
-  if (sched.procs > 1) wakep();  // with one P, held by the caller, no P can be idle
+  put_next_and_wake(pp, gp);  // Go's newproc: the new goroutine runs next
 }
 
 void ready(g* gp) {
@@ -248,8 +262,7 @@ void ready(g* gp) {
   if (tracing()) [[unlikely]]
     trace_go_unpark(pp, pp != nullptr ? mp->curg : nullptr, gp);
   if (pp == nullptr) return ready_external(gp);
-  runqput(pp, gp, true);
-  if (sched.procs > 1) wakep();
+  put_next_and_wake(pp, gp);
 }
 
 void inject_glist_locked(g* list) {
