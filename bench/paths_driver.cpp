@@ -58,7 +58,8 @@ struct named_case {
   void (*fn)(long);
 };
 
-const named_case cases[] = {{"spawnwait", spawnwait}, {"pingpong", pingpong}, {"buffered", buffered}};
+const named_case cases[] = {
+    {"spawnwait", spawnwait}, {"pingpong", pingpong}, {"buffered", buffered}};
 
 }  // namespace
 

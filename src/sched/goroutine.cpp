@@ -18,9 +18,10 @@
 //     for the next goroutine, keeping its stack (Go's gfput), so spawning reuses G and stack
 //     together; a G that starts without a stack takes its P's cached one, else the stack of the
 //     dead G at the head of its P's free list, before a new one is mapped (stack.cpp).
-//   - A new G holds no stack until it first runs when its callable fits in the G (fn_buf),
-//     unless it kept one from its last life: memory is bounded by the goroutines started and
-//     the stacks already made, not by the goroutines created.
+//   - A G in a run queue holds no stack until it first runs when its callable fits in the G
+//     (fn_buf): memory is bounded by the goroutines started, not those created. The one
+//     exception is a reused G made while its P has nothing else queued: it keeps the stack it
+//     had (it runs next, on warm pages, without a trip through the stack cache).
 //   - Goroutine ids increase per P and are unique: each P takes kGoidBatch at a time.
 //
 // Locks: sched.allg_lock guards allgs and the slab list (and the shared slab of threads without
@@ -161,8 +162,9 @@ g* new_goroutine(void (*entry)(void*), std::size_t size, std::size_t align, void
   if (!sched.running.load(std::memory_order_acquire)) fatal("gort::go called outside gort::run");
   m* mp = tls_m;
   p* pp = mp != nullptr ? mp->pp : nullptr;
-  std::size_t ssize = stack_size();
-  if (size > ssize / 4) fatal("gort::go: the goroutine's function and arguments are too large");
+  // A callable that fits in the G (64 bytes) is never too large for the smallest stack (16 KiB).
+  if (size > kGFnBuf && size > stack_size() / 4)
+    fatal("gort::go: the goroutine's function and arguments are too large");
   g* gp = gfget(pp);
   if (gp == nullptr) gp = allocg(pp);
   // The callable goes in the G when it fits, and the goroutine gets its stack only when it first
@@ -173,6 +175,16 @@ g* new_goroutine(void (*entry)(void*), std::size_t size, std::size_t align, void
   if (size <= kGFnBuf && align <= 16) {
     *storage = gp->fn_buf;
     gp->ctx.sp = nullptr;
+    // A reused G keeps its stack (gfput) when the goroutine will run next. With goroutines
+    // already queued, which start first, the stack goes to the P's cache for them: a queued
+    // goroutine holds no stack, as a new G does not (skynet queues tens of thousands).
+    if (gp->stack.lo != nullptr && pp != nullptr &&
+        (pp->runq_head.load(std::memory_order_relaxed) !=
+             pp->runq_tail.load(std::memory_order_relaxed) ||
+         sched.runq_size.load(std::memory_order_relaxed) > 0)) {
+      stack_put(pp, gp->stack);
+      gp->stack = stack_span{};
+    }
   } else {
     ensure_stack(pp, gp);
     auto top = reinterpret_cast<std::uintptr_t>(gp->stack.hi) - size;

@@ -314,7 +314,7 @@ static void exitsyscall0(m* mp, g* gp) {
 static void execute(m* mp, g* gp, bool inherit) {
   p* pp = mp->pp;
   if (gp->ctx.sp == nullptr) [[unlikely]] {  // first run of a goroutine whose callable is in its G
-    ensure_stack(pp, gp);                      // kept from its last life, or taken now
+    ensure_stack(pp, gp);                    // kept from its last life, or taken now
     gp->ctx.sp = gp->stack.hi;
   }
   if (!inherit) ++pp->schedtick;

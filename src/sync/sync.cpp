@@ -222,29 +222,22 @@ static void wg_semacquire(std::atomic<std::uint32_t>* addr) {
 
 static void wg_semrelease(std::atomic<std::uint32_t>* addr, std::uint32_t n) {
   sem_root* root = root_for(addr);
-  sem_waiter* woken = nullptr;
+  sem_waiter* woken = nullptr;  // in queue order, linked through next (dequeue cleared it)
+  sem_waiter** link = &woken;
   root->lock.lock();
   for (; n != 0; --n) {
     sem_waiter* w = dequeue(root, addr);
     if (w == nullptr) break;
-    w->next = woken;  // dequeue cleared it; reused as the list of waiters to wake
-    woken = w;
+    *link = w;
+    link = &w->next;
   }
   // Units for waiters that counted themselves in but have not queued yet.
   if (n != 0) addr->store(addr->load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
   root->lock.unlock();
-  // Wake in queue order (the list is newest first).
-  sem_waiter* fifo = nullptr;
   while (woken != nullptr) {
-    sem_waiter* next = woken->next;
-    woken->next = fifo;
-    fifo = woken;
+    sem_waiter* next = woken->next;  // read before the wake: woken dies with its owner's frame
+    wake(woken);
     woken = next;
-  }
-  while (fifo != nullptr) {
-    sem_waiter* next = fifo->next;  // read before the wake: fifo dies with its owner's frame
-    wake(fifo);
-    fifo = next;
   }
 }
 
