@@ -198,16 +198,19 @@ TEST_P(Floor, ReusedGoroutinesGetWholeStacksAndDoNotGrowTheirNumber) {
   run([&] {
     {
       auto gate = gort::make_chan<int>();
-      gort::waitgroup wg;
+      gort::waitgroup started, wg;
+      started.add(kLive);
       wg.add(kLive);
       for (int i = 0; i < kLive; ++i) {
         gort::go([&, gate] {
           record(seen1);
-          gate.recv();
+          started.done();
+          gate.recv();  // every one is alive until the close
           wg.done();
         });
       }
-      for (int i = 0; i < kLive; ++i) gate.send(i);
+      started.wait();
+      gate.close();
       wg.wait();
     }
     for (int k = 0; k < 100; ++k) gort::yield();  // let every goroutine of (1) end

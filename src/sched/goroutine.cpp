@@ -15,9 +15,10 @@
 // Invariants.
 //   - A G is allocated once (allocg, in slabs of 64, registered in sched.allgs) and never
 //     freed while the run lasts: a dead G waits on a free list (per P, then global batches)
-//     for the next goroutine, keeping its stack (Go's gfput), so spawning reuses G and stack
-//     together; a G that starts without a stack takes its P's cached one, else the stack of the
-//     dead G at the head of its P's free list, before a new one is mapped (stack.cpp).
+//     for the next goroutine. The dead G at the head of a P's list keeps its stack (Go's gfput
+//     keeps every one), so spawning one at a time reuses G and stack together; the others' go
+//     to the stack cache. A G that starts without a stack takes its P's cached one, else the
+//     head dead G's, before a new one is mapped (stack.cpp).
 //   - A G in a run queue holds no stack until it first runs when its callable fits in the G
 //     (fn_buf): memory is bounded by the goroutines started, not those created. The one
 //     exception is a reused G made while its P has nothing else queued: it keeps the stack it
@@ -112,10 +113,17 @@ static g* allocg(p* pp) {
 
 // gfput frees a dead G to the P's free list, with its stack (Go's gfput keeps a standard-size
 // stack on the G): the next goroutine made from it starts on the same warm stack, without a
-// trip through the stack cache. A P's list moves to the global one whole, as one batch, once it
+// trip through the stack cache (spawn + exit one at a time: no stack_put, stack_get). A P's list moves to the global one whole, as one batch, once it
 // holds kGfreeBatch Gs: nothing walks cold Gs under the lock (a P that spawns and a P where
 // goroutines end exchange Gs through it).
 void gfput(p* pp, g* gp) {
+  // Only the head of the list keeps a stack: the one the next spawn takes. The one before goes
+  // to the stack cache, where a goroutine starting without a stack finds it, so the number of
+  // stacks stays what it was with every dead G's stack in the cache (one more per P at most).
+  if (g* head = pp->gfree; head != nullptr && head->stack.lo != nullptr) {
+    stack_put(pp, head->stack);
+    head->stack = stack_span{};
+  }
   gp->schedlink = pp->gfree;
   pp->gfree = gp;
   if (++pp->gfree_n < kGfreeBatch) return;
