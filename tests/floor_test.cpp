@@ -1,7 +1,7 @@
 // Copyright 2026 The gort Authors.
 //
-// Tests of the user-level paths made cheaper by issue 12 item 2 (docs/chan.md, "Costs of the
-// user-level paths"), under P = 1, 2, 4 and 8:
+// Tests of the user-level paths made cheaper by issue 12 item 2 (docs/floor.md), under P = 1,
+// 2, 4 and 8:
 //   - the waitgroup's own semaphore (src/sync/sync.cpp, wg_semacquire / wg_semrelease): many
 //     waiters, goroutines and plain threads, released at once, cycle after cycle; a wait racing
 //     the done that releases it; a waiter that counted itself in but had not queued yet;
