@@ -113,9 +113,9 @@ static g* allocg(p* pp) {
 
 // gfput frees a dead G to the P's free list, with its stack (Go's gfput keeps a standard-size
 // stack on the G): the next goroutine made from it starts on the same warm stack, without a
-// trip through the stack cache (spawn + exit one at a time: no stack_put, stack_get). A P's list moves to the global one whole, as one batch, once it
-// holds kGfreeBatch Gs: nothing walks cold Gs under the lock (a P that spawns and a P where
-// goroutines end exchange Gs through it).
+// trip through the stack cache (spawn + exit one at a time: no stack_put, no stack_get). A P's
+// list moves to the global one whole, as one batch, once it holds kGfreeBatch Gs: nothing walks
+// cold Gs under the lock (a P that spawns and a P where goroutines end exchange Gs through it).
 void gfput(p* pp, g* gp) {
   // Only the head of the list keeps a stack: the one the next spawn takes. The one before goes
   // to the stack cache, where a goroutine starting without a stack finds it, so the number of

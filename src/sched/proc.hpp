@@ -81,9 +81,9 @@ void gfput(p* pp, g* gp);  // frees a dead G, with its stack, to pp's lists
 // stack.cpp: stacks and their caches.
 void attach_stack(p* pp, g* gp);  // gives gp a stack (it has none until it first runs)
 
-// ensure_stack gives gp a stack if it has none; a G reused from a free list has its last one
-// (gfput keeps it, as Go's does). Under ASan attach_stack also clears the redzones the previous
-// goroutine left on a reused stack.
+// ensure_stack gives gp a stack if it has none; a G reused from the head of a free list may have
+// its last one (gfput keeps it, as Go's does). Under ASan attach_stack also clears the redzones
+// the previous goroutine left on a reused stack.
 inline void ensure_stack(p* pp, g* gp) {
 #if defined(__SANITIZE_ADDRESS__)
   attach_stack(pp, gp);

@@ -297,8 +297,8 @@ stack_span stack_get(p* pp) {
 
 // attach_stack gives gp a stack (it has none until it first runs, see new_goroutine) unless it
 // kept one from its last life (gfput). With the P's cache empty, the stack of the dead G at the
-// head of the P's free list is taken before a new one is mapped: dead Gs keep their stacks, and
-// a G started without one must not grow the number of stacks while one lies unused there.
+// head of the P's free list is taken before a new one is mapped: that G keeps its stack (gfput),
+// and a G started without one must not grow the number of stacks while one lies unused there.
 void attach_stack(p* pp, g* gp) {
   if (gp->stack.lo == nullptr) {
     g* dead = pp != nullptr && pp->nstack == 0 ? pp->gfree : nullptr;
