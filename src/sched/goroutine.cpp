@@ -15,9 +15,14 @@
 // Invariants.
 //   - A G is allocated once (allocg, in slabs of 64, registered in sched.allgs) and never
 //     freed while the run lasts: a dead G waits on a free list (per P, then global batches)
-//     for the next goroutine, its stack on the stack cache (stack.cpp).
+//     for the next goroutine. The dead G at the head of a P's list keeps its stack (Go's gfput
+//     keeps every one), so spawning one at a time reuses G and stack together; the others' go
+//     to the stack cache. A G that starts without a stack takes its P's cached one, else the
+//     head dead G's, before a new one is mapped (stack.cpp).
 //   - A G in a run queue holds no stack until it first runs when its callable fits in the G
-//     (fn_buf): memory is bounded by the goroutines started, not those created.
+//     (fn_buf): memory is bounded by the goroutines started, not those created. The one
+//     exception is a reused G made while its P has nothing else queued: it keeps the stack it
+//     had (it runs next, on warm pages, without a trip through the stack cache).
 //   - Goroutine ids increase per P and are unique: each P takes kGoidBatch at a time.
 //
 // Locks: sched.allg_lock guards allgs and the slab list (and the shared slab of threads without
@@ -106,12 +111,19 @@ static g* allocg(p* pp) {
   return slab;
 }
 
-// gfput frees a dead G: its stack to the stack cache, the G to the P's free list. A P's list
-// moves to the global one whole, as one batch, once it holds kGfreeBatch Gs: nothing walks cold Gs
-// under the lock (a P that spawns and a P where goroutines end exchange Gs through it).
+// gfput frees a dead G to the P's free list, with its stack (Go's gfput keeps a standard-size
+// stack on the G): the next goroutine made from it starts on the same warm stack, without a
+// trip through the stack cache (spawn + exit one at a time: no stack_put, no stack_get). A P's
+// list moves to the global one whole, as one batch, once it holds kGfreeBatch Gs: nothing walks
+// cold Gs under the lock (a P that spawns and a P where goroutines end exchange Gs through it).
 void gfput(p* pp, g* gp) {
-  stack_put(pp, gp->stack);
-  gp->stack = stack_span{};
+  // Only the head of the list keeps a stack: the one the next spawn takes. The one before goes
+  // to the stack cache, where a goroutine starting without a stack finds it, so the number of
+  // stacks stays what it was with every dead G's stack in the cache (one more per P at most).
+  if (g* head = pp->gfree; head != nullptr && head->stack.lo != nullptr) {
+    stack_put(pp, head->stack);
+    head->stack = stack_span{};
+  }
   gp->schedlink = pp->gfree;
   pp->gfree = gp;
   if (++pp->gfree_n < kGfreeBatch) return;
@@ -158,8 +170,9 @@ g* new_goroutine(void (*entry)(void*), std::size_t size, std::size_t align, void
   if (!sched.running.load(std::memory_order_acquire)) fatal("gort::go called outside gort::run");
   m* mp = tls_m;
   p* pp = mp != nullptr ? mp->pp : nullptr;
-  std::size_t ssize = stack_size();
-  if (size > ssize / 4) fatal("gort::go: the goroutine's function and arguments are too large");
+  // A callable that fits in the G (64 bytes) is never too large for the smallest stack (16 KiB).
+  if (size > kGFnBuf && size > stack_size() / 4)
+    fatal("gort::go: the goroutine's function and arguments are too large");
   g* gp = gfget(pp);
   if (gp == nullptr) gp = allocg(pp);
   // The callable goes in the G when it fits, and the goroutine gets its stack only when it first
@@ -170,8 +183,18 @@ g* new_goroutine(void (*entry)(void*), std::size_t size, std::size_t align, void
   if (size <= kGFnBuf && align <= 16) {
     *storage = gp->fn_buf;
     gp->ctx.sp = nullptr;
+    // A reused G keeps its stack (gfput) when the goroutine will run next. With goroutines
+    // already queued, which start first, the stack goes to the P's cache for them: a queued
+    // goroutine holds no stack, as a new G does not (skynet queues tens of thousands).
+    if (gp->stack.lo != nullptr && pp != nullptr &&
+        (pp->runq_head.load(std::memory_order_relaxed) !=
+             pp->runq_tail.load(std::memory_order_relaxed) ||
+         sched.runq_size.load(std::memory_order_relaxed) > 0)) {
+      stack_put(pp, gp->stack);
+      gp->stack = stack_span{};
+    }
   } else {
-    attach_stack(pp, gp);
+    ensure_stack(pp, gp);
     auto top = reinterpret_cast<std::uintptr_t>(gp->stack.hi) - size;
     top &= ~(static_cast<std::uintptr_t>(std::max<std::size_t>(align, 16)) - 1);
     *storage = reinterpret_cast<void*>(top);
@@ -215,6 +238,18 @@ static void ready_external(g* gp) {
   wakep();
 }
 
+// put_next_and_wake puts gp in pp's runnext, the old runnext (if any) at the tail of the queue,
+// and wakes an idle P's M for the work (Go's runqput(pp, gp, true) then wakep, in newproc and
+// ready). With more than one P the runnext exchange is a seq_cst read-modify-write, which is the
+// StoreLoad barrier wakep needs: wakep's own fence is paid only when a G went to the ring.
+static void put_next_and_wake(p* pp, g* gp) {
+  if (sched.procs == 1) return runqput(pp, gp, true);  // no P can be idle
+  g* old = pp->runnext.exchange(gp, std::memory_order_seq_cst);
+  if (old == nullptr) return wakep_ordered();
+  runqput(pp, old, false);
+  wakep();
+}
+
 void start_goroutine(g* gp) {
   casgstatus(gp, gstatus::idle, gstatus::runnable);
   m* mp = tls_m;
@@ -236,8 +271,7 @@ void start_goroutine(g* gp) {
   ++pp->count.goroutines_created;
   if (tracing()) [[unlikely]]
     trace_go_create(pp, mp->curg, gp);
-  runqput(pp, gp, true);         // Go's newproc: the new goroutine runs next
-  if (sched.procs > 1) wakep();  // with one P, held by the caller, no P can be idle
+  put_next_and_wake(pp, gp);  // Go's newproc: the new goroutine runs next
 }
 
 void ready(g* gp) {
@@ -248,8 +282,7 @@ void ready(g* gp) {
   if (tracing()) [[unlikely]]
     trace_go_unpark(pp, pp != nullptr ? mp->curg : nullptr, gp);
   if (pp == nullptr) return ready_external(gp);
-  runqput(pp, gp, true);
-  if (sched.procs > 1) wakep();
+  put_next_and_wake(pp, gp);
 }
 
 void inject_glist_locked(g* list) {

@@ -189,6 +189,12 @@ void wakep() {
   // gets this barrier from its amd64 atomic store (XCHG). Not std::atomic_thread_fence: see
   // arch/fence.hpp.
   store_load_fence();
+  wakep_ordered();
+}
+
+// wakep_ordered is wakep for a caller whose last store of new work was a seq_cst
+// read-modify-write (a locked instruction on x86-64: the StoreLoad barrier already).
+void wakep_ordered() {
   if (sched.npidle.load(std::memory_order_seq_cst) == 0) return;
   std::int32_t zero = 0;
   if (sched.nmspinning.load(std::memory_order_seq_cst) != 0 ||
@@ -307,8 +313,8 @@ static void exitsyscall0(m* mp, g* gp) {
 // execute runs gp on mp until gp switches back, then does what gp asked for. On g0.
 static void execute(m* mp, g* gp, bool inherit) {
   p* pp = mp->pp;
-  if (gp->ctx.sp == nullptr) [[unlikely]] {  // first run of a goroutine created without a stack
-    attach_stack(pp, gp);
+  if (gp->ctx.sp == nullptr) [[unlikely]] {  // first run of a goroutine whose callable is in its G
+    ensure_stack(pp, gp);                    // kept from its last life, or taken now
     gp->ctx.sp = gp->stack.hi;
   }
   if (!inherit) ++pp->schedtick;

@@ -76,10 +76,21 @@ void handoffp(p* pp);
 
 // goroutine.cpp: the lifecycle.
 void g_main(void* arg);    // every goroutine's first frame
-void gfput(p* pp, g* gp);  // frees a dead G (and its stack) to pp's lists
+void gfput(p* pp, g* gp);  // frees a dead G, with its stack, to pp's lists
 
 // stack.cpp: stacks and their caches.
 void attach_stack(p* pp, g* gp);  // gives gp a stack (it has none until it first runs)
+
+// ensure_stack gives gp a stack if it has none; a G reused from the head of a free list may have
+// its last one (gfput keeps it, as Go's does). Under ASan attach_stack also clears the redzones
+// the previous goroutine left on a reused stack.
+inline void ensure_stack(p* pp, g* gp) {
+#if defined(__SANITIZE_ADDRESS__)
+  attach_stack(pp, gp);
+#else
+  if (gp->stack.lo == nullptr) attach_stack(pp, gp);
+#endif
+}
 stack_span stack_get(p* pp);
 void stack_put(p* pp, stack_span s);
 void free_stacks_push_locked(stack_span s) GORT_REQUIRES(sched.free_lock);

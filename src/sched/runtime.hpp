@@ -119,7 +119,7 @@ struct p {
 
   std::uint64_t goid_next = 0;  // cached goroutine ids [goid_next, goid_end); owner only
   std::uint64_t goid_end = 0;
-  g* gfree = nullptr;  // dead Gs (without stacks); owner only
+  g* gfree = nullptr;  // dead Gs (the head may keep the stack it ran on); owner only
   int gfree_n = 0;
   g* g_slab_next = nullptr;  // Gs never used yet, in this P's share of a slab; owner only
   int g_slab_left = 0;

@@ -36,6 +36,9 @@ void ready(g* gp);
 
 // wakep starts a spinning M when a P is idle and nobody is spinning yet (proc.cpp).
 void wakep();
+// wakep_ordered is wakep without its StoreLoad fence, for a caller whose work was published by a
+// seq_cst read-modify-write (ready's runnext exchange).
+void wakep_ordered();
 // wake_for_timer makes sure some M will run a timer armed for `when`: the timer sleeper if it
 // sleeps past it, else an idle P's M.
 void wake_for_timer(std::int64_t when);

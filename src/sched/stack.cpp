@@ -295,9 +295,20 @@ stack_span stack_get(p* pp) {
   return stack_new(stack_size());
 }
 
-// attach_stack gives gp a stack (it has none until it first runs, see new_goroutine).
+// attach_stack gives gp a stack (it has none until it first runs, see new_goroutine) unless it
+// kept one from its last life (gfput). With the P's cache empty, the stack of the dead G at the
+// head of the P's free list is taken before a new one is mapped: that G keeps its stack (gfput),
+// and a G started without one must not grow the number of stacks while one lies unused there.
 void attach_stack(p* pp, g* gp) {
-  gp->stack = stack_get(pp);
+  if (gp->stack.lo == nullptr) {
+    g* dead = pp != nullptr && pp->nstack == 0 ? pp->gfree : nullptr;
+    if (dead != nullptr && dead->stack.lo != nullptr) {
+      gp->stack = dead->stack;
+      dead->stack = stack_span{};
+    } else {
+      gp->stack = stack_get(pp);
+    }
+  }
 #if defined(__SANITIZE_ADDRESS__)
   // Frames of the previous goroutine on this stack never returned (it switched away for good):
   // clear their poisoned redzones.

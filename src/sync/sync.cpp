@@ -161,7 +161,7 @@ void semacquire(std::atomic<std::uint32_t>* addr, bool lifo, wait_reason reason)
     root->lock.lock();
     root->nwait.fetch_add(1, std::memory_order_seq_cst);
     if (cansemacquire(addr)) {
-      root->nwait.fetch_sub(1, std::memory_order_relaxed);
+      root->nwait.store(root->nwait.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed);
       root->lock.unlock();
       return;
     }
@@ -185,7 +185,9 @@ void semrelease(std::atomic<std::uint32_t>* addr, bool handoff) {
     return;
   }
   sem_waiter* w = dequeue(root, addr);
-  if (w != nullptr) root->nwait.fetch_sub(1, std::memory_order_relaxed);
+  // Every write of nwait is under the lock: a load and a store, no read-modify-write.
+  if (w != nullptr)
+    root->nwait.store(root->nwait.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed);
   root->lock.unlock();
   if (w == nullptr) return;
   bool handed = handoff && cansemacquire(addr);
@@ -194,6 +196,49 @@ void semrelease(std::atomic<std::uint32_t>* addr, bool handoff) {
   wake(w);
   // Starvation mode: let the waiter we handed the mutex to run now, on this P.
   if (handed && goroutine_waiter && current_g() != nullptr) gort::yield();
+}
+
+// The waitgroup's semaphore (Go's runtime_Semacquire / runtime_Semrelease on wg.sema, with the
+// same FIFO order and the same counts). A waitgroup's sema is released only when its counter
+// reaches zero with waiters, so a release always has to look at the queue: the count is kept
+// under the bucket lock instead of in an atomic with semrelease's nwait handshake. A wait costs
+// one atomic read-modify-write here (the lock) instead of three, a release one instead of four.
+// The count is only ever touched through these two functions.
+static void wg_semacquire(std::atomic<std::uint32_t>* addr) {
+  sem_root* root = root_for(addr);
+  root->lock.lock();
+  std::uint32_t units = addr->load(std::memory_order_relaxed);
+  if (units != 0) {  // released before we got here
+    addr->store(units - 1, std::memory_order_relaxed);
+    root->lock.unlock();
+    return;
+  }
+  sem_waiter w;
+  w.addr = addr;
+  w.gp = current_g();
+  queue(root, &w, false);
+  block(root, &w, wait_reason::sync_waitgroup_wait);  // the releaser dequeued us: our unit
+}
+
+static void wg_semrelease(std::atomic<std::uint32_t>* addr, std::uint32_t n) {
+  sem_root* root = root_for(addr);
+  sem_waiter* woken = nullptr;  // in queue order, linked through next (dequeue cleared it)
+  sem_waiter** link = &woken;
+  root->lock.lock();
+  for (; n != 0; --n) {
+    sem_waiter* w = dequeue(root, addr);
+    if (w == nullptr) break;
+    *link = w;
+    link = &w->next;
+  }
+  // Units for waiters that counted themselves in but have not queued yet.
+  if (n != 0) addr->store(addr->load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+  root->lock.unlock();
+  while (woken != nullptr) {
+    sem_waiter* next = woken->next;  // read before the wake: woken dies with its owner's frame
+    wake(woken);
+    woken = next;
+  }
 }
 
 void sync_panic(const char* message) {
@@ -408,7 +453,7 @@ void waitgroup::add(int n) {
   if (state_.load(std::memory_order_acquire) != state)
     internal::sync_panic("sync: WaitGroup misuse: Add called concurrently with Wait");
   state_.store(0, std::memory_order_release);
-  for (; w != 0; --w) internal::semrelease(&sema_, false);
+  internal::wg_semrelease(&sema_, w);
 }
 
 void waitgroup::wait() {
@@ -416,7 +461,7 @@ void waitgroup::wait() {
   for (;;) {
     if ((state >> 32) == 0) return;
     if (state_.compare_exchange_weak(state, state + 1, std::memory_order_acq_rel)) {
-      internal::semacquire(&sema_, false, internal::wait_reason::sync_waitgroup_wait);
+      internal::wg_semacquire(&sema_);
       if (state_.load(std::memory_order_acquire) != 0)
         internal::sync_panic("sync: WaitGroup is reused before previous Wait has returned");
       return;
