@@ -12,7 +12,7 @@
 // and the stack-trace trimming in src/sched/crash.cpp keep their frame:: names. A redesign of
 // the frame (issue 12) can restructure them freely. Checked when they moved here: the Release
 // libgort.a and bench/gort_bench were bit-identical before and after, sizeof(frame) 304 (288
-// since issue 12 removed the frame chain).
+// since issue 12 removed the frame chain, 272 since the depth moved to TLS).
 // [[gnu::noinline]] sits on the definitions of run_inline_rest and run_rest, not on their
 // declarations in the class: GCC warns about an `inline` definition after a noinline declaration.
 //
