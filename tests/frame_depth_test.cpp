@@ -17,9 +17,11 @@
 
 namespace {
 
+// The running code's depth: the thread's TLS word (a thread that has not registered yet has no
+// frame).
 std::uint32_t depth_now() {
-  const gort::internal::defer_state* cur = gort::internal::cur_defer_state;
-  return cur != nullptr ? cur->depth : 0;
+  std::uint32_t d = gort::internal::cur_depth;
+  return d == gort::internal::kDepthUnregistered ? 0 : d;
 }
 
 TEST(FrameDepth, RecoverWorksAgainOnceANestedFrameReturned) {

@@ -73,8 +73,8 @@ class frame {
   // storing a deferred call, the run loop) and in src/defer/ (chunks, accounting, exceptions).
   friend struct internal::frame_access;
 
-  static constexpr std::uint32_t kLive = 0x60a7f4a3u;
-  static constexpr std::uint32_t kDead = 0xdeadf4a3u;
+  static constexpr std::uint16_t kLive = 0xf4a3u;
+  static constexpr std::uint16_t kDead = 0xdeadu;
 
   frame() noexcept;
 
@@ -114,14 +114,16 @@ class frame {
   // n_ and cap_ are slot_counts on purpose (see defer_core.hpp): no int stored by a deferred
   // call's arguments can alias them, so the compiler keeps them in registers while the body
   // registers defers in a loop.
-  internal::defer_state* st_;   // the goroutine's (or thread's) state: moves with the goroutine
-  internal::defer_slot* cur_;   // slot array being filled: slots_ or the newest chunk's
-  internal::slot_count n_;      // slots used in cur_
-  internal::slot_count cap_;    // slots usable in cur_ (0 while the deferred calls run)
-  std::uint16_t inline_extra_;  // slots of slots_ that are not one-slot entries (stats)
-  bool accounted_;              // entries counted in stats (done when the calls start)
-  bool moved_;                  // grow() ran since run_rest() last looked
-  std::uint32_t magic_;         // kLive while the function runs (checked in debug builds)
+  // 16 bytes of bookkeeping. The four one-byte fields the normal path writes sit together, so
+  // that the compiler merges their stores (entry, and the start of the calls) into one 4-byte
+  // store each.
+  internal::defer_slot* cur_;  // slot array being filled: slots_ or the newest chunk's
+  internal::slot_count n_;     // slots used in cur_
+  internal::slot_count cap_;   // slots usable in cur_ (0 while the deferred calls run)
+  bool accounted_;             // entries counted in stats (done when the calls start)
+  bool moved_;                 // grow() ran since run_rest() last looked
+  std::uint8_t inline_extra_;  // slots of slots_ that are not one-slot entries (stats)
+  std::uint16_t magic_;        // kLive while the function runs (checked in debug builds)
   // 16-byte aligned: the compiler stores a slot's thunk and callable with one 16-byte store,
   // which must not straddle a cache line (the thunk then reloads the callable half of it).
   alignas(16) internal::defer_slot slots_[internal::kInlineSlots];

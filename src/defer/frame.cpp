@@ -29,7 +29,7 @@
 //   - recover() succeeds only while p->defer_depth is the innermost frame's depth: set around
 //     each deferred call run for p, cleared afterwards. A new gort::func entered by the deferred
 //     call becomes the innermost frame (one deeper), so recover() inside it returns nothing, as
-//     in Go. While drain runs, st_->depth is this frame's depth: the frames it enclosed are gone.
+//     in Go. While drain runs, cur_depth is this frame's depth: the frames it enclosed are gone.
 //   - Recovery takes effect when the deferred call that recovered returns: p leaves the list with
 //     every aborted panic under it; an aborted goexit under it resumes instead (Go 1.14+).
 //
@@ -51,20 +51,21 @@ using internal::defer_state;
 using internal::panic_record;
 
 void frame::on_panic(panic_record* p) {
-  internal::adopt_signal(*st_, st_->depth, p);
+  internal::adopt_signal(internal::framed_state(), internal::cur_depth, p);
   drain(p);
 }
 
 void frame::on_foreign() {
-  drain(internal::adopt_foreign(*st_, st_->depth, std::current_exception()));
+  drain(internal::adopt_foreign(internal::framed_state(), internal::cur_depth,
+                                std::current_exception()));
 }
 
 GORT_NO_SANITIZE_NULL void frame::drain(panic_record* p) {
-  defer_state& ts = *st_;
+  defer_state& ts = internal::framed_state();  // stays right if the goroutine moves
   for (;;) {
     if (p != nullptr) {
       p->state = internal::panic_state::processing;
-      p->defer_depth = ts.depth;
+      p->defer_depth = internal::cur_depth;
     }
     panic_record* newer = nullptr;
     bool ran;
@@ -72,7 +73,7 @@ GORT_NO_SANITIZE_NULL void frame::drain(panic_record* p) {
       ran = run_next();
     } catch (internal::panic_signal& s) {
       newer = s.record();
-      internal::adopt_signal(ts, ts.depth, newer);
+      internal::adopt_signal(ts, internal::cur_depth, newer);
     }
 #if defined(__GLIBCXX__)
     catch (abi::__forced_unwind&) {
@@ -82,7 +83,7 @@ GORT_NO_SANITIZE_NULL void frame::drain(panic_record* p) {
     }
 #endif
     catch (...) {
-      newer = internal::adopt_foreign(ts, ts.depth, std::current_exception());
+      newer = internal::adopt_foreign(ts, internal::cur_depth, std::current_exception());
     }
     if (p != nullptr) p->defer_depth = 0;
     if (newer != nullptr) {
@@ -93,7 +94,7 @@ GORT_NO_SANITIZE_NULL void frame::drain(panic_record* p) {
     if (!ran) break;
     if (p != nullptr && p->recovered) {
       // Records created and swallowed inside the deferred call may sit above p.
-      internal::prune_stale(ts, ts.depth, p, false);
+      internal::prune_stale(ts, internal::cur_depth, p, false);
       panic_record* resume = nullptr;
       internal::remove_panic(ts, p);
       while (ts.panic != nullptr && ts.panic->aborted) {
@@ -119,7 +120,7 @@ GORT_NO_SANITIZE_NULL void frame::drain(panic_record* p) {
     internal::escape_outermost(ts, p);
   }
   p->state = internal::panic_state::in_flight;
-  p->target = ts.depth - 1;
+  p->target = internal::cur_depth - 1;
   internal::rethrow_panic(p);
 }
 
@@ -157,7 +158,7 @@ std::uint64_t frame::chunk_entries(bool late_only, std::uint32_t* left) {
 }
 
 void frame::count_late() {
-  st_->count.defers_pooled += chunk_entries(true, nullptr);
+  internal::framed_state().count.defers_pooled += chunk_entries(true, nullptr);
 }
 
 void frame::pop_chunk() noexcept {
@@ -171,7 +172,7 @@ void frame::pop_chunk() noexcept {
 void frame::account_chunks() {
   std::uint32_t in_frame;
   std::uint64_t pooled = chunk_entries(false, &in_frame);
-  internal::counters& count = st_->count;
+  internal::counters& count = internal::framed_state().count;
   count.defers_inline += in_frame - inline_extra_;
   count.defers_pooled += pooled;
 }
@@ -181,10 +182,10 @@ void frame::note_slow_entry(std::uint32_t span, bool heap, std::size_t heap_byte
   std::uint32_t extra = heap ? 1 : span;
   bool in_frame = cur_ == slots_;
   if (in_frame)
-    inline_extra_ = static_cast<std::uint16_t>(inline_extra_ + extra);
+    inline_extra_ = static_cast<std::uint8_t>(inline_extra_ + extra);
   else
     internal::chunk_of(cur_)->extra += extra;
-  internal::counters& count = st_->count;
+  internal::counters& count = internal::framed_state().count;
   if (heap) {
     ++count.defers_heap;
     count.defer_heap_bytes += heap_bytes;
@@ -199,7 +200,7 @@ void frame::note_slow_entry(std::uint32_t span, bool heap, std::size_t heap_byte
 void frame::on_forced_unwind() {
   // The thread is being cancelled (pthread_cancel/pthread_exit): run what is pending the way
   // goexit does, with recover() disabled, then let the unwind go on.
-  defer_state& ts = *st_;
+  defer_state& ts = internal::framed_state();  // stays right if the goroutine moves
   panic_record* g = internal::alloc_panic();
   g->goexit = true;
   g->state = internal::panic_state::processing;

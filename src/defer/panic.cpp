@@ -207,8 +207,9 @@ std::string terminate_report(const std::exception_ptr& e) {
 // ---------------------------------------------------------------------------------------------
 // panic, recover, goexit.
 
-static bool in_frame(const defer_state& ts) {
-  return ts.depth != 0;
+// After current_state(), which normalizes an unregistered thread's depth to 0.
+static bool in_frame() {
+  return cur_depth != 0;
 }
 
 panic_record* new_panic(describe_fn describe) {
@@ -238,8 +239,8 @@ void delete_panic(panic_record* p) noexcept {
 panic_record* start_panic(panic_record* p) {
   defer_state& ts = current_state();
   ++ts.count.panics;
-  if (!in_frame(ts)) escape_without_frame(p);
-  p->target = ts.depth;
+  if (!in_frame()) escape_without_frame(p);
+  p->target = cur_depth;
   push_panic(ts, p);
   return p;
 }
@@ -262,12 +263,12 @@ std::any recover() {
   internal::panic_record* p = ts.panic;
   if (p == nullptr) return {};
   if (p->state == internal::panic_state::in_flight) {
-    internal::prune_stale(ts, ts.depth, nullptr, std::uncaught_exceptions() > 0);
+    internal::prune_stale(ts, internal::cur_depth, nullptr, std::uncaught_exceptions() > 0);
     p = ts.panic;
     if (p == nullptr) return {};
   }
   if (p->state != internal::panic_state::processing || p->goexit || p->recovered ||
-      p->defer_depth != ts.depth)
+      p->defer_depth != internal::cur_depth)
     return {};
   p->recovered = true;
   ++ts.count.recovers;
@@ -276,14 +277,14 @@ std::any recover() {
 
 void goexit() {
   internal::defer_state& ts = internal::current_state();
-  if (!internal::in_frame(ts)) {
+  if (!internal::in_frame()) {
     if (!ts.is_goroutine) internal::fatal("goexit called with no gort::func to end on this thread");
     ++ts.count.goexits;
     throw internal::goroutine_exit{};  // no deferred call to run: the goroutine just ends
   }
   internal::panic_record* p = internal::alloc_panic();
   p->goexit = true;
-  p->target = ts.depth;
+  p->target = internal::cur_depth;
   internal::push_panic(ts, p);
   ++ts.count.goexits;
   throw internal::panic_signal(p);

@@ -35,8 +35,9 @@ namespace gort {
 namespace internal {
 
 constinit thread_local defer_state thread_defer_state;
-constinit thread_local defer_state* cur_defer_state = nullptr;
+GORT_TLS_HOT constinit thread_local defer_state* cur_defer_state = nullptr;
 constinit thread_local defer_pool* cur_defer_pool = nullptr;
+GORT_TLS_HOT constinit thread_local std::uint32_t cur_depth = kDepthUnregistered;
 
 namespace {
 
@@ -103,7 +104,8 @@ struct thread_guard {
     add_counters(exited_totals(), ts->count);
     ts->count.~counters();
     ::new (&ts->count) counters();
-    ts->depth = 0;
+    // A frame entered later (by another thread_local's destructor) registers the thread again.
+    cur_depth = kDepthUnregistered;
     cur_defer_state = nullptr;
   }
 };
@@ -113,6 +115,7 @@ struct thread_guard {
 defer_state* register_thread() {
   defer_state& ts = thread_defer_state;
   cur_defer_state = &ts;
+  if (cur_depth == kDepthUnregistered) cur_depth = 0;
   {
     lock_guard lock(registry_mu);
     registry().push_back(&ts);
@@ -120,6 +123,12 @@ defer_state* register_thread() {
   static thread_local thread_guard guard{&ts};
   (void)guard;
   return &ts;
+}
+
+void register_thread_entering() {
+  // The entering frame's increment wrapped kDepthUnregistered to 0: it is the thread's first.
+  register_thread();
+  cur_depth = 1;
 }
 
 static defer_pool& current_pool() noexcept {

@@ -12,7 +12,7 @@
 //
 // What follows the goroutine:
 //   - the frame core's state: cur_defer_state points at gp->st while gp runs, at the thread's
-//     own state on g0;
+//     own state on g0; cur_depth holds gp's frame depth while gp runs (switch_depth_in/out);
 //   - libstdc++'s per-thread exception state (the caught-exception stack and the uncaught count):
 //     a goroutine may switch inside a catch block or during unwinding (folly's fibers do the
 //     same);
@@ -97,11 +97,26 @@ inline void switch_started(g* gp) {
 #endif
 }
 
+// switch_depth_in and switch_depth_out move the running code's frame depth (cur_depth, a TLS
+// word so that a frame's entry and exit are one %fs:-relative add each) between the thread and
+// the goroutine: in loads gp's saved depth and returns the thread's own, out saves gp's and puts
+// the thread's back. Two loads and two stores per hop.
+inline std::uint32_t switch_depth_in(g* gp) noexcept {
+  std::uint32_t own = cur_depth;
+  cur_depth = gp->st.depth;
+  return own;
+}
+inline void switch_depth_out(g* gp, std::uint32_t own) noexcept {
+  gp->st.depth = cur_depth;
+  cur_depth = own;
+}
+
 // run_on_g0_to_g switches from mp's g0 to gp (starting it at entry when it is fresh) and returns
 // once gp switched back to g0, with the thread's own state restored.
 inline void run_on_g0_to_g(m* mp, g* gp, void (*entry)(void*)) {
   defer_state* own = cur_defer_state;
   cur_defer_state = &gp->st;
+  std::uint32_t own_depth = switch_depth_in(gp);
   auto* eh = static_cast<eh_globals*>(mp->eh_globals);
   eh_globals g0_eh = *eh;
   eh->caught = gp->eh_caught;
@@ -138,6 +153,7 @@ inline void run_on_g0_to_g(m* mp, g* gp, void (*entry)(void*)) {
   gp->eh_caught = eh->caught;
   gp->eh_uncaught = eh->uncaught;
   *eh = g0_eh;
+  switch_depth_out(gp, own_depth);
   cur_defer_state = own;
 }
 

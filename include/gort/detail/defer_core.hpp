@@ -141,11 +141,14 @@ struct defer_pool {
 // Constant-initialized and trivially destructible, so a thread's is a plain TLS block.
 //
 // Frames are not linked: frames of one goroutine (or thread) nest strictly on its stack, so a
-// frame is named by its depth (1 for the outermost), which is `depth` while it is the innermost.
-// Entering and leaving a frame is one increment and one decrement; everything that needs to know
-// which frame is which (recover, outermost, the stale-panic pruning) compares depths.
+// frame is named by its depth (1 for the outermost), which is the running code's depth while it
+// is the innermost. That depth lives in the thread's own TLS block (`cur_depth`, below) while the
+// code runs, so entering and leaving a frame is one `%fs:`-relative increment and decrement;
+// `depth` here holds a goroutine's depth while it is switched out (the scheduler saves and
+// restores it at every switch). Everything that needs to know which frame is which (recover,
+// outermost, the stale-panic pruning) compares depths.
 struct defer_state {
-  std::uint32_t depth = 0;        // live frames: the innermost frame's depth, 0 when none
+  std::uint32_t depth = 0;        // a switched-out goroutine's cur_depth (see switch.hpp)
   panic_record* panic = nullptr;  // panics in progress, newest first (Go's g._panic)
   void* spare_panic = nullptr;    // storage of the last freed panic record, reused by the next
   defer_pool pool;                // a plain thread's chunk pool (goroutines use their P's)
@@ -153,23 +156,51 @@ struct defer_state {
   counters count;
 };
 
+// GORT_TLS_HOT: the TLS model of the two words a frame's normal path touches (cur_depth and
+// cur_defer_state). libgort is a static library linked into executables (PIE or not), where
+// local-exec is valid: an access is then one `%fs:offset` operand, with no offset to load and no
+// register to keep it in across the body's calls. Code built for a shared object (-fPIC without
+// -fPIE) keeps the initial-exec model.
+#if defined(__GNUC__) && defined(__x86_64__) && !(defined(__PIC__) && !defined(__PIE__))
+#define GORT_TLS_HOT [[gnu::tls_model("local-exec")]]
+#else
+#define GORT_TLS_HOT
+#endif
+
 // The thread's own state, used when it is not running a goroutine.
 extern constinit thread_local defer_state thread_defer_state;
 // The state of what runs on this thread now: &thread_defer_state, the current goroutine's, or
 // nullptr before the thread's first frame (see register_thread()). The scheduler rewrites it at
-// every switch. Code that may switch goroutines (and so threads) in between must read it again: the
-// frame core reads it once per frame, at entry, and keeps the pointer (frame::st_), which stays
-// right when the goroutine moves to another thread.
-extern constinit thread_local defer_state* cur_defer_state;
+// every switch. Code that may switch goroutines (and so threads) in between must read it again;
+// a pointer read once stays right when the goroutine moves to another thread. A frame does not
+// keep it: its normal path reads it once, when it counts its inline entries.
+GORT_TLS_HOT extern constinit thread_local defer_state* cur_defer_state;
 // The chunk pool to use: the P's while the thread holds one, else nullptr (then
 // thread_defer_state.pool).
 extern constinit thread_local defer_pool* cur_defer_pool;
+// The innermost live frame's depth of what runs on this thread now (0: no frame). The scheduler
+// loads a goroutine's saved depth (defer_state::depth) into it when the goroutine starts running
+// on the thread and saves it back when it switches out (switch_depth_in/out in
+// src/sched/switch.hpp). kDepthUnregistered until the thread registers (register_thread()):
+// the first frame's increment then wraps it to 0, which the frame's entry tests for free (the
+// flags of the increment), so entry needs no load of cur_defer_state and no null check.
+inline constexpr std::uint32_t kDepthUnregistered = 0xffffffffu;
+GORT_TLS_HOT extern constinit thread_local std::uint32_t cur_depth;
 
-// Slow paths, defined in src/defer/.
+// Slow paths, defined in src/defer/. register_thread registers the thread (its counters join
+// gort::stats()) and makes its own state current; a kDepthUnregistered cur_depth becomes 0.
 defer_state* register_thread();
+// The first frame of an unregistered thread: registers it; cur_depth becomes 1.
+void register_thread_entering();
 inline defer_state& current_state() {
   defer_state* s = cur_defer_state;
   return s != nullptr ? *s : *register_thread();
+}
+// The state of the code running a live frame: the entry of the thread's first frame registered
+// it, so cur_defer_state is set. Read it again after anything that may switch goroutines; the
+// pointer itself stays right when the goroutine then moves to another thread.
+inline defer_state& framed_state() noexcept {
+  return *cur_defer_state;
 }
 defer_chunk* pool_get();  // a chunk from the local pool, the global pool, or new
 void pool_put(defer_chunk* c) noexcept;

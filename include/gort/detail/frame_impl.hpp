@@ -12,7 +12,7 @@
 // and the stack-trace trimming in src/sched/crash.cpp keep their frame:: names. A redesign of
 // the frame (issue 12) can restructure them freely. Checked when they moved here: the Release
 // libgort.a and bench/gort_bench were bit-identical before and after, sizeof(frame) 304 (288
-// since issue 12 removed the frame chain).
+// since issue 12 removed the frame chain, 272 since the depth moved to TLS).
 // [[gnu::noinline]] sits on the definitions of run_inline_rest and run_rest, not on their
 // declarations in the class: GCC warns about an `inline` definition after a noinline declaration.
 //
@@ -42,9 +42,9 @@
 namespace gort {
 
 inline frame::~frame() {
-  --st_->depth;
+  --internal::cur_depth;
 #if GORT_FRAME_CHECKS
-  *static_cast<volatile std::uint32_t*>(&magic_) = kDead;
+  *static_cast<volatile std::uint16_t*>(&magic_) = kDead;
 #endif
 }
 
@@ -80,19 +80,17 @@ inline void frame::defer(Fn&& fn, Args&&... args) {
 }
 
 inline frame::frame() noexcept {
-  internal::defer_state* st = internal::cur_defer_state;
-  if (st == nullptr) [[unlikely]]
-    st = internal::register_thread();
-  st_ = st;
-  ++st->depth;
+  // One %fs:-relative increment; it wraps to 0 only on a thread that has not registered yet.
+  if (++internal::cur_depth == 0) [[unlikely]]
+    internal::register_thread_entering();
   // Set after the calls above, so that the compiler still knows them when the body registers
   // its deferred calls and when run_return runs them.
   cur_ = slots_;
   n_ = internal::as_count(0);
   cap_ = internal::as_count(internal::kInlineSlots);
-  inline_extra_ = 0;
   accounted_ = false;
   moved_ = false;
+  inline_extra_ = 0;
 #if GORT_FRAME_CHECKS
   magic_ = kLive;
 #endif
@@ -149,7 +147,7 @@ inline void frame::run_return_in() {
     // else (defer_core.hpp), so it still knows what the newest slot holds.
     cap_ = internal::as_count(0);
     accounted_ = true;
-    st_->count.defers_inline += n - inline_extra_;
+    internal::framed_state().count.defers_inline += n - inline_extra_;
     --n;
     n_ = internal::as_count(n);
     slots_[n].run(&slots_[n]);
@@ -247,13 +245,13 @@ inline void frame::account() {
   accounted_ = true;
   cap_ = internal::as_count(0);
   if (cur_ == slots_)
-    st_->count.defers_inline += internal::count_of(n_) - inline_extra_;
+    internal::framed_state().count.defers_inline += internal::count_of(n_) - inline_extra_;
   else
     account_chunks();
 }
 
 inline bool frame::outermost() const noexcept {
-  return st_->depth == 1;
+  return internal::cur_depth == 1;
 }
 
 namespace internal {
