@@ -58,6 +58,7 @@
 #include <fcntl.h>
 #include <linux/membarrier.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <unistd.h>
 #include <x86intrin.h>
 
@@ -65,6 +66,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <climits>
+#include <limits.h>
 #include <condition_variable>
 #include <cstdio>
 #include <cstring>
@@ -192,6 +194,8 @@ class control_lock {
   std::binary_semaphore sem_{1};
 };
 
+constinit p_slot slot_storage[kMaxSlots];
+
 struct tracer {
   control_lock control;  // serializes start and stop
   // Guards everything below it except the slots.
@@ -222,7 +226,10 @@ struct tracer {
   std::int64_t ns_start = 0;
   bool use_membarrier = false;
   bool started_by_run = false;  // GORT_DEBUG=trace: stop when the run ends
-  p_slot slots[kMaxSlots];
+  // The P slots (slot_storage): outside the tracer, which is built at static initialization (its
+  // maps and queues are not constexpr), so that the 1,024 slots are constant-initialized zeros
+  // in .bss: no startup memset of a megabyte, and no page of it touched before tracing does.
+  p_slot* const slots = slot_storage;
 };
 
 never_destroyed<tracer> tracer_storage;
@@ -255,9 +262,14 @@ void put_varint(std::vector<unsigned char>& out, std::uint64_t v) {
   out.insert(out.end(), tmp, e);
 }
 
+// The writer is woken once this many buffers wait (or at stop): one wake-up and one writev per
+// kWriteBatch buffers instead of a futex wake and a write per 64 KiB. On 2 cores the writer
+// competes with the Ps it serves, so its syscalls are the tracer's overhead.
+constexpr std::size_t kWriteBatch = 16;
+
 void queue_full_locked(trace_buf* b) {
   T.full.push_back(b);
-  T.cv.notify_one();
+  if (T.full.size() == kWriteBatch) T.cv.notify_one();
 }
 
 trace_buf* new_buf_locked() {
@@ -272,25 +284,25 @@ trace_buf* new_buf_locked() {
   return b;
 }
 
-// A stream being written: a P's (slot != nullptr) or the global one.
+// A stream being written: a P's (slot != nullptr) or the global one. Every event a hook writes
+// carries the hook's one timestamp, `now` (read once the stream is entered: one RDTSCP a hook).
 struct stream {
   p_slot* slot = nullptr;
   std::int32_t pid = kGlobalP;
   std::uint32_t gen = 0;
   bool ok = false;  // tracing is on: write
+  std::uint64_t now = 0;
 
   trace_buf*& buf() { return slot != nullptr ? slot->buf : T.global_buf; }
 
-  // reserve makes room for n bytes, starting a new batch when the buffer is full.
-  trace_buf* reserve(std::size_t n) {
+  // refill queues the full buffer and starts a new batch in a fresh one.
+  [[gnu::noinline]] trace_buf* refill() {
     trace_buf*& b = buf();
-    if (b != nullptr && b->pos + n <= kBufSize) return b;
     {
       std::lock_guard lk(T.lock);
       if (b != nullptr) queue_full_locked(b);
       b = new_buf_locked();
     }
-    std::uint64_t now = ticks();
     unsigned char* p = b->data;
     *p++ = kEvBatch | 1 << 6;
     p = put_varint(p, static_cast<std::uint64_t>(static_cast<std::int64_t>(pid)));
@@ -301,14 +313,20 @@ struct stream {
   }
 
   // event writes one event: its type, the time delta, args, and (has_stack) the stack id.
-  // `text`, for EvUserLog only, follows as a length-prefixed string.
-  void event(std::uint8_t type, std::initializer_list<std::uint64_t> args, bool has_stack,
-             std::uint64_t stack = 0, std::string_view text = {}) {
+  // `text`, for EvUserLog only, follows as a length-prefixed string. Inlined into each hook, so
+  // that the type and the argument count are constants there.
+  [[gnu::always_inline]] void event(std::uint8_t type, std::initializer_list<std::uint64_t> args,
+                                    bool has_stack, std::uint64_t stack = 0,
+                                    std::string_view text = {}) {
     std::size_t narg = args.size() + (has_stack ? 1 : 0);
-    trace_buf* b = reserve(kMaxEvent + text.size() + 10);
-    std::uint64_t now = ticks();
-    std::uint64_t delta = now > b->last_ticks ? now - b->last_ticks : 0;
-    b->last_ticks = std::max(now, b->last_ticks);
+    trace_buf* b = buf();
+    if (b == nullptr || b->pos + kMaxEvent + text.size() + 10 > kBufSize) [[unlikely]]
+      b = refill();
+    std::uint64_t delta = 0;
+    if (now > b->last_ticks) {
+      delta = now - b->last_ticks;
+      b->last_ticks = now;
+    }
     // Written in place: the header byte, for 3 or more arguments a one-byte length (every
     // event's arguments fit in 127 bytes: at most 5 varints), then the varints.
     unsigned char* out = b->data + b->pos;
@@ -330,32 +348,12 @@ struct stream {
       out += text.size();
     }
     b->pos = static_cast<std::size_t>(out - b->data);
-    if (slot != nullptr) track_running(type, args);
   }
 
-  void track_running(std::uint8_t type, std::initializer_list<std::uint64_t> args) {
-    switch (type) {
-      case kEvGoStart:
-      case kEvGoStartLocal:
-        slot->running = *args.begin();
-        break;
-      case kEvGoEnd:
-      case kEvGoSched:
-      case kEvGoPreempt:
-      case kEvGoSleep:
-      case kEvGoBlock:
-      case kEvGoBlockSend:
-      case kEvGoBlockRecv:
-      case kEvGoBlockSelect:
-      case kEvGoBlockSync:
-      case kEvGoBlockCond:
-      case kEvGoBlockNet:
-      case kEvGoSysBlock:
-        slot->running = 0;
-        break;
-      default:
-        break;
-    }
+  // running records which goroutine the reader sees on this P (0: none), so that stop can end
+  // its slice: set by GoStart, cleared by the events that end a slice.
+  void running(std::uint64_t id) {
+    if (slot != nullptr) slot->running = id;
   }
 };
 
@@ -380,8 +378,9 @@ class p_stream : public stream {
 #endif
     ok = trace_enabled.load(std::memory_order_acquire);
     if (!ok) return;
+    now = ticks();
     gen = T.gen.load(std::memory_order_relaxed);
-    if (slot->gen != gen) {
+    if (slot->gen != gen) [[unlikely]] {
       // First event of this trace on this P: its buffer (if any) belongs to an earlier trace,
       // already handed to the writer by that trace's stop.
       slot->gen = gen;
@@ -404,6 +403,7 @@ class g_stream : public stream {
   g_stream() : lk_(T.global_lock) {
     ok = trace_enabled.load(std::memory_order_acquire);
     if (!ok) return;
+    now = ticks();
     gen = T.gen.load(std::memory_order_relaxed);
     if (T.global_gen != gen) {
       T.global_gen = gen;
@@ -547,6 +547,7 @@ void describe(stream& s, g* gp, gstate st) {
       break;
     case gstate::running:
       s.event(kEvGoStart, {id, 1}, false);
+      s.running(id);
       gp->trace.seq.store(1, std::memory_order_relaxed);
       break;
   }
@@ -565,12 +566,14 @@ void start_event(stream& s, g* gp) {
   if (fresh(s, gp)) describe(s, gp, gstate::runnable);
   std::uint64_t seq = gp->trace.seq.load(std::memory_order_relaxed) + 1;
   gp->trace.seq.store(seq, std::memory_order_relaxed);
+  std::uint64_t id = trace_goid(gp);
   if (gp->trace.lastp.load(std::memory_order_relaxed) == s.pid) {
-    s.event(kEvGoStartLocal, {trace_goid(gp)}, false);
+    s.event(kEvGoStartLocal, {id}, false);
   } else {
     gp->trace.lastp.store(s.pid, std::memory_order_relaxed);
-    s.event(kEvGoStart, {trace_goid(gp), seq}, false);
+    s.event(kEvGoStart, {id, seq}, false);
   }
+  s.running(id);
 }
 
 void sysexit_event(stream& s, g* gp) {
@@ -599,12 +602,25 @@ void defer_log(stream& s, g* gp) {
     changed |= d[i] != 0;
   }
   if (!changed) return;
+  // "inline=12 pooled=3 heap=1 heap_bytes=96 panics=0 recovers=0", without snprintf.
+  static constexpr std::string_view keys[6] = {"inline=", " pooled=",     " heap=",
+                                               " heap_bytes=", " panics=", " recovers="};
   char text[160];
-  int n = std::snprintf(text, sizeof text,
-                        "inline=%u pooled=%u heap=%u heap_bytes=%u panics=%u recovers=%u", d[0],
-                        d[1], d[2], d[3], d[4], d[5]);
+  char* out = text;
+  for (int i = 0; i < 6; ++i) {
+    std::memcpy(out, keys[i].data(), keys[i].size());
+    out += keys[i].size();
+    char digits[10];
+    int nd = 0;
+    std::uint32_t v = d[i];
+    do {
+      digits[nd++] = static_cast<char>('0' + v % 10);
+      v /= 10;
+    } while (v != 0);
+    while (nd > 0) *out++ = digits[--nd];
+  }
   s.event(kEvUserLog, {gp->trace.task, T.defer_key}, true, 0,
-          std::string_view(text, static_cast<std::size_t>(n)));
+          std::string_view(text, static_cast<std::size_t>(out - text)));
 }
 
 std::uint8_t park_event(wait_reason why) {
@@ -638,34 +654,53 @@ std::uint8_t park_event(wait_reason why) {
 // ---------------------------------------------------------------------------------------------
 // The writer thread.
 
-void write_all(const unsigned char* p, std::size_t n) {
-  if (T.write_failed) return;
-  while (n > 0) {
-    ssize_t w = ::write(T.fd, p, n);
+// write_all writes n buffers' bytes with writev (partial writes resumed).
+void write_all(iovec* iov, int n) {
+  while (n > 0 && !T.write_failed) {
+    ssize_t w = ::writev(T.fd, iov, std::min(n, IOV_MAX));
     if (w < 0) {
       if (errno == EINTR) continue;
       T.write_failed = true;  // only the writer thread touches these while it runs
       T.write_errno = errno;
       return;
     }
-    p += w;
-    n -= static_cast<std::size_t>(w);
+    auto left = static_cast<std::size_t>(w);
+    while (n > 0 && left >= iov->iov_len) {
+      left -= iov->iov_len;
+      ++iov;
+      --n;
+    }
+    if (n > 0) {
+      iov->iov_base = static_cast<unsigned char*>(iov->iov_base) + left;
+      iov->iov_len -= left;
+    }
   }
 }
 
+void write_all(const unsigned char* p, std::size_t n) {
+  iovec v{const_cast<unsigned char*>(p), n};
+  write_all(&v, 1);
+}
+
+// writer_loop: the writer thread. It sleeps until kWriteBatch buffers wait (or stop), then
+// writes all that wait in one writev.
 void writer_loop() {
   static const char header[16] = "go 1.19 trace\0\0";
   write_all(reinterpret_cast<const unsigned char*>(header), 16);
+  std::vector<trace_buf*> batch;
+  std::vector<iovec> iov;
   std::unique_lock lk(T.lock);
   for (;;) {
-    T.cv.wait(lk, [] { return !T.full.empty() || T.writer_stop; });
+    T.cv.wait(lk, [] { return T.full.size() >= kWriteBatch || T.writer_stop; });
     if (T.full.empty()) break;
-    trace_buf* b = T.full.front();
-    T.full.pop_front();
+    batch.assign(T.full.begin(), T.full.end());
+    T.full.clear();
     lk.unlock();
-    write_all(b->data, b->pos);
+    iov.clear();
+    for (trace_buf* b : batch) iov.push_back(iovec{b->data, b->pos});
+    write_all(iov.data(), static_cast<int>(iov.size()));
     lk.lock();
-    T.free.push_back(b);
+    T.free.insert(T.free.end(), batch.begin(), batch.end());
   }
   std::vector<unsigned char> tail;
   tail.swap(T.tail);
@@ -788,8 +823,8 @@ void stop_locked() {
   if (!trace_enabled.load(std::memory_order_relaxed)) return;
   trace_enabled.store(false, std::memory_order_seq_cst);
   if (T.use_membarrier) syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0);
-  for (p_slot& s : T.slots)
-    while (s.busy.load(std::memory_order_acquire) != 0) std::this_thread::yield();
+  for (int i = 0; i < kMaxSlots; ++i)
+    while (T.slots[i].busy.load(std::memory_order_acquire) != 0) std::this_thread::yield();
   std::uint32_t gen = T.gen.load(std::memory_order_relaxed);
   // Every writer is gone: the streams are ours. A goroutine still running gets an end to its
   // slice (Go's StopTrace has none left running: it stops the world first). GoPreempt leaves it
@@ -802,7 +837,9 @@ void stop_locked() {
     s.pid = i;
     s.gen = gen;
     s.ok = true;
+    s.now = ticks();
     s.event(kEvGoPreempt, {}, true, 0);
+    s.running(0);
   }
   std::uint64_t t1 = ticks();
   std::int64_t ns1 = nanotime();
@@ -811,7 +848,8 @@ void stop_locked() {
     std::lock_guard lk(T.lock);
     // A P's batches must reach the file in the order they were filled: its last buffer goes
     // after every full one already queued, which holds as the queue is FIFO.
-    for (p_slot& s : T.slots) {
+    for (int i = 0; i < kMaxSlots; ++i) {
+      p_slot& s = T.slots[i];
       if (s.gen == gen && s.buf != nullptr) {
         T.full.push_back(s.buf);
         s.buf = nullptr;
@@ -841,7 +879,20 @@ void stop_locked() {
   T.started_by_run = false;
 }
 
-// cur_p_stream: the stream of the P the calling goroutine runs on, if any, with the goroutine.
+// with_stream runs fn(stream&) on pp's stream, or on the global one when pp is nullptr, if
+// tracing is on.
+template <class Fn>
+[[gnu::always_inline]] inline void with_stream(p* pp, Fn&& fn) {
+  if (pp != nullptr) {
+    p_stream s(pp);
+    if (s.ok) fn(s);
+  } else {
+    g_stream s;
+    if (s.ok) fn(s);
+  }
+}
+
+// current_p: the P the calling thread holds (nullptr: none) and the goroutine it runs.
 g* current_p(p** pp) {
   m* mp = tls_m;
   *pp = mp != nullptr ? mp->pp : nullptr;
@@ -875,13 +926,7 @@ static void create_event(stream& s, g* cur, g* newg) {
 }
 
 void trace_go_create(p* pp, g* cur, g* newg) {
-  if (pp != nullptr) {
-    p_stream s(pp);
-    if (s.ok) create_event(s, cur, newg);
-  } else {
-    g_stream s;
-    if (s.ok) create_event(s, nullptr, newg);
-  }
+  with_stream(pp, [&](stream& s) { create_event(s, pp != nullptr ? cur : nullptr, newg); });
 }
 
 void trace_go_start(p* pp, g* gp) {
@@ -895,6 +940,7 @@ void trace_go_end(p* pp, g* gp) {
   ensure_running(s, gp);
   defer_log(s, gp);
   s.event(kEvGoEnd, {}, false);
+  s.running(0);
 }
 
 void trace_go_sched(p* pp, g* gp) {
@@ -902,6 +948,7 @@ void trace_go_sched(p* pp, g* gp) {
   if (!s.ok) return;
   ensure_running(s, gp);
   s.event(kEvGoSched, {}, true, gp->trace.stack);
+  s.running(0);
 }
 
 void trace_go_park(p* pp, g* gp, wait_reason why) {
@@ -910,6 +957,7 @@ void trace_go_park(p* pp, g* gp, wait_reason why) {
   ensure_running(s, gp);
   defer_log(s, gp);
   s.event(park_event(why), {}, true, gp->trace.stack);
+  s.running(0);
 }
 
 static void unpark_event(stream& s, g* cur, g* gp) {
@@ -928,13 +976,7 @@ static void unpark_event(stream& s, g* cur, g* gp) {
 }
 
 void trace_go_unpark(p* pp, g* cur, g* gp) {
-  if (pp != nullptr) {
-    p_stream s(pp);
-    if (s.ok) unpark_event(s, cur, gp);
-  } else {
-    g_stream s;
-    if (s.ok) unpark_event(s, nullptr, gp);
-  }
+  with_stream(pp, [&](stream& s) { unpark_event(s, pp != nullptr ? cur : nullptr, gp); });
 }
 
 void trace_go_syscall(p* pp, g* gp) {
@@ -951,6 +993,7 @@ void trace_go_sysblock_retake(p* pp, g* gp) {
   if (gp != nullptr) {
     ensure_running(s, gp);
     s.event(kEvGoSysBlock, {}, false);
+    s.running(0);
   }
   s.event(kEvProcStop, {}, false);
 }
@@ -961,21 +1004,17 @@ void trace_go_sysexit_reacquired(p* pp, g* other, g* gp) {
   if (other != nullptr) {
     ensure_running(s, other);
     s.event(kEvGoSysBlock, {}, false);
+    s.running(0);
   }
   sysexit_event(s, gp);
   start_event(s, gp);
 }
 
 void trace_go_sysexit(p* pp, g* gp, bool start) {
-  if (pp != nullptr) {
-    p_stream s(pp);
-    if (!s.ok) return;
+  with_stream(pp, [&](stream& s) {
     sysexit_event(s, gp);
-    if (start) start_event(s, gp);
-  } else {
-    g_stream s;
-    if (s.ok) sysexit_event(s, gp);
-  }
+    if (start && pp != nullptr) start_event(s, gp);
+  });
 }
 
 void trace_wait_sysblock(const std::atomic<std::uint32_t>& tick, std::uint32_t seen) {
@@ -1065,15 +1104,10 @@ template <class Fn>
 void user_event(Fn&& fn) {
   p* pp;
   g* gp = current_p(&pp);
-  if (pp != nullptr) {
-    p_stream s(pp);
-    if (!s.ok) return;
-    ensure_running(s, gp);
+  with_stream(pp, [&](stream& s) {
+    ensure_running(s, gp);  // only on a P's stream
     fn(s);
-  } else {
-    g_stream s;
-    if (s.ok) fn(s);
-  }
+  });
 }
 
 }  // namespace
