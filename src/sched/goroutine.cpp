@@ -293,7 +293,7 @@ void park(bool (*unlockf)(g*, void*), void* arg, wait_reason reason, const char*
   mp->unlockf = unlockf;
   mp->unlock_arg = arg;
   if (tracing()) [[unlikely]]
-    trace_capture_stack(gp);
+    trace_go_parking(gp);
   switch_to_g0(gp, m::action::park);
 }
 

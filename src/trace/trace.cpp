@@ -147,10 +147,21 @@ constexpr std::size_t kMaxLogText = 16 << 10;  // longer log messages are cut (d
 constexpr int kMaxFrames = 64;
 
 // Timestamps: the TSC divided by 64, as Go's cputicks()/traceTickDiv on amd64.
+//
+// ticks() reads it with RDTSCP, which waits for every earlier instruction and load: an event
+// that follows an event of another thread (a GoStart after a GoUnblock on another P) then gets a
+// later time than that one, which the reader requires (order.go: the merged events must be
+// sorted). ticks_local() is RDTSC, which does not wait (RDTSCP waits for the cache misses before
+// it: in perf it was most of the cost of a GoStart), for events whose predecessor in their
+// goroutine's history is on the same stream (GoSched, GoBlock*, GoEnd after the goroutine's own
+// GoStart; GoStartLocal, GoUnblockLocal): a stream's events are ordered by the stream itself, a
+// time that would go back being written as a delta of 0.
+enum class clock { serialized, local };
 inline std::uint64_t ticks() noexcept {
   unsigned aux;
   return __rdtscp(&aux) >> 6;
 }
+inline std::uint64_t ticks_local() noexcept { return __rdtsc() >> 6; }
 
 struct trace_buf {
   std::size_t pos = 0;
@@ -363,7 +374,7 @@ struct stream {
 // p_stream: writing into pp's stream. `proc_start`: the event is ProcStart itself.
 class p_stream : public stream {
  public:
-  explicit p_stream(p* pp, bool proc_start = false) {
+  explicit p_stream(p* pp, clock c = clock::serialized, bool proc_start = false) {
     slot = &T.slots[pp->id];
     pid = pp->id;
 #if GORT_TRACE_TSAN
@@ -378,7 +389,7 @@ class p_stream : public stream {
 #endif
     ok = trace_enabled.load(std::memory_order_acquire);
     if (!ok) return;
-    now = ticks();
+    now = c == clock::local ? ticks_local() : ticks();
     gen = T.gen.load(std::memory_order_relaxed);
     if (slot->gen != gen) [[unlikely]] {
       // First event of this trace on this P: its buffer (if any) belongs to an earlier trace,
@@ -512,15 +523,16 @@ std::uint64_t trace_goid(const g* gp) {
   return gp->id + T.goid_base.load(std::memory_order_relaxed);
 }
 
-inline std::uint64_t defer_signature(const std::uint64_t c[6]) {
-  return c[0] + c[1] + c[2] + c[4] + c[5];
+inline std::uint32_t defer_signature(const std::uint64_t c[6]) {
+  return static_cast<std::uint32_t>(c[0] + c[1] + c[2] + c[4] + c[5]);
 }
 
-void remember_defers(g* gp) {
+void remember_defers(g* gp, std::uint32_t gen) {
   std::uint64_t c[6];
   trace_defer_counts(gp, c);
   for (int i = 0; i < 6; ++i) gp->trace.defer_seen[i] = static_cast<std::uint32_t>(c[i]);
   gp->trace.defer_sig = defer_signature(c);
+  gp->trace.defer_gen = gen;
 }
 
 enum class gstate { runnable, running, waiting, syscall };
@@ -533,7 +545,7 @@ void describe(stream& s, g* gp, gstate st) {
   gp->trace.gen.store(s.gen, std::memory_order_relaxed);
   gp->trace.seq.store(0, std::memory_order_relaxed);
   gp->trace.lastp.store(s.pid, std::memory_order_relaxed);
-  remember_defers(gp);
+  remember_defers(gp, s.gen);
   switch (st) {
     case gstate::runnable:
       break;
@@ -590,7 +602,8 @@ void sysexit_event(stream& s, g* gp) {
 void defer_log(stream& s, g* gp) {
   std::uint64_t c[6];
   trace_defer_counts(gp, c);
-  std::uint64_t sig = defer_signature(c);
+  std::uint32_t sig = defer_signature(c);
+  gp->trace.defer_gen = s.gen;             // defer_seen is up to date when this returns
   if (sig == gp->trace.defer_sig) return;  // the counters only grow: nothing changed
   gp->trace.defer_sig = sig;
   std::uint32_t d[6];
@@ -879,12 +892,12 @@ void stop_locked() {
   T.started_by_run = false;
 }
 
-// with_stream runs fn(stream&) on pp's stream, or on the global one when pp is nullptr, if
-// tracing is on.
+// with_stream runs fn(stream&) on pp's stream (its clock read as `c` says), or on the global one
+// (always serialized) when pp is nullptr, if tracing is on.
 template <class Fn>
-[[gnu::always_inline]] inline void with_stream(p* pp, Fn&& fn) {
+[[gnu::always_inline]] inline void with_stream(p* pp, clock c, Fn&& fn) {
   if (pp != nullptr) {
-    p_stream s(pp);
+    p_stream s(pp, c);
     if (s.ok) fn(s);
   } else {
     g_stream s;
@@ -905,13 +918,24 @@ g* current_p(p** pp) {
 // The hooks.
 
 void trace_proc_start(p* pp) {
-  p_stream s(pp, true);
+  p_stream s(pp, clock::serialized, true);
   if (s.ok) s.event(kEvProcStart, {static_cast<std::uint64_t>(thread_id())}, false);
 }
 
 void trace_proc_stop(p* pp) {
-  p_stream s(pp);
+  p_stream s(pp, clock::local);
   if (s.ok) s.event(kEvProcStop, {}, false);
+}
+
+// clock_after: how to read the clock for an event about gp on pp's stream. Local when gp's last
+// sequenced event is on that stream in this trace (the event is then GoStartLocal or
+// GoUnblockLocal); a goroutine not described yet has no earlier event either, but its
+// description is rare and the serialized clock costs it nothing worth saving.
+inline clock clock_after(const p* pp, const g* gp) {
+  return gp->trace.gen.load(std::memory_order_relaxed) == T.gen.load(std::memory_order_relaxed) &&
+                 gp->trace.lastp.load(std::memory_order_relaxed) == pp->id
+             ? clock::local
+             : clock::serialized;
 }
 
 static void create_event(stream& s, g* cur, g* newg) {
@@ -922,20 +946,24 @@ static void create_event(stream& s, g* cur, g* newg) {
   newg->trace.seq.store(0, std::memory_order_relaxed);
   newg->trace.lastp.store(s.pid, std::memory_order_relaxed);
   newg->trace.task = 0;
-  remember_defers(newg);
+  if (newg->trace.defer_gen != s.gen) remember_defers(newg, s.gen);
 }
 
 void trace_go_create(p* pp, g* cur, g* newg) {
-  with_stream(pp, [&](stream& s) { create_event(s, pp != nullptr ? cur : nullptr, newg); });
+  with_stream(pp, clock::local,
+              [&](stream& s) { create_event(s, pp != nullptr ? cur : nullptr, newg); });
 }
 
 void trace_go_start(p* pp, g* gp) {
-  p_stream s(pp);
-  if (s.ok) start_event(s, gp);
+  p_stream s(pp, clock_after(pp, gp));
+  if (!s.ok) return;
+  start_event(s, gp);
+  prefetch_defer_counts(gp);  // for its GoEnd's defer_log (a park prefetches them itself)
 }
 
 void trace_go_end(p* pp, g* gp) {
-  p_stream s(pp);
+  prefetch_defer_counts(gp);
+  p_stream s(pp, clock::local);
   if (!s.ok) return;
   ensure_running(s, gp);
   defer_log(s, gp);
@@ -944,15 +972,20 @@ void trace_go_end(p* pp, g* gp) {
 }
 
 void trace_go_sched(p* pp, g* gp) {
-  p_stream s(pp);
+  p_stream s(pp, clock::local);
   if (!s.ok) return;
   ensure_running(s, gp);
   s.event(kEvGoSched, {}, true, gp->trace.stack);
   s.running(0);
 }
 
+void trace_go_parking(g* gp) {
+  prefetch_defer_counts(gp);  // for trace_go_park's defer_log, after the switch to g0
+  trace_capture_stack(gp);
+}
+
 void trace_go_park(p* pp, g* gp, wait_reason why) {
-  p_stream s(pp);
+  p_stream s(pp, clock::local);
   if (!s.ok) return;
   ensure_running(s, gp);
   defer_log(s, gp);
@@ -976,11 +1009,12 @@ static void unpark_event(stream& s, g* cur, g* gp) {
 }
 
 void trace_go_unpark(p* pp, g* cur, g* gp) {
-  with_stream(pp, [&](stream& s) { unpark_event(s, pp != nullptr ? cur : nullptr, gp); });
+  with_stream(pp, pp != nullptr ? clock_after(pp, gp) : clock::serialized,
+              [&](stream& s) { unpark_event(s, pp != nullptr ? cur : nullptr, gp); });
 }
 
 void trace_go_syscall(p* pp, g* gp) {
-  p_stream s(pp);
+  p_stream s(pp, clock::local);
   if (!s.ok) return;
   ensure_running(s, gp);
   std::uint64_t stk = T.stacks_on.load(std::memory_order_relaxed) ? capture_stack(2) : 0;
@@ -1011,7 +1045,7 @@ void trace_go_sysexit_reacquired(p* pp, g* other, g* gp) {
 }
 
 void trace_go_sysexit(p* pp, g* gp, bool start) {
-  with_stream(pp, [&](stream& s) {
+  with_stream(pp, clock::serialized, [&](stream& s) {
     sysexit_event(s, gp);
     if (start && pp != nullptr) start_event(s, gp);
   });
@@ -1050,6 +1084,16 @@ void trace_run_ended(std::uint64_t last_goid) {
   if (!trace_enabled.load(std::memory_order_relaxed)) return;
   T.goid_base.fetch_add(last_goid, std::memory_order_relaxed);
   if (T.started_by_run) stop_locked();
+}
+
+// prefetch_defer_counts starts loading the cache lines of the counters trace_defer_counts reads
+// (three lines of the G that a goroutine without defers never touches) at the start of the hooks
+// that read them: defer_log found them cold and waited for them, most of its time.
+void prefetch_defer_counts(const g* gp) noexcept {
+  const counters& c = gp->st.count;
+  __builtin_prefetch(&c.defers_inline);
+  __builtin_prefetch(&c.defers_heap);
+  __builtin_prefetch(&c.recovers);
 }
 
 void trace_defer_counts(const g* gp, std::uint64_t out[6]) noexcept {
@@ -1104,7 +1148,7 @@ template <class Fn>
 void user_event(Fn&& fn) {
   p* pp;
   g* gp = current_p(&pp);
-  with_stream(pp, [&](stream& s) {
+  with_stream(pp, clock::local, [&](stream& s) {
     ensure_running(s, gp);  // only on a P's stream
     fn(s);
   });

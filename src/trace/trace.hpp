@@ -27,7 +27,7 @@ struct p;
 // scheduling state at the time (its M while it runs or is in a blocking call; the M that starts
 // it; the one that readies it; sysmon after retaking its P), which the scheduler already
 // serializes; the fields are relaxed atomics only so that TSan sees them as what they are.
-struct g_trace {
+struct alignas(64) g_trace {  // one cache line of the G
   // The trace generation in which this goroutine was last described (GoCreate and its state):
   // a goroutine that existed before the trace started is described lazily, at its first event.
   std::atomic<std::uint32_t> gen{0};
@@ -39,9 +39,13 @@ struct g_trace {
   std::uint64_t task = 0;
   // The defer counters as last reported in a gort.defer log (low 32 bits; deltas wrap safely).
   std::uint32_t defer_seen[6] = {};
-  // Their sum at that report (heap bytes excluded: they change only with heap): a block or an
-  // end where it did not move costs one compare, not six.
-  std::uint64_t defer_sig = 0;
+  // Their sum at that report (heap bytes excluded: they change only with heap; low 32 bits): a
+  // block or an end where it did not move costs one compare, not six.
+  std::uint32_t defer_sig = 0;
+  // The trace generation in which defer_seen was last brought up to date. A G's counters do not
+  // move while it is dead, so a G that ended in this trace (its GoEnd compared them) and is
+  // reused needs no new reading at GoCreate: that reading was a cache miss per spawn.
+  std::uint32_t defer_gen = 0;
   // With stacks on: the stack id taken on the goroutine's own stack where it parks or yields (the
   // event itself is written on g0, which cannot walk the goroutine's stack).
   std::uint64_t stack = 0;
@@ -80,6 +84,9 @@ void trace_wait_sysblock(const std::atomic<std::uint32_t>& tick, std::uint32_t s
 
 // trace_capture_stack records where gp parks or yields (park, yield; on gp's own stack).
 void trace_capture_stack(g* gp);
+// park, on gp's stack: trace_capture_stack, and the defer counters' cache lines start loading
+// for trace_go_park (a goroutine without defers never touches them).
+void trace_go_parking(g* gp);
 
 // gort::run's start and end: GORT_DEBUG=trace / tracestacks, GOMAXPROCS, and goroutine ids that
 // stay unique in a trace that spans several runs.
@@ -90,5 +97,6 @@ void trace_run_ended(std::uint64_t last_goid);
 // trace_defer_counts reads a goroutine's frame counters for the gort.defer logs: inline,
 // pooled, heap, heap bytes, panics, recovers. The one place that knows where they live.
 void trace_defer_counts(const g* gp, std::uint64_t out[6]) noexcept;
+void prefetch_defer_counts(const g* gp) noexcept;  // the cache lines trace_defer_counts reads
 
 }  // namespace gort::internal
