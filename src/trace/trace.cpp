@@ -63,10 +63,10 @@
 #include <x86intrin.h>
 
 #include <execinfo.h>
+#include <limits.h>
 #include <algorithm>
 #include <cerrno>
 #include <climits>
-#include <limits.h>
 #include <condition_variable>
 #include <cstdio>
 #include <cstring>
@@ -161,7 +161,9 @@ inline std::uint64_t ticks() noexcept {
   unsigned aux;
   return __rdtscp(&aux) >> 6;
 }
-inline std::uint64_t ticks_local() noexcept { return __rdtsc() >> 6; }
+inline std::uint64_t ticks_local() noexcept {
+  return __rdtsc() >> 6;
+}
 
 struct trace_buf {
   std::size_t pos = 0;
@@ -616,8 +618,8 @@ void defer_log(stream& s, g* gp) {
   }
   if (!changed) return;
   // "inline=12 pooled=3 heap=1 heap_bytes=96 panics=0 recovers=0", without snprintf.
-  static constexpr std::string_view keys[6] = {"inline=", " pooled=",     " heap=",
-                                               " heap_bytes=", " panics=", " recovers="};
+  static constexpr std::string_view keys[6] = {
+      "inline=", " pooled=", " heap=", " heap_bytes=", " panics=", " recovers="};
   char text[160];
   char* out = text;
   for (int i = 0; i < 6; ++i) {
@@ -958,11 +960,10 @@ void trace_go_start(p* pp, g* gp) {
   p_stream s(pp, clock_after(pp, gp));
   if (!s.ok) return;
   start_event(s, gp);
-  prefetch_defer_counts(gp);  // for its GoEnd's defer_log (a park prefetches them itself)
+  prefetch_defer_counts(gp);  // for the defer_log of its block or end
 }
 
 void trace_go_end(p* pp, g* gp) {
-  prefetch_defer_counts(gp);
   p_stream s(pp, clock::local);
   if (!s.ok) return;
   ensure_running(s, gp);
@@ -971,7 +972,7 @@ void trace_go_end(p* pp, g* gp) {
   s.running(0);
 }
 
-void trace_go_sched(p* pp, g* gp) {
+static void trace_go_sched(p* pp, g* gp) {
   p_stream s(pp, clock::local);
   if (!s.ok) return;
   ensure_running(s, gp);
@@ -979,12 +980,7 @@ void trace_go_sched(p* pp, g* gp) {
   s.running(0);
 }
 
-void trace_go_parking(g* gp) {
-  prefetch_defer_counts(gp);  // for trace_go_park's defer_log, after the switch to g0
-  trace_capture_stack(gp);
-}
-
-void trace_go_park(p* pp, g* gp, wait_reason why) {
+static void trace_go_park(p* pp, g* gp, wait_reason why) {
   p_stream s(pp, clock::local);
   if (!s.ok) return;
   ensure_running(s, gp);
@@ -1049,6 +1045,16 @@ void trace_go_sysexit(p* pp, g* gp, bool start) {
     sysexit_event(s, gp);
     if (start && pp != nullptr) start_event(s, gp);
   });
+}
+
+void trace_go_yield(g* gp) {
+  trace_capture_stack(gp);
+  trace_go_sched(gp->mp->pp, gp);
+}
+
+void trace_go_parking(g* gp, wait_reason why) {
+  trace_capture_stack(gp);
+  trace_go_park(gp->mp->pp, gp, why);
 }
 
 void trace_wait_sysblock(const std::atomic<std::uint32_t>& tick, std::uint32_t seen) {

@@ -3,7 +3,7 @@
 // The execution tracer's hooks for the scheduler (Go's traceGoCreate, traceGoPark, ... in
 // runtime/trace.go). Internal. Every hook site is written
 //
-//   if (tracing()) [[unlikely]] trace_go_park(pp, gp, reason);
+//   if (tracing()) [[unlikely]] trace_go_parking(gp, reason);
 //
 // so that tracing off costs one load of a global flag and one predictable branch; the hooks are
 // out of line in trace.cpp, whose header comment is the tracer's design. docs/trace.md maps each
@@ -60,15 +60,13 @@ extern std::atomic<bool> trace_enabled;
 
 // The hooks. `pp` is the P whose stream gets the event (nullptr: the global stream, for threads
 // that hold no P); `cur` the goroutine running on that P when it is not the event's subject.
-void trace_proc_start(p* pp);                       // acquirep, after the P is ours
-void trace_proc_stop(p* pp);                        // releasep, before the P is given up
-void trace_go_create(p* pp, g* cur, g* newg);       // start_goroutine, before newg is queued
-void trace_go_start(p* pp, g* gp);                  // execute, before the switch
-void trace_go_end(p* pp, g* gp);                    // goexit0
-void trace_go_sched(p* pp, g* gp);                  // gosched_m, before the requeue
-void trace_go_park(p* pp, g* gp, wait_reason why);  // park_m, before the unlock function
-void trace_go_unpark(p* pp, g* cur, g* gp);         // ready, before gp is queued
-void trace_go_syscall(p* pp, g* gp);                // entersyscall, before the P is released
+void trace_proc_start(p* pp);                  // acquirep, after the P is ours
+void trace_proc_stop(p* pp);                   // releasep, before the P is given up
+void trace_go_create(p* pp, g* cur, g* newg);  // start_goroutine, before newg is queued
+void trace_go_start(p* pp, g* gp);             // execute, before the switch
+void trace_go_end(p* pp, g* gp);               // goexit0
+void trace_go_unpark(p* pp, g* cur, g* gp);    // ready, before gp is queued
+void trace_go_syscall(p* pp, g* gp);           // entersyscall, before the P is released
 // sysmon took pp from gp's blocking call: GoSysBlock and ProcStop on pp's stream.
 void trace_go_sysblock_retake(p* pp, g* gp);
 // exitsyscall won back its P, but sysmon had retaken it and another goroutine, `other`, entered
@@ -84,9 +82,12 @@ void trace_wait_sysblock(const std::atomic<std::uint32_t>& tick, std::uint32_t s
 
 // trace_capture_stack records where gp parks or yields (park, yield; on gp's own stack).
 void trace_capture_stack(g* gp);
-// park, on gp's stack: trace_capture_stack, and the defer counters' cache lines start loading
-// for trace_go_park (a goroutine without defers never touches them).
-void trace_go_parking(g* gp);
+// yield and park, on gp's own stack before it switches to g0: its stack (trace_capture_stack)
+// and GoSched / the block event on its P's stream, so before gosched_m's requeue and park_m's
+// unlock function. Written here rather than in the g0 halves so that tracing off costs one
+// branch per yield or park, not two.
+void trace_go_yield(g* gp);
+void trace_go_parking(g* gp, wait_reason why);
 
 // gort::run's start and end: GORT_DEBUG=trace / tracestacks, GOMAXPROCS, and goroutine ids that
 // stay unique in a trace that spans several runs.
