@@ -25,6 +25,7 @@ namespace gort {
 
 // yield_traced: yield's switch with tracing on, out of line (see park_traced, goroutine.cpp).
 [[gnu::noinline]] static void yield_traced(internal::g* gp) {
+  internal::trace_capture_stack(gp);
   internal::trace_go_yield(gp);
   internal::switch_to_g0(gp, internal::m::action::yield);
 }

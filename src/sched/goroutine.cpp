@@ -287,6 +287,7 @@ void inject_glist(p* pp, g* list) {
 // park_traced: park's switch with tracing on, out of line so that park itself needs no stack
 // frame for the call (tracing off costs its flag test and branch only).
 [[gnu::noinline]] static void park_traced(g* gp, wait_reason reason) {
+  trace_capture_stack(gp);
   trace_go_parking(gp, reason);
   switch_to_g0(gp, m::action::park);
 }

@@ -1017,25 +1017,25 @@ void trace_go_syscall(p* pp, g* gp) {
   s.event(kEvGoSysCall, {}, true, stk);
 }
 
+// sysblock_event: the blocking call of gp (if any) lost its P: GoSysBlock on s.
+static void sysblock_event(stream& s, g* gp) {
+  if (gp == nullptr) return;
+  ensure_running(s, gp);
+  s.event(kEvGoSysBlock, {}, false);
+  s.running(0);
+}
+
 void trace_go_sysblock_retake(p* pp, g* gp) {
   p_stream s(pp);
   if (!s.ok) return;
-  if (gp != nullptr) {
-    ensure_running(s, gp);
-    s.event(kEvGoSysBlock, {}, false);
-    s.running(0);
-  }
+  sysblock_event(s, gp);
   s.event(kEvProcStop, {}, false);
 }
 
 void trace_go_sysexit_reacquired(p* pp, g* other, g* gp) {
   p_stream s(pp);
   if (!s.ok) return;
-  if (other != nullptr) {
-    ensure_running(s, other);
-    s.event(kEvGoSysBlock, {}, false);
-    s.running(0);
-  }
+  sysblock_event(s, other);
   sysexit_event(s, gp);
   start_event(s, gp);
 }
@@ -1048,12 +1048,10 @@ void trace_go_sysexit(p* pp, g* gp, bool start) {
 }
 
 void trace_go_yield(g* gp) {
-  trace_capture_stack(gp);
   trace_go_sched(gp->mp->pp, gp);
 }
 
 void trace_go_parking(g* gp, wait_reason why) {
-  trace_capture_stack(gp);
   trace_go_park(gp->mp->pp, gp, why);
 }
 

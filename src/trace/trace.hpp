@@ -82,10 +82,10 @@ void trace_wait_sysblock(const std::atomic<std::uint32_t>& tick, std::uint32_t s
 
 // trace_capture_stack records where gp parks or yields (park, yield; on gp's own stack).
 void trace_capture_stack(g* gp);
-// yield and park, on gp's own stack before it switches to g0: its stack (trace_capture_stack)
-// and GoSched / the block event on its P's stream, so before gosched_m's requeue and park_m's
-// unlock function. Written here rather than in the g0 halves so that tracing off costs one
-// branch per yield or park, not two.
+// yield and park, on gp's own stack before it switches to g0, after trace_capture_stack: GoSched
+// / the block event on its P's stream, so before gosched_m's requeue and park_m's unlock
+// function. Written here rather than in the g0 halves so that tracing off costs one branch per
+// yield or park, not two.
 void trace_go_yield(g* gp);
 void trace_go_parking(g* gp, wait_reason why);
 

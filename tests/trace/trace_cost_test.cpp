@@ -1,0 +1,151 @@
+// Copyright 2026 The gort Authors.
+//
+// The tracer's cheap paths (docs/trace.md, "Time", "Streams and buffers", "Defer attribution"):
+// traces that need many writer wake-ups, a mix of serialized and unserialized clock reads across
+// Ps, and G reuse under the defer snapshot's generation check. Each trace is read by gort-trace's
+// reader (gort::trace_file) and by `go tool trace -d`, whose ordering pass rejects a trace whose
+// merged events are not sorted by time.
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <string>
+
+#include <gort/gort.hpp>
+#include <gort/trace.hpp>
+
+#include "trace_file.hpp"
+
+namespace {
+
+std::string temp_path(const std::string& name) {
+  static std::string dir = [] {
+    char tmpl[] = "/tmp/gort-trace-cost-test-XXXXXX";
+    const char* d = mkdtemp(tmpl);
+    return std::string(d != nullptr ? d : "/tmp");
+  }();
+  return dir + "/" + name;
+}
+
+// go_parse_error runs `go tool trace -d` on the file; "" when it parsed, else Go's complaint.
+std::string go_parse_error(const std::string& path) {
+  std::string cmd = std::string(GORT_GO) + " tool trace -d " + path + " 2>&1 >/dev/null";
+  FILE* f = popen(cmd.c_str(), "r");
+  if (f == nullptr) return "popen failed";
+  std::string out;
+  char buf[512];
+  while (std::fgets(buf, sizeof buf, f) != nullptr) out += buf;
+  int status = pclose(f);
+  if (status != 0 || out.find("failed") != std::string::npos) return out.empty() ? "exit" : out;
+  return "";
+}
+
+std::size_t count(const gort::trace_file::trace& t, std::uint8_t type) {
+  std::size_t n = 0;
+  for (const auto& ev : t.events) n += ev.type == type;
+  return n;
+}
+
+// Yields on several Ps, with goroutines handed between them by channels: a trace of several
+// MiB (many 16-buffer writer batches), GoSched and GoStartLocal on plain RDTSC, GoStart and
+// GoUnblock across Ps on RDTSCP. Every yield is one GoSched; Go's reader accepts the order.
+TEST(TraceCost, ManyBuffersAndMixedClocksParse) {
+  for (int procs : {2, 4}) {
+    std::string path = temp_path("yields-" + std::to_string(procs) + ".trace");
+    constexpr int kGoroutines = 64;
+    constexpr int kYields = 3000;
+    constexpr int kPings = 2000;
+    ASSERT_FALSE(gort::trace::start(path));
+    gort::run(
+        [&] {
+          gort::waitgroup wg;
+          wg.add(kGoroutines + 2);
+          for (int i = 0; i < kGoroutines; ++i) {
+            gort::go([&] {
+              for (int j = 0; j < kYields; ++j) gort::yield();
+              wg.done();
+            });
+          }
+          auto ping = gort::make_chan<int>();
+          auto pong = gort::make_chan<int>();
+          gort::go([&] {
+            for (int j = 0; j < kPings; ++j) pong.send(ping.recv().first);
+            wg.done();
+          });
+          gort::go([&] {
+            for (int j = 0; j < kPings; ++j) {
+              ping.send(j);
+              (void)pong.recv();
+            }
+            wg.done();
+          });
+          wg.wait();
+        },
+        procs);
+    gort::trace::stop();
+    gort::trace_file::trace t = gort::trace_file::parse_file(path);
+    EXPECT_EQ(count(t, gort::trace_file::ev_go_sched), std::size_t{kGoroutines} * kYields) << path;
+    EXPECT_GT(
+        count(t, gort::trace_file::ev_go_start) + count(t, gort::trace_file::ev_go_start_local),
+        std::size_t{kGoroutines} * kYields)
+        << path;
+    EXPECT_EQ(go_parse_error(path), "") << path;
+  }
+}
+
+// Goroutines run one after another, so that each reuses the G the previous one ended on: the
+// defer counters of a reused G are not read again at GoCreate (its GoEnd left the snapshot
+// current). Each goroutine's gort.defer records must add up to exactly its own deferred calls,
+// and the totals to the workload's.
+TEST(TraceCost, DeferLogsOfReusedGoroutinesCountOnlyTheirOwn) {
+  std::string path = temp_path("reused.trace");
+  constexpr int kRounds = 300;
+  ASSERT_FALSE(gort::trace::start(path));
+  gort::run(
+      [&] {
+        for (int i = 0; i < kRounds; ++i) {
+          auto done = gort::make_chan<int>();
+          int n = 1 + i % 11;  // the inline slots, and a pooled chunk beyond 8
+          gort::go([&done, n] {
+            gort::func([&](gort::frame& f) {
+              for (int j = 0; j < n; ++j) f.defer([] {});
+            });
+            done.send(0);
+          });
+          (void)done.recv();
+        }
+      },
+      1);
+  gort::trace::stop();
+  gort::trace_file::trace t = gort::trace_file::parse_file(path);
+  std::map<std::uint64_t, std::uint64_t> per_goroutine;  // deferred calls, inline + pooled
+  std::uint64_t total = 0;
+  for (const auto& ev : t.events) {
+    if (ev.type != gort::trace_file::ev_user_log || ev.sargs[0] != "gort.defer") continue;
+    std::string text(ev.sargs[1]);
+    unsigned long long v[6];
+    ASSERT_EQ(std::sscanf(text.c_str(),
+                          "inline=%llu pooled=%llu heap=%llu heap_bytes=%llu panics=%llu "
+                          "recovers=%llu",
+                          &v[0], &v[1], &v[2], &v[3], &v[4], &v[5]),
+              6)
+        << text;
+    per_goroutine[ev.g] += v[0] + v[1];
+    total += v[0] + v[1];
+  }
+  std::uint64_t want = 0;
+  for (int i = 0; i < kRounds; ++i) want += 1 + i % 11;
+  EXPECT_EQ(total, want);
+  EXPECT_EQ(per_goroutine.size(), std::size_t{kRounds});
+  // Goroutine ids follow the spawn order, so the i-th spawned goroutine deferred 1 + i % 11.
+  int i = 0;
+  for (const auto& [g, n] : per_goroutine) {
+    EXPECT_EQ(n, std::uint64_t(1 + i % 11)) << "goroutine " << g;
+    ++i;
+  }
+  EXPECT_EQ(go_parse_error(path), "") << path;
+}
+
+}  // namespace
