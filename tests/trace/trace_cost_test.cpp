@@ -96,15 +96,28 @@ TEST(TraceCost, ManyBuffersAndMixedClocksParse) {
 }
 
 // Goroutines run one after another, so that each reuses the G the previous one ended on: the
-// defer counters of a reused G are not read again at GoCreate (its GoEnd left the snapshot
-// current). Each goroutine's gort.defer records must add up to exactly its own deferred calls,
-// and the totals to the workload's.
+// defer counters of a G reused in the trace are not read again at GoCreate (its GoEnd left the
+// snapshot current), those of a G last used before the trace are. Each goroutine's gort.defer
+// records must add up to exactly its own deferred calls, and the totals to the workload's.
 TEST(TraceCost, DeferLogsOfReusedGoroutinesCountOnlyTheirOwn) {
   std::string path = temp_path("reused.trace");
   constexpr int kRounds = 300;
-  ASSERT_FALSE(gort::trace::start(path));
+  std::error_code started;
   gort::run(
       [&] {
+        // Before the trace: goroutines that defer and end, leaving their Gs with counters that
+        // the trace must not count (its GoCreate of a reused G has to read them).
+        for (int i = 0; i < 50; ++i) {
+          auto done = gort::make_chan<int>();
+          gort::go([&done] {
+            gort::func([&](gort::frame& f) {
+              for (int j = 0; j < 5; ++j) f.defer([] {});
+            });
+            done.send(0);
+          });
+          (void)done.recv();
+        }
+        started = gort::trace::start(path);
         for (int i = 0; i < kRounds; ++i) {
           auto done = gort::make_chan<int>();
           int n = 1 + i % 11;  // the inline slots, and a pooled chunk beyond 8
@@ -116,9 +129,10 @@ TEST(TraceCost, DeferLogsOfReusedGoroutinesCountOnlyTheirOwn) {
           });
           (void)done.recv();
         }
+        gort::trace::stop();
       },
       1);
-  gort::trace::stop();
+  ASSERT_FALSE(started);
   gort::trace_file::trace t = gort::trace_file::parse_file(path);
   std::map<std::uint64_t, std::uint64_t> per_goroutine;  // deferred calls, inline + pooled
   std::uint64_t total = 0;
