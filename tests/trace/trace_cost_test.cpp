@@ -10,6 +10,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <map>
 #include <string>
 
@@ -42,20 +43,33 @@ std::string go_parse_error(const std::string& path) {
   return "";
 }
 
+// Removes the temporary directory when every test passed (a failure leaves the traces to look at).
+class temp_dir_cleanup : public ::testing::Environment {
+ public:
+  void TearDown() override {
+    if (::testing::UnitTest::GetInstance()->Passed())
+      std::filesystem::remove_all(std::filesystem::path(temp_path("x")).parent_path());
+  }
+};
+[[maybe_unused]] const auto* cleanup_env =
+    ::testing::AddGlobalTestEnvironment(new temp_dir_cleanup);
+
 std::size_t count(const gort::trace_file::trace& t, std::uint8_t type) {
   std::size_t n = 0;
   for (const auto& ev : t.events) n += ev.type == type;
   return n;
 }
 
-// Yields on several Ps, with goroutines handed between them by channels: a trace of several
-// MiB (many 16-buffer writer batches), GoSched and GoStartLocal on plain RDTSC, GoStart and
-// GoUnblock across Ps on RDTSCP. Every yield is one GoSched; Go's reader accepts the order.
+// Yields on 4 Ps, with goroutines handed between them by channels: a trace larger than one
+// writer batch, GoSched and GoStartLocal on plain RDTSC, GoStart and GoUnblock across Ps on
+// RDTSCP. Every yield is one GoSched; Go's reader accepts the order.
 TEST(TraceCost, ManyBuffersAndMixedClocksParse) {
-  for (int procs : {2, 4}) {
+  // About 7 bytes per yield: 1.75 MB, 27 buffers, so the writer is woken for a full batch of 16
+  // while the Ps go on writing, and writes the rest at stop.
+  for (int procs : {4}) {
     std::string path = temp_path("yields-" + std::to_string(procs) + ".trace");
     constexpr int kGoroutines = 64;
-    constexpr int kYields = 3000;
+    constexpr int kYields = 4000;
     constexpr int kPings = 2000;
     ASSERT_FALSE(gort::trace::start(path));
     gort::run(
