@@ -18,41 +18,12 @@
 #include <gort/trace.hpp>
 
 #include "trace_file.hpp"
+#include "trace_test_util.hpp"
 
 namespace {
 
-std::string temp_path(const std::string& name) {
-  static std::string dir = [] {
-    char tmpl[] = "/tmp/gort-trace-cost-test-XXXXXX";
-    const char* d = mkdtemp(tmpl);
-    return std::string(d != nullptr ? d : "/tmp");
-  }();
-  return dir + "/" + name;
-}
-
-// go_parse_error runs `go tool trace -d` on the file; "" when it parsed, else Go's complaint.
-std::string go_parse_error(const std::string& path) {
-  std::string cmd = std::string(GORT_GO) + " tool trace -d " + path + " 2>&1 >/dev/null";
-  FILE* f = popen(cmd.c_str(), "r");
-  if (f == nullptr) return "popen failed";
-  std::string out;
-  char buf[512];
-  while (std::fgets(buf, sizeof buf, f) != nullptr) out += buf;
-  int status = pclose(f);
-  if (status != 0 || out.find("failed") != std::string::npos) return out.empty() ? "exit" : out;
-  return "";
-}
-
-// Removes the temporary directory when every test passed (a failure leaves the traces to look at).
-class temp_dir_cleanup : public ::testing::Environment {
- public:
-  void TearDown() override {
-    if (::testing::UnitTest::GetInstance()->Passed())
-      std::filesystem::remove_all(std::filesystem::path(temp_path("x")).parent_path());
-  }
-};
-[[maybe_unused]] const auto* cleanup_env =
-    ::testing::AddGlobalTestEnvironment(new temp_dir_cleanup);
+using trace_test::go_parse_error;
+using trace_test::temp_path;
 
 std::size_t count(const gort::trace_file::trace& t, std::uint8_t type) {
   std::size_t n = 0;

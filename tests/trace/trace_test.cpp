@@ -23,37 +23,17 @@
 
 #include "netpoll/netpoll.hpp"
 #include "trace_reader.hpp"
+#include "trace_test_util.hpp"
 #include "workload.hpp"
 
 namespace {
 
 using namespace std::chrono_literals;
 using trace_test::check;
+using trace_test::go_parse_error;
 using trace_test::read_trace;
+using trace_test::temp_path;
 using trace_test::trace_file;
-
-std::string temp_path(const std::string& name) {
-  static std::string dir = [] {
-    char tmpl[] = "/tmp/gort-trace-test-XXXXXX";
-    const char* d = mkdtemp(tmpl);
-    return std::string(d != nullptr ? d : "/tmp");
-  }();
-  return dir + "/" + name;
-}
-
-// go_parses runs `go tool trace -d` on the file; "" when it parsed, else Go's complaint.
-std::string go_parse_error(const std::string& path) {
-  std::string cmd = std::string(GORT_GO) + " tool trace -d " + path + " 2>&1 >/dev/null";
-  FILE* f = popen(cmd.c_str(), "r");
-  if (f == nullptr) return "popen failed";
-  std::string out;
-  char buf[512];
-  while (std::fgets(buf, sizeof buf, f) != nullptr) out += buf;
-  int status = pclose(f);
-  // It prints "Parsing trace..." first; a parse error says "failed to parse trace".
-  if (status != 0 || out.find("failed") != std::string::npos) return out.empty() ? "exit" : out;
-  return "";
-}
 
 void expect_valid(const std::string& path) {
   trace_file t = read_trace(path);
@@ -75,17 +55,6 @@ std::array<std::uint64_t, 6> defer_totals(const trace_file& t) {
   }
   return sum;
 }
-
-// Removes the temporary directory when every test passed (a failure leaves the traces to look at).
-class temp_dir_cleanup : public ::testing::Environment {
- public:
-  void TearDown() override {
-    if (::testing::UnitTest::GetInstance()->Passed())
-      std::filesystem::remove_all(std::filesystem::path(temp_path("x")).parent_path());
-  }
-};
-[[maybe_unused]] const auto* cleanup_env =
-    ::testing::AddGlobalTestEnvironment(new temp_dir_cleanup);
 
 class TraceProcs : public ::testing::TestWithParam<int> {};
 
