@@ -23,11 +23,18 @@
 
 namespace gort {
 
+// yield_traced: yield's switch with tracing on, out of line (see park_traced, goroutine.cpp).
+[[gnu::noinline]] static void yield_traced(internal::g* gp) {
+  internal::trace_capture_stack(gp);
+  internal::trace_go_yield(gp);
+  internal::switch_to_g0(gp, internal::m::action::yield);
+}
+
 void yield() {
   internal::g* gp = internal::current_g();
   if (gp == nullptr) return std::this_thread::yield();
   if (internal::tracing()) [[unlikely]]
-    internal::trace_capture_stack(gp);
+    return yield_traced(gp);
   internal::switch_to_g0(gp, internal::m::action::yield);
 }
 

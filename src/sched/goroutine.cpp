@@ -317,6 +317,14 @@ void inject_glist(p* pp, g* list) {
   if (sched.procs > 1) wakep();
 }
 
+// park_traced: park's switch with tracing on, out of line so that park itself needs no stack
+// frame for the call (tracing off costs its flag test and branch only).
+[[gnu::noinline]] static void park_traced(g* gp, wait_reason reason) {
+  trace_capture_stack(gp);
+  trace_go_parking(gp, reason);
+  switch_to_g0(gp, m::action::park);
+}
+
 void park(bool (*unlockf)(g*, void*), void* arg, wait_reason reason, const char* label) {
   g* gp = current_g();
   if (gp == nullptr) runtime_throw("park called outside a goroutine");
@@ -326,7 +334,7 @@ void park(bool (*unlockf)(g*, void*), void* arg, wait_reason reason, const char*
   mp->unlockf = unlockf;
   mp->unlock_arg = arg;
   if (tracing()) [[unlikely]]
-    trace_capture_stack(gp);
+    return park_traced(gp, reason);
   switch_to_g0(gp, m::action::park);
 }
 

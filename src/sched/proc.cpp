@@ -250,8 +250,7 @@ static void stopm(m* mp) {
 // than 256 goroutines are runnable, but costs a lock per yield and collapsed throughput at P=2
 // to Go's level).
 static void gosched_m(m* mp, g* gp) {
-  if (tracing()) [[unlikely]]
-    trace_go_sched(mp->pp, gp);
+  // GoSched was written by yield, on gp's stack (trace_go_yield).
   casgstatus(gp, gstatus::running, gstatus::runnable);
   runqput(mp->pp, gp, false);
 }
@@ -259,8 +258,7 @@ static void gosched_m(m* mp, g* gp) {
 // park_m parks gp, then runs its unlock function (typically releasing the lock of the wait
 // queue gp is on); if that returns false gp runs again at once.
 static void park_m(m* mp, g* gp) {
-  if (tracing()) [[unlikely]]
-    trace_go_park(mp->pp, gp, gp->waitreason);
+  // The block event was written by park, on gp's stack (trace_go_parking).
   casgstatus(gp, gstatus::running, gstatus::waiting);
   bool (*unlockf)(g*, void*) = mp->unlockf;
   void* arg = mp->unlock_arg;

@@ -35,7 +35,10 @@
 // P (the M, or sysmon right after it retook the P from a blocking call), and P ownership moves
 // only through the scheduler's own synchronization. The global stream takes `global_lock`. A full
 // buffer goes to the writer thread's queue (one mutex, once per 64 KiB) and a fresh one comes
-// from the free list: the writer thread does all file I/O, so a P never waits on the disk.
+// from the free list: the writer thread does all file I/O, so a P never waits on the disk. The
+// writer is woken once kWriteBatch buffers wait and writes them with one writev (on 2 cores its
+// wake-ups and syscalls compete with the Ps). Each hook reads the clock once (see ticks()) and
+// its events share that time.
 //
 // Stopping. Each P slot has a `busy` word: an event writer sets it, then reads trace_enabled and
 // the generation; stop clears trace_enabled, then waits until every busy word is 0. The writer's
@@ -49,19 +52,22 @@
 // Errors: the file is opened by start (its error is start's). A write that fails later (disk
 // full) makes the writer drop the rest; stop prints one message. The program goes on.
 //
-// Rejected: a lock per event (Go 1.19 has none either); a timestamp from clock_gettime (about
-// 20 ns per event against RDTSCP's 8); stopping the world for start and stop (gort cannot
-// preempt a running goroutine, so a stop could wait forever behind a busy loop).
+// Rejected: a lock per event (Go 1.19 has none either); a timestamp from clock_gettime (54 ns per
+// call on the 2-core VM, against RDTSC's 23 and RDTSCP's 38); stopping the world for start and
+// stop (gort cannot preempt a running goroutine, so a stop could wait forever behind a busy
+// loop).
 
 #include "trace/trace.hpp"
 
 #include <fcntl.h>
 #include <linux/membarrier.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <unistd.h>
 #include <x86intrin.h>
 
 #include <execinfo.h>
+#include <limits.h>
 #include <algorithm>
 #include <cerrno>
 #include <climits>
@@ -146,9 +152,22 @@ constexpr std::size_t kMaxLogText = 16 << 10;  // longer log messages are cut (d
 constexpr int kMaxFrames = 128;
 
 // Timestamps: the TSC divided by 64, as Go's cputicks()/traceTickDiv on amd64.
+//
+// ticks() reads it with RDTSCP, which waits for every earlier instruction and load: an event
+// that follows an event of another thread (a GoStart after a GoUnblock on another P) then gets a
+// later time than that one, which the reader requires (order.go: the merged events must be
+// sorted). ticks_local() is RDTSC, which does not wait (RDTSCP waits for the cache misses before
+// it: in perf it was most of the cost of a GoStart), for events whose predecessor in their
+// goroutine's history is on the same stream (GoSched, GoBlock*, GoEnd after the goroutine's own
+// GoStart; GoStartLocal, GoUnblockLocal): a stream's events are ordered by the stream itself, a
+// time that would go back being written as a delta of 0.
+enum class clock { serialized, local };
 inline std::uint64_t ticks() noexcept {
   unsigned aux;
   return __rdtscp(&aux) >> 6;
+}
+inline std::uint64_t ticks_local() noexcept {
+  return __rdtsc() >> 6;
 }
 
 struct trace_buf {
@@ -193,6 +212,8 @@ class control_lock {
   std::binary_semaphore sem_{1};
 };
 
+constinit p_slot slot_storage[kMaxSlots];
+
 struct tracer {
   control_lock control;  // serializes start and stop
   // Guards everything below it except the slots.
@@ -223,7 +244,10 @@ struct tracer {
   std::int64_t ns_start = 0;
   bool use_membarrier = false;
   bool started_by_run = false;  // GORT_DEBUG=trace: stop when the run ends
-  p_slot slots[kMaxSlots];
+  // The P slots (slot_storage): outside the tracer, which is built at static initialization (its
+  // maps and queues are not constexpr), so that the 1,024 slots are constant-initialized zeros
+  // in .bss: no startup memset of a megabyte, and no page of it touched before tracing does.
+  p_slot* const slots = slot_storage;
 };
 
 never_destroyed<tracer> tracer_storage;
@@ -256,9 +280,14 @@ void put_varint(std::vector<unsigned char>& out, std::uint64_t v) {
   out.insert(out.end(), tmp, e);
 }
 
+// The writer is woken once this many buffers wait (or at stop): one wake-up and one writev per
+// kWriteBatch buffers instead of a futex wake and a write per 64 KiB. On 2 cores the writer
+// competes with the Ps it serves, so its syscalls are the tracer's overhead.
+constexpr std::size_t kWriteBatch = 16;
+
 void queue_full_locked(trace_buf* b) {
   T.full.push_back(b);
-  T.cv.notify_one();
+  if (T.full.size() == kWriteBatch) T.cv.notify_one();
 }
 
 trace_buf* new_buf_locked() {
@@ -273,25 +302,25 @@ trace_buf* new_buf_locked() {
   return b;
 }
 
-// A stream being written: a P's (slot != nullptr) or the global one.
+// A stream being written: a P's (slot != nullptr) or the global one. Every event a hook writes
+// carries the hook's one timestamp, `now` (read once the stream is entered: one RDTSCP a hook).
 struct stream {
   p_slot* slot = nullptr;
   std::int32_t pid = kGlobalP;
   std::uint32_t gen = 0;
   bool ok = false;  // tracing is on: write
+  std::uint64_t now = 0;
 
   trace_buf*& buf() { return slot != nullptr ? slot->buf : T.global_buf; }
 
-  // reserve makes room for n bytes, starting a new batch when the buffer is full.
-  trace_buf* reserve(std::size_t n) {
+  // refill queues the full buffer and starts a new batch in a fresh one.
+  [[gnu::noinline]] trace_buf* refill() {
     trace_buf*& b = buf();
-    if (b != nullptr && b->pos + n <= kBufSize) return b;
     {
       std::lock_guard lk(T.lock);
       if (b != nullptr) queue_full_locked(b);
       b = new_buf_locked();
     }
-    std::uint64_t now = ticks();
     unsigned char* p = b->data;
     *p++ = kEvBatch | 1 << 6;
     p = put_varint(p, static_cast<std::uint64_t>(static_cast<std::int64_t>(pid)));
@@ -302,14 +331,20 @@ struct stream {
   }
 
   // event writes one event: its type, the time delta, args, and (has_stack) the stack id.
-  // `text`, for EvUserLog only, follows as a length-prefixed string.
-  void event(std::uint8_t type, std::initializer_list<std::uint64_t> args, bool has_stack,
-             std::uint64_t stack = 0, std::string_view text = {}) {
+  // `text`, for EvUserLog only, follows as a length-prefixed string. Inlined into each hook, so
+  // that the type and the argument count are constants there.
+  [[gnu::always_inline]] void event(std::uint8_t type, std::initializer_list<std::uint64_t> args,
+                                    bool has_stack, std::uint64_t stack = 0,
+                                    std::string_view text = {}) {
     std::size_t narg = args.size() + (has_stack ? 1 : 0);
-    trace_buf* b = reserve(kMaxEvent + text.size() + 10);
-    std::uint64_t now = ticks();
-    std::uint64_t delta = now > b->last_ticks ? now - b->last_ticks : 0;
-    b->last_ticks = std::max(now, b->last_ticks);
+    trace_buf* b = buf();
+    if (b == nullptr || b->pos + kMaxEvent + text.size() + 10 > kBufSize) [[unlikely]]
+      b = refill();
+    std::uint64_t delta = 0;
+    if (now > b->last_ticks) {
+      delta = now - b->last_ticks;
+      b->last_ticks = now;
+    }
     // Written in place: the header byte, for 3 or more arguments a one-byte length (every
     // event's arguments fit in 127 bytes: at most 5 varints), then the varints.
     unsigned char* out = b->data + b->pos;
@@ -331,32 +366,12 @@ struct stream {
       out += text.size();
     }
     b->pos = static_cast<std::size_t>(out - b->data);
-    if (slot != nullptr) track_running(type, args);
   }
 
-  void track_running(std::uint8_t type, std::initializer_list<std::uint64_t> args) {
-    switch (type) {
-      case kEvGoStart:
-      case kEvGoStartLocal:
-        slot->running = *args.begin();
-        break;
-      case kEvGoEnd:
-      case kEvGoSched:
-      case kEvGoPreempt:
-      case kEvGoSleep:
-      case kEvGoBlock:
-      case kEvGoBlockSend:
-      case kEvGoBlockRecv:
-      case kEvGoBlockSelect:
-      case kEvGoBlockSync:
-      case kEvGoBlockCond:
-      case kEvGoBlockNet:
-      case kEvGoSysBlock:
-        slot->running = 0;
-        break;
-      default:
-        break;
-    }
+  // running records which goroutine the reader sees on this P (0: none), so that stop can end
+  // its slice: set by GoStart, cleared by the events that end a slice.
+  void running(std::uint64_t id) {
+    if (slot != nullptr) slot->running = id;
   }
 };
 
@@ -366,7 +381,7 @@ struct stream {
 // p_stream: writing into pp's stream. `proc_start`: the event is ProcStart itself.
 class p_stream : public stream {
  public:
-  explicit p_stream(p* pp, bool proc_start = false) {
+  explicit p_stream(p* pp, clock c = clock::serialized, bool proc_start = false) {
     slot = &T.slots[pp->id];
     pid = pp->id;
 #if GORT_TRACE_TSAN
@@ -381,8 +396,9 @@ class p_stream : public stream {
 #endif
     ok = trace_enabled.load(std::memory_order_acquire);
     if (!ok) return;
+    now = c == clock::local ? ticks_local() : ticks();
     gen = T.gen.load(std::memory_order_relaxed);
-    if (slot->gen != gen) {
+    if (slot->gen != gen) [[unlikely]] {
       // First event of this trace on this P: its buffer (if any) belongs to an earlier trace,
       // already handed to the writer by that trace's stop.
       slot->gen = gen;
@@ -405,6 +421,7 @@ class g_stream : public stream {
   g_stream() : lk_(T.global_lock) {
     ok = trace_enabled.load(std::memory_order_acquire);
     if (!ok) return;
+    now = ticks();
     gen = T.gen.load(std::memory_order_relaxed);
     if (T.global_gen != gen) {
       T.global_gen = gen;
@@ -501,15 +518,16 @@ std::uint64_t trace_goid(const g* gp) {
   return gp->id + T.goid_base.load(std::memory_order_relaxed);
 }
 
-inline std::uint64_t defer_signature(const std::uint64_t c[6]) {
-  return c[0] + c[1] + c[2] + c[4] + c[5];
+inline std::uint32_t defer_signature(const std::uint64_t c[6]) {
+  return static_cast<std::uint32_t>(c[0] + c[1] + c[2] + c[4] + c[5]);
 }
 
-void remember_defers(g* gp) {
+void remember_defers(g* gp, std::uint32_t gen) {
   std::uint64_t c[6];
   trace_defer_counts(gp, c);
   for (int i = 0; i < 6; ++i) gp->trace.defer_seen[i] = static_cast<std::uint32_t>(c[i]);
   gp->trace.defer_sig = defer_signature(c);
+  gp->trace.defer_gen = gen;
 }
 
 enum class gstate { runnable, running, waiting, syscall };
@@ -522,7 +540,7 @@ void describe(stream& s, g* gp, gstate st) {
   gp->trace.gen.store(s.gen, std::memory_order_relaxed);
   gp->trace.seq.store(0, std::memory_order_relaxed);
   gp->trace.lastp.store(s.pid, std::memory_order_relaxed);
-  remember_defers(gp);
+  remember_defers(gp, s.gen);
   switch (st) {
     case gstate::runnable:
       break;
@@ -536,6 +554,7 @@ void describe(stream& s, g* gp, gstate st) {
       break;
     case gstate::running:
       s.event(kEvGoStart, {id, 1}, false);
+      s.running(id);
       gp->trace.seq.store(1, std::memory_order_relaxed);
       break;
   }
@@ -554,12 +573,14 @@ void start_event(stream& s, g* gp) {
   if (fresh(s, gp)) describe(s, gp, gstate::runnable);
   std::uint64_t seq = gp->trace.seq.load(std::memory_order_relaxed) + 1;
   gp->trace.seq.store(seq, std::memory_order_relaxed);
+  std::uint64_t id = trace_goid(gp);
   if (gp->trace.lastp.load(std::memory_order_relaxed) == s.pid) {
-    s.event(kEvGoStartLocal, {trace_goid(gp)}, false);
+    s.event(kEvGoStartLocal, {id}, false);
   } else {
     gp->trace.lastp.store(s.pid, std::memory_order_relaxed);
-    s.event(kEvGoStart, {trace_goid(gp), seq}, false);
+    s.event(kEvGoStart, {id, seq}, false);
   }
+  s.running(id);
 }
 
 void sysexit_event(stream& s, g* gp) {
@@ -576,7 +597,8 @@ void sysexit_event(stream& s, g* gp) {
 void defer_log(stream& s, g* gp) {
   std::uint64_t c[6];
   trace_defer_counts(gp, c);
-  std::uint64_t sig = defer_signature(c);
+  std::uint32_t sig = defer_signature(c);
+  gp->trace.defer_gen = s.gen;             // defer_seen is up to date when this returns
   if (sig == gp->trace.defer_sig) return;  // the counters only grow: nothing changed
   gp->trace.defer_sig = sig;
   std::uint32_t d[6];
@@ -588,12 +610,25 @@ void defer_log(stream& s, g* gp) {
     changed |= d[i] != 0;
   }
   if (!changed) return;
+  // "inline=12 pooled=3 heap=1 heap_bytes=96 panics=0 recovers=0", without snprintf.
+  static constexpr std::string_view keys[6] = {
+      "inline=", " pooled=", " heap=", " heap_bytes=", " panics=", " recovers="};
   char text[160];
-  int n = std::snprintf(text, sizeof text,
-                        "inline=%u pooled=%u heap=%u heap_bytes=%u panics=%u recovers=%u", d[0],
-                        d[1], d[2], d[3], d[4], d[5]);
+  char* out = text;
+  for (int i = 0; i < 6; ++i) {
+    std::memcpy(out, keys[i].data(), keys[i].size());
+    out += keys[i].size();
+    char digits[10];
+    int nd = 0;
+    std::uint32_t v = d[i];
+    do {
+      digits[nd++] = static_cast<char>('0' + v % 10);
+      v /= 10;
+    } while (v != 0);
+    while (nd > 0) *out++ = digits[--nd];
+  }
   s.event(kEvUserLog, {gp->trace.task, T.defer_key}, true, 0,
-          std::string_view(text, static_cast<std::size_t>(n)));
+          std::string_view(text, static_cast<std::size_t>(out - text)));
 }
 
 std::uint8_t park_event(wait_reason why) {
@@ -627,34 +662,53 @@ std::uint8_t park_event(wait_reason why) {
 // ---------------------------------------------------------------------------------------------
 // The writer thread.
 
-void write_all(const unsigned char* p, std::size_t n) {
-  if (T.write_failed) return;
-  while (n > 0) {
-    ssize_t w = ::write(T.fd, p, n);
+// write_all writes n buffers' bytes with writev (partial writes resumed).
+void write_all(iovec* iov, int n) {
+  while (n > 0 && !T.write_failed) {
+    ssize_t w = ::writev(T.fd, iov, std::min(n, IOV_MAX));
     if (w < 0) {
       if (errno == EINTR) continue;
       T.write_failed = true;  // only the writer thread touches these while it runs
       T.write_errno = errno;
       return;
     }
-    p += w;
-    n -= static_cast<std::size_t>(w);
+    auto left = static_cast<std::size_t>(w);
+    while (n > 0 && left >= iov->iov_len) {
+      left -= iov->iov_len;
+      ++iov;
+      --n;
+    }
+    if (n > 0) {
+      iov->iov_base = static_cast<unsigned char*>(iov->iov_base) + left;
+      iov->iov_len -= left;
+    }
   }
 }
 
+void write_all(const unsigned char* p, std::size_t n) {
+  iovec v{const_cast<unsigned char*>(p), n};
+  write_all(&v, 1);
+}
+
+// writer_loop: the writer thread. It sleeps until kWriteBatch buffers wait (or stop), then
+// writes all that wait in one writev.
 void writer_loop() {
   static const char header[16] = "go 1.19 trace\0\0";
   write_all(reinterpret_cast<const unsigned char*>(header), 16);
+  std::vector<trace_buf*> batch;
+  std::vector<iovec> iov;
   std::unique_lock lk(T.lock);
   for (;;) {
-    T.cv.wait(lk, [] { return !T.full.empty() || T.writer_stop; });
+    T.cv.wait(lk, [] { return T.full.size() >= kWriteBatch || T.writer_stop; });
     if (T.full.empty()) break;
-    trace_buf* b = T.full.front();
-    T.full.pop_front();
+    batch.assign(T.full.begin(), T.full.end());
+    T.full.clear();
     lk.unlock();
-    write_all(b->data, b->pos);
+    iov.clear();
+    for (trace_buf* b : batch) iov.push_back(iovec{b->data, b->pos});
+    write_all(iov.data(), static_cast<int>(iov.size()));
     lk.lock();
-    T.free.push_back(b);
+    T.free.insert(T.free.end(), batch.begin(), batch.end());
   }
   std::vector<unsigned char> tail;
   tail.swap(T.tail);
@@ -778,8 +832,8 @@ void stop_locked() {
   if (!trace_enabled.load(std::memory_order_relaxed)) return;
   trace_enabled.store(false, std::memory_order_seq_cst);
   if (T.use_membarrier) syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0);
-  for (p_slot& s : T.slots)
-    while (s.busy.load(std::memory_order_acquire) != 0) std::this_thread::yield();
+  for (int i = 0; i < kMaxSlots; ++i)
+    while (T.slots[i].busy.load(std::memory_order_acquire) != 0) std::this_thread::yield();
   std::uint32_t gen = T.gen.load(std::memory_order_relaxed);
   // Every writer is gone: the streams are ours. A goroutine still running gets an end to its
   // slice (Go's StopTrace has none left running: it stops the world first). GoPreempt leaves it
@@ -792,7 +846,9 @@ void stop_locked() {
     s.pid = i;
     s.gen = gen;
     s.ok = true;
+    s.now = ticks();
     s.event(kEvGoPreempt, {}, true, 0);
+    s.running(0);
   }
   std::uint64_t t1 = ticks();
   std::int64_t ns1 = nanotime();
@@ -801,7 +857,8 @@ void stop_locked() {
     std::lock_guard lk(T.lock);
     // A P's batches must reach the file in the order they were filled: its last buffer goes
     // after every full one already queued, which holds as the queue is FIFO.
-    for (p_slot& s : T.slots) {
+    for (int i = 0; i < kMaxSlots; ++i) {
+      p_slot& s = T.slots[i];
       if (s.gen == gen && s.buf != nullptr) {
         T.full.push_back(s.buf);
         s.buf = nullptr;
@@ -831,7 +888,20 @@ void stop_locked() {
   T.started_by_run = false;
 }
 
-// cur_p_stream: the stream of the P the calling goroutine runs on, if any, with the goroutine.
+// with_stream runs fn(stream&) on pp's stream (its clock read as `c` says), or on the global one
+// (always serialized) when pp is nullptr, if tracing is on.
+template <class Fn>
+[[gnu::always_inline]] inline void with_stream(p* pp, clock c, Fn&& fn) {
+  if (pp != nullptr) {
+    p_stream s(pp, c);
+    if (s.ok) fn(s);
+  } else {
+    g_stream s;
+    if (s.ok) fn(s);
+  }
+}
+
+// current_p: the P the calling thread holds (nullptr: none) and the goroutine it runs.
 g* current_p(p** pp) {
   m* mp = tls_m;
   *pp = mp != nullptr ? mp->pp : nullptr;
@@ -844,13 +914,24 @@ g* current_p(p** pp) {
 // The hooks.
 
 void trace_proc_start(p* pp) {
-  p_stream s(pp, true);
+  p_stream s(pp, clock::serialized, true);
   if (s.ok) s.event(kEvProcStart, {static_cast<std::uint64_t>(thread_id())}, false);
 }
 
 void trace_proc_stop(p* pp) {
-  p_stream s(pp);
+  p_stream s(pp, clock::local);
   if (s.ok) s.event(kEvProcStop, {}, false);
+}
+
+// clock_after: how to read the clock for an event about gp on pp's stream. Local when gp's last
+// sequenced event is on that stream in this trace (the event is then GoStartLocal or
+// GoUnblockLocal); a goroutine not described yet has no earlier event either, but its
+// description is rare and the serialized clock costs it nothing worth saving.
+inline clock clock_after(const p* pp, const g* gp) {
+  return gp->trace.gen.load(std::memory_order_relaxed) == T.gen.load(std::memory_order_relaxed) &&
+                 gp->trace.lastp.load(std::memory_order_relaxed) == pp->id
+             ? clock::local
+             : clock::serialized;
 }
 
 static void create_event(stream& s, g* cur, g* newg) {
@@ -861,45 +942,45 @@ static void create_event(stream& s, g* cur, g* newg) {
   newg->trace.seq.store(0, std::memory_order_relaxed);
   newg->trace.lastp.store(s.pid, std::memory_order_relaxed);
   newg->trace.task = 0;
-  remember_defers(newg);
+  if (newg->trace.defer_gen != s.gen) remember_defers(newg, s.gen);
 }
 
 void trace_go_create(p* pp, g* cur, g* newg) {
-  if (pp != nullptr) {
-    p_stream s(pp);
-    if (s.ok) create_event(s, cur, newg);
-  } else {
-    g_stream s;
-    if (s.ok) create_event(s, nullptr, newg);
-  }
+  with_stream(pp, clock::local,
+              [&](stream& s) { create_event(s, pp != nullptr ? cur : nullptr, newg); });
 }
 
 void trace_go_start(p* pp, g* gp) {
-  p_stream s(pp);
-  if (s.ok) start_event(s, gp);
+  p_stream s(pp, clock_after(pp, gp));
+  if (!s.ok) return;
+  start_event(s, gp);
+  prefetch_defer_counts(gp);  // for the defer_log of its block or end
 }
 
 void trace_go_end(p* pp, g* gp) {
-  p_stream s(pp);
+  p_stream s(pp, clock::local);
   if (!s.ok) return;
   ensure_running(s, gp);
   defer_log(s, gp);
   s.event(kEvGoEnd, {}, false);
+  s.running(0);
 }
 
-void trace_go_sched(p* pp, g* gp) {
-  p_stream s(pp);
+static void trace_go_sched(p* pp, g* gp) {
+  p_stream s(pp, clock::local);
   if (!s.ok) return;
   ensure_running(s, gp);
   s.event(kEvGoSched, {}, true, gp->trace.stack);
+  s.running(0);
 }
 
-void trace_go_park(p* pp, g* gp, wait_reason why) {
-  p_stream s(pp);
+static void trace_go_park(p* pp, g* gp, wait_reason why) {
+  p_stream s(pp, clock::local);
   if (!s.ok) return;
   ensure_running(s, gp);
   defer_log(s, gp);
   s.event(park_event(why), {}, true, gp->trace.stack);
+  s.running(0);
 }
 
 static void unpark_event(stream& s, g* cur, g* gp) {
@@ -918,54 +999,54 @@ static void unpark_event(stream& s, g* cur, g* gp) {
 }
 
 void trace_go_unpark(p* pp, g* cur, g* gp) {
-  if (pp != nullptr) {
-    p_stream s(pp);
-    if (s.ok) unpark_event(s, cur, gp);
-  } else {
-    g_stream s;
-    if (s.ok) unpark_event(s, nullptr, gp);
-  }
+  with_stream(pp, pp != nullptr ? clock_after(pp, gp) : clock::serialized,
+              [&](stream& s) { unpark_event(s, pp != nullptr ? cur : nullptr, gp); });
 }
 
 void trace_go_syscall(p* pp, g* gp) {
-  p_stream s(pp);
+  p_stream s(pp, clock::local);
   if (!s.ok) return;
   ensure_running(s, gp);
   std::uint64_t stk = T.stacks_on.load(std::memory_order_relaxed) ? capture_stack(2) : 0;
   s.event(kEvGoSysCall, {}, true, stk);
 }
 
+// sysblock_event: the blocking call of gp (if any) lost its P: GoSysBlock on s.
+static void sysblock_event(stream& s, g* gp) {
+  if (gp == nullptr) return;
+  ensure_running(s, gp);
+  s.event(kEvGoSysBlock, {}, false);
+  s.running(0);
+}
+
 void trace_go_sysblock_retake(p* pp, g* gp) {
   p_stream s(pp);
   if (!s.ok) return;
-  if (gp != nullptr) {
-    ensure_running(s, gp);
-    s.event(kEvGoSysBlock, {}, false);
-  }
+  sysblock_event(s, gp);
   s.event(kEvProcStop, {}, false);
 }
 
 void trace_go_sysexit_reacquired(p* pp, g* other, g* gp) {
   p_stream s(pp);
   if (!s.ok) return;
-  if (other != nullptr) {
-    ensure_running(s, other);
-    s.event(kEvGoSysBlock, {}, false);
-  }
+  sysblock_event(s, other);
   sysexit_event(s, gp);
   start_event(s, gp);
 }
 
 void trace_go_sysexit(p* pp, g* gp, bool start) {
-  if (pp != nullptr) {
-    p_stream s(pp);
-    if (!s.ok) return;
+  with_stream(pp, clock::serialized, [&](stream& s) {
     sysexit_event(s, gp);
-    if (start) start_event(s, gp);
-  } else {
-    g_stream s;
-    if (s.ok) sysexit_event(s, gp);
-  }
+    if (start && pp != nullptr) start_event(s, gp);
+  });
+}
+
+void trace_go_yield(g* gp) {
+  trace_go_sched(gp->mp->pp, gp);
+}
+
+void trace_go_parking(g* gp, wait_reason why) {
+  trace_go_park(gp->mp->pp, gp, why);
 }
 
 void trace_wait_sysblock(const std::atomic<std::uint32_t>& tick, std::uint32_t seen) {
@@ -1001,6 +1082,16 @@ void trace_run_ended(std::uint64_t last_goid) {
   if (!trace_enabled.load(std::memory_order_relaxed)) return;
   T.goid_base.fetch_add(last_goid, std::memory_order_relaxed);
   if (T.started_by_run) stop_locked();
+}
+
+// prefetch_defer_counts starts loading the cache lines of the counters trace_defer_counts reads
+// (three lines of the G that a goroutine without defers never touches) at the start of the hooks
+// that read them: defer_log found them cold and waited for them, most of its time.
+void prefetch_defer_counts(const g* gp) noexcept {
+  const counters& c = gp->st.count;
+  __builtin_prefetch(&c.defers_inline);
+  __builtin_prefetch(&c.defers_heap);
+  __builtin_prefetch(&c.recovers);
 }
 
 void trace_defer_counts(const g* gp, std::uint64_t out[6]) noexcept {
@@ -1055,15 +1146,10 @@ template <class Fn>
 void user_event(Fn&& fn) {
   p* pp;
   g* gp = current_p(&pp);
-  if (pp != nullptr) {
-    p_stream s(pp);
-    if (!s.ok) return;
-    ensure_running(s, gp);
+  with_stream(pp, clock::local, [&](stream& s) {
+    ensure_running(s, gp);  // only on a P's stream
     fn(s);
-  } else {
-    g_stream s;
-    if (s.ok) fn(s);
-  }
+  });
 }
 
 }  // namespace

@@ -3,7 +3,7 @@
 // The execution tracer's hooks for the scheduler (Go's traceGoCreate, traceGoPark, ... in
 // runtime/trace.go). Internal. Every hook site is written
 //
-//   if (tracing()) [[unlikely]] trace_go_park(pp, gp, reason);
+//   if (tracing()) [[unlikely]] trace_go_parking(gp, reason);
 //
 // so that tracing off costs one load of a global flag and one predictable branch; the hooks are
 // out of line in trace.cpp, whose header comment is the tracer's design. docs/trace.md maps each
@@ -27,7 +27,7 @@ struct p;
 // scheduling state at the time (its M while it runs or is in a blocking call; the M that starts
 // it; the one that readies it; sysmon after retaking its P), which the scheduler already
 // serializes; the fields are relaxed atomics only so that TSan sees them as what they are.
-struct g_trace {
+struct alignas(64) g_trace {  // one cache line of the G
   // The trace generation in which this goroutine was last described (GoCreate and its state):
   // a goroutine that existed before the trace started is described lazily, at its first event.
   std::atomic<std::uint32_t> gen{0};
@@ -39,9 +39,13 @@ struct g_trace {
   std::uint64_t task = 0;
   // The defer counters as last reported in a gort.defer log (low 32 bits; deltas wrap safely).
   std::uint32_t defer_seen[6] = {};
-  // Their sum at that report (heap bytes excluded: they change only with heap): a block or an
-  // end where it did not move costs one compare, not six.
-  std::uint64_t defer_sig = 0;
+  // Their sum at that report (heap bytes excluded: they change only with heap; low 32 bits): a
+  // block or an end where it did not move costs one compare, not six.
+  std::uint32_t defer_sig = 0;
+  // The trace generation in which defer_seen was last brought up to date. A G's counters do not
+  // move while it is dead, so a G that ended in this trace (its GoEnd compared them) and is
+  // reused needs no new reading at GoCreate: that reading was a cache miss per spawn.
+  std::uint32_t defer_gen = 0;
   // With stacks on: the stack id taken on the goroutine's own stack where it parks or yields (the
   // event itself is written on g0, which cannot walk the goroutine's stack).
   std::uint64_t stack = 0;
@@ -56,15 +60,13 @@ extern std::atomic<bool> trace_enabled;
 
 // The hooks. `pp` is the P whose stream gets the event (nullptr: the global stream, for threads
 // that hold no P); `cur` the goroutine running on that P when it is not the event's subject.
-void trace_proc_start(p* pp);                       // acquirep, after the P is ours
-void trace_proc_stop(p* pp);                        // releasep, before the P is given up
-void trace_go_create(p* pp, g* cur, g* newg);       // start_goroutine, before newg is queued
-void trace_go_start(p* pp, g* gp);                  // execute, before the switch
-void trace_go_end(p* pp, g* gp);                    // goexit0
-void trace_go_sched(p* pp, g* gp);                  // gosched_m, before the requeue
-void trace_go_park(p* pp, g* gp, wait_reason why);  // park_m, before the unlock function
-void trace_go_unpark(p* pp, g* cur, g* gp);         // ready, before gp is queued
-void trace_go_syscall(p* pp, g* gp);                // entersyscall, before the P is released
+void trace_proc_start(p* pp);                  // acquirep, after the P is ours
+void trace_proc_stop(p* pp);                   // releasep, before the P is given up
+void trace_go_create(p* pp, g* cur, g* newg);  // start_goroutine, before newg is queued
+void trace_go_start(p* pp, g* gp);             // execute, before the switch
+void trace_go_end(p* pp, g* gp);               // goexit0
+void trace_go_unpark(p* pp, g* cur, g* gp);    // ready, before gp is queued
+void trace_go_syscall(p* pp, g* gp);           // entersyscall, before the P is released
 // sysmon took pp from gp's blocking call: GoSysBlock and ProcStop on pp's stream.
 void trace_go_sysblock_retake(p* pp, g* gp);
 // exitsyscall won back its P, but sysmon had retaken it and another goroutine, `other`, entered
@@ -80,6 +82,12 @@ void trace_wait_sysblock(const std::atomic<std::uint32_t>& tick, std::uint32_t s
 
 // trace_capture_stack records where gp parks or yields (park, yield; on gp's own stack).
 void trace_capture_stack(g* gp);
+// yield and park, on gp's own stack before it switches to g0, after trace_capture_stack: GoSched
+// / the block event on its P's stream, so before gosched_m's requeue and park_m's unlock
+// function. Written here rather than in the g0 halves so that tracing off costs one branch per
+// yield or park, not two.
+void trace_go_yield(g* gp);
+void trace_go_parking(g* gp, wait_reason why);
 
 // gort::run's start and end: GORT_DEBUG=trace / tracestacks, GOMAXPROCS, and goroutine ids that
 // stay unique in a trace that spans several runs.
@@ -90,5 +98,6 @@ void trace_run_ended(std::uint64_t last_goid);
 // trace_defer_counts reads a goroutine's frame counters for the gort.defer logs: inline,
 // pooled, heap, heap bytes, panics, recovers. The one place that knows where they live.
 void trace_defer_counts(const g* gp, std::uint64_t out[6]) noexcept;
+void prefetch_defer_counts(const g* gp) noexcept;  // the cache lines trace_defer_counts reads
 
 }  // namespace gort::internal

@@ -21,11 +21,11 @@
 #include <gort/gort.hpp>
 #include <gort/trace.hpp>
 
-#include "go_parse.hpp"
 #include "sched/runtime.hpp"
 #include "symbolize/symbolize.hpp"
 #include "trace/stack.hpp"
 #include "trace_file.hpp"
+#include "trace_test_util.hpp"
 
 namespace {
 

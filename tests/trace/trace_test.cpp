@@ -27,10 +27,10 @@
 #include <gort/net.hpp>
 #include <gort/trace.hpp>
 
-#include "go_parse.hpp"
 #include "netpoll/netpoll.hpp"
 #include "trace_builder.hpp"
 #include "trace_file.hpp"
+#include "trace_test_util.hpp"
 #include "workload.hpp"
 
 namespace {
@@ -38,15 +38,7 @@ namespace {
 using namespace std::chrono_literals;
 namespace tf = gort::trace_file;
 using trace_test::go_parse_error;
-
-std::string temp_path(const std::string& name) {
-  static std::string dir = [] {
-    char tmpl[] = "/tmp/gort-trace-test-XXXXXX";
-    const char* d = mkdtemp(tmpl);
-    return std::string(d != nullptr ? d : "/tmp");
-  }();
-  return dir + "/" + name;
-}
+using trace_test::temp_path;
 
 // read_trace parses the file into *t; "" when it parsed and met every invariant, else what
 // gort::trace_file found wrong.
@@ -91,17 +83,6 @@ std::array<std::uint64_t, 6> defer_totals(const tf::trace& t) {
   }
   return sum;
 }
-
-// Removes the temporary directory when every test passed (a failure leaves the traces to look at).
-class temp_dir_cleanup : public ::testing::Environment {
- public:
-  void TearDown() override {
-    if (::testing::UnitTest::GetInstance()->Passed())
-      std::filesystem::remove_all(std::filesystem::path(temp_path("x")).parent_path());
-  }
-};
-[[maybe_unused]] const auto* cleanup_env =
-    ::testing::AddGlobalTestEnvironment(new temp_dir_cleanup);
 
 class TraceProcs : public ::testing::TestWithParam<int> {};
 
