@@ -13,6 +13,7 @@
 //     the G's stack span).
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <cstring>
 #include <mutex>
@@ -162,6 +163,42 @@ TEST_P(Floor, AReadiedGoroutineRunsWhileItsReaderKeepsThePBusy) {
         if (procs() == 1) gort::yield();
       while (stage_b.load() < 2) gort::yield();
     }
+  });
+}
+
+TEST_P(Floor, AGoroutineLeftInRunnextBehindASpinningReadierIsRun) {
+  // Checks: with P > 1, a goroutine readied into its readier's runnext while that readier keeps
+  // its P busy (it spins, never blocking or yielding) is run by another P. The spinning M that
+  // the readying found may be giving up at that moment (its last look does not count runnext,
+  // docs/scheduler.md), so no one might steal it: sysmon wakes an M for a runnext that stayed
+  // put across its ticks, and that M steals it. Without that, a round waits forever; the bound
+  // below only turns such a hang into a failure (it is minutes above the ~20 ms sysmon needs).
+  if (procs() == 1) GTEST_SKIP() << "one P: the readier's own P is the only one";
+  const int kRounds = scaled(300);
+  run([&] {
+    int lost = 0;
+    for (int r = 0; r < kRounds && lost == 0; ++r) {
+      std::atomic<int> stage{0};
+      auto c = gort::make_chan<int>();
+      gort::go(
+          [&stage](gort::chan<int> ch) {
+            stage.store(1);
+            ch.recv();  // parks; the send readies it into the sender's runnext
+            stage.store(2);
+          },
+          c);
+      while (stage.load() < 1) gort::yield();
+      c.send(r);
+      auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+      while (stage.load() < 2) {
+        if (std::chrono::steady_clock::now() > deadline) {
+          ++lost;
+          break;
+        }
+      }
+      while (stage.load() < 2) gort::yield();  // a lost one runs once main yields
+    }
+    EXPECT_EQ(lost, 0) << "a goroutine in runnext was not run while its P stayed busy";
   });
 }
 

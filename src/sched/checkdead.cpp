@@ -56,31 +56,58 @@ namespace gort::internal {
   std::_Exit(2);
 }
 
+// thread_count: the process's number of threads (the kernel's own count, /proc/self/status's
+// "Threads:"), or -1 when it cannot be read.
+static long thread_count() {
+  FILE* f = std::fopen("/proc/self/status", "r");
+  if (f == nullptr) return -1;
+  long n = -1;
+  char line[256];
+  while (std::fgets(line, sizeof line, f) != nullptr)
+    if (std::sscanf(line, "Threads: %ld", &n) == 1) break;
+  std::fclose(f);
+  return n;
+}
+
 // foreign_threads_exist tells whether the process has threads other than the runtime's (Ms,
 // sysmon, each registered in sched.runtime_tids, the thread that called run, and the outside
-// timer thread). REQUIRES: sched.lock. Such a thread
-// can wake a parked goroutine (a plain thread may release a semaphore or send on a channel), so
-// while one exists a deadlock cannot be proven and none is reported: the program waits, as a
-// C++ program would. (Go, built as a C library, turns its deadlock check off for the same reason.)
-// TSan runs one background thread of its own, which is not counted.
+// timer thread). REQUIRES: sched.lock. Such a thread can wake a parked goroutine (a plain thread
+// may release a semaphore or send on a channel), so while one exists a deadlock cannot be proven
+// and none is reported: the program waits, as a C++ program would. (Go, built as a C library,
+// turns its deadlock check off for the same reason.) TSan runs one background thread of its own,
+// which is not counted.
+//
+// Listing /proc/self/task is not a snapshot: when a thread exits during the listing, the kernel
+// can skip a live thread after it (the listing walks by position). A plain thread that was
+// skipped while it still had a semaphore to release made a false "all goroutines are asleep".
+// So a listing counts only when it names as many threads as the kernel's count, unchanged from
+// before to after it; a listing that never settles means threads are coming and going, and one of
+// them may still wake a goroutine.
 static bool foreign_threads_exist() GORT_REQUIRES(sched.lock) {
-  int foreign = 0;
-  DIR* dir = opendir("/proc/self/task");
-  if (dir == nullptr) return false;
-  while (struct dirent* e = readdir(dir)) {
-    if (e->d_name[0] == '.') continue;
-    long tid = std::strtol(e->d_name, nullptr, 10);
-    if (tid == sched.m0_tid || tid == outside_timer_tid()) continue;
-    if (std::find(sched.runtime_tids.begin(), sched.runtime_tids.end(), tid) !=
-        sched.runtime_tids.end())
-      continue;
-    ++foreign;
-  }
-  closedir(dir);
+  for (int attempt = 0; attempt < 16; ++attempt) {
+    long before = thread_count();
+    DIR* dir = opendir("/proc/self/task");
+    if (dir == nullptr) return false;
+    long listed = 0;
+    int foreign = 0;
+    while (struct dirent* e = readdir(dir)) {
+      if (e->d_name[0] == '.') continue;
+      ++listed;
+      long tid = std::strtol(e->d_name, nullptr, 10);
+      if (tid == sched.m0_tid || tid == outside_timer_tid()) continue;
+      if (std::find(sched.runtime_tids.begin(), sched.runtime_tids.end(), tid) !=
+          sched.runtime_tids.end())
+        continue;
+      ++foreign;
+    }
+    closedir(dir);
+    if (before >= 0 && (listed != before || thread_count() != before)) continue;
 #if GORT_TSAN
-  foreign -= 1;
+    foreign -= 1;
 #endif
-  return foreign > 0;
+    return foreign > 0;
+  }
+  return true;
 }
 
 // checkdead_slow_locked is checkdead_locked (proc.hpp) once no M is left running: it reports a

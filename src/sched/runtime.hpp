@@ -105,6 +105,11 @@ struct p {
   // store, read by whoever wins the status CAS after it (the tracer names it in its events).
   g* syscallg = nullptr;
   std::int64_t sysmon_when = 0;  // sysmon only
+  // The runnext goroutine and context-switch count sysmon saw at its last tick (sysmon only):
+  // the same pair twice means runnext stayed put behind a goroutine that keeps the P
+  // (wake_stale_runnext).
+  g* sysmon_next = nullptr;
+  std::uint64_t sysmon_switches = 0;
 
   // Local run queue: a ring of kRunqSize. head is advanced by the owner and by thieves (CAS,
   // acquire-release), tail only by the owner (store-release after writing the slot). Slots are

@@ -92,6 +92,34 @@ static bool retake(std::int64_t now) {
   return took;
 }
 
+// wake_stale_runnext wakes a spinning M (which steals runnext last) for a goroutine that sat in
+// the runnext of a running P for a whole sysmon tick while that P ran the same goroutine (no
+// context switch). Without it, such a goroutine waited for its readier to block or yield: the
+// readier's wakep may have found an M spinning that was already giving up, and a giving-up M's
+// last look does not count runnext (it would keep an M spinning against a ping-pong pair; see
+// find_runnable), so nobody stole it. Go has no such gap: its last look counts runnext, and
+// sysmon preempts the readier after 10 ms. Returns whether it woke one.
+static bool wake_stale_runnext() {
+  bool woke = false;
+  for (p* pp : sched.allp) {
+    g* next = nullptr;
+    std::uint64_t switches = 0;
+    if (pp->status.load(std::memory_order_acquire) == pstatus::running) {
+      next = pp->runnext.load(std::memory_order_acquire);
+      switches = pp->count.context_switches.get();
+    }
+    bool stale = next != nullptr && next == pp->sysmon_next && switches == pp->sysmon_switches;
+    pp->sysmon_next = next;
+    pp->sysmon_switches = switches;
+    if (stale && !woke && sched.npidle.load(std::memory_order_seq_cst) > 0 &&
+        sched.nmspinning.load(std::memory_order_seq_cst) == 0) {
+      wakep_ordered();  // the runnext store is long visible: no fence needed before the look
+      woke = true;
+    }
+  }
+  return woke;
+}
+
 // sysmon_loop is the sysmon thread: retake, schedtrace, and sleep (deeply while every P is idle).
 void sysmon_loop() {
   register_runtime_thread();
@@ -108,7 +136,7 @@ void sysmon_loop() {
       schedtrace();
       next_trace += sched.schedtrace_ms * 1000000;
     }
-    if (retake(now))
+    if (retake(now) | wake_stale_runnext())
       idle = 0;
     else
       ++idle;
