@@ -46,6 +46,7 @@
 #include <gort/net.hpp>
 #include <gort/sync.hpp>
 
+#include "net/conn_access.hpp"
 #include "netpoll/netpoll.hpp"
 #include "sched/lock.hpp"
 
@@ -510,6 +511,13 @@ std::pair<std::size_t, std::error_code> conn::read(void* buf, std::size_t n) con
     }
     return {0, sys_error(e)};
   }
+}
+
+void internal::conn_access::start_when_readable(const conn& c, gort::internal::g* gp) {
+  netfd* f = c.fd_.get();
+  op_ref ref(f);  // pd stays this fd's until the registration is done
+  if (!ref || f->pd == nullptr) return gort::internal::start_goroutine(gp);
+  gort::internal::poll_start_when_ready(f->pd, poll_read, gp);
 }
 
 std::pair<std::size_t, std::error_code> conn::write(const void* buf, std::size_t n) const {
