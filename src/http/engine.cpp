@@ -790,10 +790,15 @@ void conn_engine::linger() {
   }
 }
 
-serve_end conn_engine::serve() {
+serve_end conn_engine::serve(bool resumed) {
   bool first = true;
   for (;;) {
-    if (!first) {
+    if (resumed) {
+      // Started by the server for an idle connection: its first read says why (the next
+      // request's bytes, or the idle deadline or a close), under the deadline set at idle.
+      resumed = false;
+      if (fill()) return serve_end::closed;
+    } else if (!first) {
       // Between requests: wait for the next one's first byte (idle_timeout, else read_timeout).
       // With nothing buffered the wait may be the server's instead (hooks' park_idle): the
       // deadline is set, and serve returns for the server to hand the connection to the

@@ -96,8 +96,10 @@ class conn_engine {
 
   // serve runs the request loop until the connection must close (the caller closes it) or, with
   // hooks that park idle connections, until it waits for a next request with nothing buffered.
-  // Parks in io's reads and writes.
-  serve_end serve();
+  // Parks in io's reads and writes. `resumed`: the connection was idle (serve returned
+  // serve_end::idle to the server, whose netpoller started this engine's goroutine): wait for its
+  // next request under the deadline already set.
+  serve_end serve(bool resumed = false);
 
   // request's and response_writer's halves.
   std::pair<std::string, std::error_code> read_body();

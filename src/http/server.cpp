@@ -106,10 +106,11 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
   struct conn_main {
     std::shared_ptr<impl> s;
     std::list<tracked>::iterator it;
-    void operator()() const { s->serve_conn(it); }
+    bool resumed;
+    void operator()() const { s->serve_conn(it, resumed); }
   };
 
-  void serve_conn(std::list<tracked>::iterator it) {
+  void serve_conn(std::list<tracked>::iterator it, bool resumed) {
     std::shared_ptr<impl> keep = shared_from_this();
     bool idle = false;
     {
@@ -131,7 +132,7 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
       h.s = this;
       h.t = &*it;
       internal::conn_engine e(io, config, &h, it->c.remote_addr().string());
-      idle = e.serve() == internal::serve_end::idle;
+      idle = e.serve(resumed) == internal::serve_end::idle;
     }
     if (!idle) return;
     // Idle, nothing buffered, the idle deadline set: the next request starts a new goroutine,
@@ -139,7 +140,7 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
     // also runs at the deadline or when shutdown closes the connection, and its read says so.
     // From here `it` may be gone (the new goroutine can run and end at once).
     gort::internal::g* gp = gort::internal::spawn<conn_main>(
-        [&] { return conn_main{std::move(keep), it}; });
+        [&] { return conn_main{std::move(keep), it, true}; });
     net::internal::conn_access::start_when_readable(it->c, gp);
   }
 
@@ -222,7 +223,7 @@ std::error_code server::serve(net::listener& ln) {
     auto it = std::prev(s.conns.end());
     it->c = std::move(c);
     s.mu.unlock();
-    gort::go(impl::conn_main{impl_, it});
+    gort::go(impl::conn_main{impl_, it, false});
   }
   (void)ln.close();
   s.mu.lock();
