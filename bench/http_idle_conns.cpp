@@ -1,0 +1,150 @@
+// Copyright 2026 The gort Authors.
+//
+// Memory per idle HTTP keep-alive connection (issue 11's target, in the server that has keep-alive
+// connections): a gort::http server at P = 1 accepts N connections (default 10,000); each client
+// connection sends one GET and reads its response, then stays open and silent (an idle keep-alive
+// connection). The clients are a child process: this program run as `client`, which the Go twin
+// (bench/go/httpidle, net/http) runs too, so both servers see the same client. Prints one JSON
+// line: the server's VmRSS before listening and once every request was answered (then 200 ms
+// more), the difference per connection, and the same after giving free memory back
+// (malloc_trim here; runtime/debug.FreeOSMemory in Go: their heaps' garbage and free lists out of
+// the count). RLIMIT_NOFILE is raised to the hard limit; when that is below N + 64 the count is
+// lowered and the JSON says so ("conns" is what was measured).
+//
+// Usage: gort_http_idle_conns [N]      (client mode: gort_http_idle_conns client <addr> <N>)
+
+#include <arpa/inet.h>
+#include <malloc.h>
+#include <netinet/in.h>
+#include <spawn.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include <gort/gort.hpp>
+#include <gort/http.hpp>
+#include <gort/net.hpp>
+
+extern char** environ;
+
+namespace {
+
+long rss_kb() {
+  long kb = -1;
+  if (FILE* f = std::fopen("/proc/self/status", "r")) {
+    char line[256];
+    while (std::fgets(line, sizeof line, f))
+      if (std::strncmp(line, "VmRSS:", 6) == 0) kb = std::atol(line + 6);
+    std::fclose(f);
+  }
+  return kb;
+}
+
+int raise_nofile(int want) {
+  rlimit rl;
+  getrlimit(RLIMIT_NOFILE, &rl);
+  rl.rlim_cur = rl.rlim_max;
+  setrlimit(RLIMIT_NOFILE, &rl);
+  long avail = static_cast<long>(rl.rlim_cur) - 64;
+  return avail < want ? static_cast<int>(avail) : want;
+}
+
+// The clients: N blocking connects, one request and its whole response on each (the response's
+// header and its Content-Length body), then hold them until stdin closes.
+int client(const char* addr, int n) {
+  n = raise_nofile(n);
+  std::string a = addr;
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  sa.sin_port = htons(static_cast<std::uint16_t>(std::atoi(a.substr(a.rfind(':') + 1).c_str())));
+  static constexpr char req[] = "GET /idle HTTP/1.1\r\nHost: bench\r\n\r\n";
+  std::vector<int> fds;
+  for (int i = 0; i < n; ++i) {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0 || ::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) return 3;
+    if (::write(fd, req, sizeof req - 1) != static_cast<ssize_t>(sizeof req - 1)) return 4;
+    std::string got;
+    char buf[4096];
+    for (;;) {
+      std::size_t end = got.find("\r\n\r\n");
+      if (end != std::string::npos) {
+        std::size_t cl = got.find("Content-Length: ");
+        if (cl == std::string::npos) return 5;
+        std::size_t len = std::strtoul(got.c_str() + cl + 16, nullptr, 10);
+        if (got.size() >= end + 4 + len) break;
+      }
+      ssize_t k = ::read(fd, buf, sizeof buf);
+      if (k <= 0) return 6;
+      got.append(buf, static_cast<std::size_t>(k));
+    }
+    fds.push_back(fd);
+  }
+  char b;
+  while (::read(0, &b, 1) > 0) {
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc >= 4 && std::strcmp(argv[1], "client") == 0) return client(argv[2], std::atoi(argv[3]));
+  int want = argc >= 2 ? std::atoi(argv[1]) : 10000;
+  int n = raise_nofile(want);
+  int status = gort::run(
+      [&] {
+        long before = rss_kb();
+        std::atomic<int> served{0};
+        gort::http::server srv;
+        srv.handle_func("/idle", [&](gort::http::response_writer& w, gort::http::request&) {
+          w.write("idle");
+          ++served;
+        });
+        auto [ln, err] = gort::net::listen("tcp", "127.0.0.1:0");
+        if (err) {
+          std::fprintf(stderr, "listen: %s\n", err.message().c_str());
+          std::exit(1);
+        }
+        int hold[2];
+        if (pipe(hold) != 0) std::exit(1);
+        posix_spawn_file_actions_t fa;
+        posix_spawn_file_actions_init(&fa);
+        posix_spawn_file_actions_adddup2(&fa, hold[0], 0);
+        posix_spawn_file_actions_addclose(&fa, hold[1]);
+        std::string addr = ln.addr().string(), count = std::to_string(n);
+        char* args[] = {argv[0], const_cast<char*>("client"), addr.data(), count.data(), nullptr};
+        pid_t child;
+        if (posix_spawn(&child, argv[0], &fa, nullptr, args, environ) != 0) std::exit(1);
+        ::close(hold[0]);
+        auto done = gort::make_chan<std::error_code>(1);
+        gort::go([&] { done.send(srv.serve(ln)); });
+        while (served.load() < n) gort::sleep(std::chrono::milliseconds(10));
+        gort::sleep(std::chrono::milliseconds(200));
+        long after = rss_kb();
+        malloc_trim(0);
+        long trimmed = rss_kb();
+        std::printf(
+            "{\"side\": \"gort\", \"conns\": %d, \"wanted\": %d, \"rss_before_kb\": %ld, "
+            "\"rss_after_kb\": %ld, \"bytes_per_conn\": %.0f, \"rss_freed_kb\": %ld, "
+            "\"bytes_per_conn_freed\": %.0f, \"open\": %zu}\n",
+            n, want, before, after, (after - before) * 1024.0 / n, trimmed,
+            (trimmed - before) * 1024.0 / n, srv.open_connections());
+        ::close(hold[1]);  // the clients exit; the server reads each stream's end and closes
+        int st;
+        waitpid(child, &st, 0);
+        srv.shutdown();
+        done.recv();
+      },
+      1);
+  return status;
+}
