@@ -16,8 +16,6 @@
 #include <arpa/inet.h>
 #include <malloc.h>
 #include <netinet/in.h>
-#include <spawn.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -34,29 +32,12 @@
 #include <gort/http.hpp>
 #include <gort/net.hpp>
 
-extern char** environ;
+#include "idle_conns_common.hpp"
 
 namespace {
 
-long rss_kb() {
-  long kb = -1;
-  if (FILE* f = std::fopen("/proc/self/status", "r")) {
-    char line[256];
-    while (std::fgets(line, sizeof line, f))
-      if (std::strncmp(line, "VmRSS:", 6) == 0) kb = std::atol(line + 6);
-    std::fclose(f);
-  }
-  return kb;
-}
-
-int raise_nofile(int want) {
-  rlimit rl;
-  getrlimit(RLIMIT_NOFILE, &rl);
-  rl.rlim_cur = rl.rlim_max;
-  setrlimit(RLIMIT_NOFILE, &rl);
-  long avail = static_cast<long>(rl.rlim_cur) - 64;
-  return avail < want ? static_cast<int>(avail) : want;
-}
+using idle_bench::raise_nofile;
+using idle_bench::rss_kb;
 
 // The clients: N blocking connects, one request and its whole response on each (the response's
 // header and its Content-Length body), then hold them until stdin closes.
@@ -115,17 +96,8 @@ int main(int argc, char** argv) {
           std::fprintf(stderr, "listen: %s\n", err.message().c_str());
           std::exit(1);
         }
-        int hold[2];
-        if (pipe(hold) != 0) std::exit(1);
-        posix_spawn_file_actions_t fa;
-        posix_spawn_file_actions_init(&fa);
-        posix_spawn_file_actions_adddup2(&fa, hold[0], 0);
-        posix_spawn_file_actions_addclose(&fa, hold[1]);
-        std::string addr = ln.addr().string(), count = std::to_string(n);
-        char* args[] = {argv[0], const_cast<char*>("client"), addr.data(), count.data(), nullptr};
-        pid_t child;
-        if (posix_spawn(&child, argv[0], &fa, nullptr, args, environ) != 0) std::exit(1);
-        ::close(hold[0]);
+        int hold;
+        pid_t child = idle_bench::spawn_client(argv[0], ln.addr().string(), n, &hold);
         auto done = gort::make_chan<std::error_code>(1);
         gort::go([&] { done.send(srv.serve(ln)); });
         while (served.load() < n) gort::sleep(std::chrono::milliseconds(10));
@@ -139,7 +111,7 @@ int main(int argc, char** argv) {
             "\"bytes_per_conn_freed\": %.0f, \"open\": %zu}\n",
             n, want, before, after, (after - before) * 1024.0 / n, trimmed,
             (trimmed - before) * 1024.0 / n, srv.open_connections());
-        ::close(hold[1]);  // the clients exit; the server reads each stream's end and closes
+        ::close(hold);  // the clients exit; the server reads each stream's end and closes
         int st;
         waitpid(child, &st, 0);
         srv.shutdown();

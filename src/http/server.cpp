@@ -139,8 +139,9 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
     // which holds no stack until then; this one ends (its stack back to the cache). The new one
     // also runs at the deadline or when shutdown closes the connection, and its read says so.
     // From here `it` may be gone (the new goroutine can run and end at once).
-    gort::internal::g* gp = gort::internal::spawn<conn_main>(
-        [&] { return conn_main{std::move(keep), it, true}; });
+    gort::internal::g* gp = gort::internal::spawn<conn_main>([&] {
+      return conn_main{std::move(keep), it, true};
+    });
     net::internal::conn_access::start_when_readable(it->c, gp);
   }
 

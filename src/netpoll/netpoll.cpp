@@ -386,8 +386,8 @@ void poll_start_when_ready(poll_desc* pd, int mode, g* gp) {
   std::atomic<std::uintptr_t>& w = slot(pd, mode);
   std::uintptr_t v = pd_nil;
   if (check_err(pd, mode) != poll_result::ready ||
-      !w.compare_exchange_strong(v, reinterpret_cast<std::uintptr_t>(gp),
-                                 std::memory_order_acq_rel, std::memory_order_acquire)) {
+      !w.compare_exchange_strong(v, reinterpret_cast<std::uintptr_t>(gp), std::memory_order_acq_rel,
+                                 std::memory_order_acquire)) {
     if (v != pd_nil && v != pd_ready) runtime_throw("runtime: double wait on a poll descriptor");
     ready(gp);  // a notice (bytes came meanwhile), closing or a passed deadline: run now
     return;

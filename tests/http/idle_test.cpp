@@ -57,56 +57,21 @@ class IdleConns : public gort_test::Runtime {
  protected:
   static void SetUpTestSuite() {
     (void)conns_that_fit(0);
-    // The netpoller's descriptors (opened once per process) before any count is taken.
-    gort::run(
-        [] {
-          auto [ln, err] = gort::net::listen("tcp", "127.0.0.1:0");
-          if (!err) (void)ln.close();
-        },
-        1);
+    http_test::netpoller_once();
   }
   void SetUp() override { fds_before_ = http_test::open_fds(); }
-  void TearDown() override {
-    int after = http_test::open_fds();
-    for (int i = 0; i < 400 && after != fds_before_; ++i) {
-      std::this_thread::sleep_for(5ms);
-      after = http_test::open_fds();
-    }
-    EXPECT_EQ(after, fds_before_) << "the test leaked file descriptors";
-  }
+  void TearDown() override { http_test::expect_fds_back(fds_before_); }
   int fds_before_ = 0;
 
   // A server whose /id handler answers with the id of the goroutine that runs it.
-  struct running {
-    gort::http::server srv;
-    gort::net::listener ln;
-    std::string addr;
-    gort::chan<std::error_code> served = gort::make_chan<std::error_code>(1);
-    std::vector<std::string> log;
-    gort::mutex log_mu;
-
+  struct running : http_test::test_server {
     running() {
-      srv.error_log = [this](std::string_view l) {
-        std::lock_guard<gort::mutex> g(log_mu);
-        log.emplace_back(l);
-      };
       srv.handle_func("/id", [](gort::http::response_writer& w, gort::http::request&) {
         w.write(std::to_string(gort::goid()));
       });
       srv.handle_func("/panic", [](gort::http::response_writer&, gort::http::request&) {
         gort::panic(std::string("boom"));
       });
-    }
-    void start() {
-      auto [l, err] = gort::net::listen("tcp", "127.0.0.1:0");
-      ASSERT_FALSE(err) << err.message();
-      ln = l;
-      addr = ln.addr().string();
-      gort::go([this] { served.send(srv.serve(ln)); });
-    }
-    std::error_code stop() {
-      srv.shutdown();
-      return served.recv().first;
     }
     // Waits (yielding, then sleeping) until the server tracks n connections.
     void wait_open(std::size_t n) const {
@@ -116,11 +81,7 @@ class IdleConns : public gort_test::Runtime {
     }
   };
 
-  static gort::net::conn dial(const std::string& addr) {
-    auto [c, err] = gort::net::dial("tcp", addr);
-    EXPECT_FALSE(err) << err.message();
-    return c;
-  }
+  static gort::net::conn dial(const std::string& addr) { return http_test::dial(addr); }
 
   // Sends one request and reads its one response (or the end of the connection).
   struct answer {
@@ -305,9 +266,8 @@ TEST_P(IdleConns, ShutdownCloseAndDestroyWithIdleConnections) {
     gort::chan<std::error_code> served = gort::make_chan<std::error_code>(1);
     {
       gort::http::server srv;
-      srv.handle_func("/id", [](gort::http::response_writer& w, gort::http::request&) {
-        w.write("x");
-      });
+      srv.handle_func("/id",
+                      [](gort::http::response_writer& w, gort::http::request&) { w.write("x"); });
       auto [ln, err] = gort::net::listen("tcp", "127.0.0.1:0");
       ASSERT_FALSE(err);
       std::string addr = ln.addr().string();

@@ -18,38 +18,11 @@ import (
 	"runtime"
 	"runtime/debug"
 	"strconv"
-	"strings"
 	"sync/atomic"
-	"syscall"
 	"time"
+
+	"gortbench/internal/procmem"
 )
-
-func rssKB() int64 {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return -1
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(line, "VmRSS:") {
-			f := strings.Fields(line)
-			v, _ := strconv.ParseInt(f[1], 10, 64)
-			return v
-		}
-	}
-	return -1
-}
-
-func raiseNofile(want int) int {
-	var rl syscall.Rlimit
-	syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl)
-	rl.Cur = rl.Max
-	syscall.Setrlimit(syscall.RLIMIT_NOFILE, &rl)
-	avail := int(rl.Cur) - 64
-	if avail < want {
-		return avail
-	}
-	return want
-}
 
 func main() {
 	if len(os.Args) < 2 {
@@ -61,8 +34,8 @@ func main() {
 	if len(os.Args) >= 3 {
 		want, _ = strconv.Atoi(os.Args[2])
 	}
-	n := raiseNofile(want)
-	before := rssKB()
+	n := procmem.RaiseNofile(want)
+	before := procmem.RSSKB()
 	var served atomic.Int32
 	mux := http.NewServeMux()
 	mux.HandleFunc("/idle", func(w http.ResponseWriter, r *http.Request) {
@@ -85,9 +58,9 @@ func main() {
 		time.Sleep(10 * time.Millisecond)
 	}
 	time.Sleep(200 * time.Millisecond)
-	after := rssKB()
+	after := procmem.RSSKB()
 	debug.FreeOSMemory()
-	freed := rssKB()
+	freed := procmem.RSSKB()
 	fmt.Printf("{\"side\": \"go\", \"conns\": %d, \"wanted\": %d, \"rss_before_kb\": %d, \"rss_after_kb\": %d, \"bytes_per_conn\": %.0f, \"rss_freed_kb\": %d, \"bytes_per_conn_freed\": %.0f}\n",
 		n, want, before, after, float64(after-before)*1024/float64(n), freed, float64(freed-before)*1024/float64(n))
 	hold.Close()
