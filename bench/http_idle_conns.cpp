@@ -13,10 +13,7 @@
 //
 // Usage: gort_http_idle_conns [N]      (client mode: gort_http_idle_conns client <addr> <N>)
 
-#include <arpa/inet.h>
 #include <malloc.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -43,16 +40,12 @@ using idle_bench::rss_kb;
 // header and its Content-Length body), then hold them until stdin closes.
 int client(const char* addr, int n) {
   n = raise_nofile(n);
-  std::string a = addr;
-  sockaddr_in sa{};
-  sa.sin_family = AF_INET;
-  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  sa.sin_port = htons(static_cast<std::uint16_t>(std::atoi(a.substr(a.rfind(':') + 1).c_str())));
+  idle_bench::connector to(addr);
   static constexpr char req[] = "GET /idle HTTP/1.1\r\nHost: bench\r\n\r\n";
   std::vector<int> fds;
   for (int i = 0; i < n; ++i) {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0 || ::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) return 3;
+    int fd = to.connect();
+    if (fd < 0) return 3;
     if (::write(fd, req, sizeof req - 1) != static_cast<ssize_t>(sizeof req - 1)) return 4;
     std::string got;
     char buf[4096];
@@ -70,9 +63,7 @@ int client(const char* addr, int n) {
     }
     fds.push_back(fd);
   }
-  char b;
-  while (::read(0, &b, 1) > 0) {
-  }
+  idle_bench::wait_for_stdin_eof();
   return 0;
 }
 

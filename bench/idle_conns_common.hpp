@@ -6,8 +6,11 @@
 
 #pragma once
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <spawn.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -60,6 +63,35 @@ inline pid_t spawn_client(const char* self, std::string addr, int n, int* hold) 
   ::close(p[0]);
   *hold = p[1];
   return child;
+}
+
+// connector makes blocking TCP connections to 127.0.0.1 at the port of addr ("host:port").
+class connector {
+ public:
+  explicit connector(const std::string& addr) {
+    sa_.sin_family = AF_INET;
+    sa_.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    sa_.sin_port =
+        htons(static_cast<std::uint16_t>(std::atoi(addr.substr(addr.rfind(':') + 1).c_str())));
+  }
+  // A connected socket, or -1.
+  int connect() const {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (fd >= 0 && ::connect(fd, reinterpret_cast<const sockaddr*>(&sa_), sizeof sa_) == 0)
+      return fd;
+    if (fd >= 0) ::close(fd);
+    return -1;
+  }
+
+ private:
+  sockaddr_in sa_{};
+};
+
+// wait_for_stdin_eof returns once the parent closes the client's stdin.
+inline void wait_for_stdin_eof() {
+  char b;
+  while (::read(0, &b, 1) > 0) {
+  }
 }
 
 }  // namespace idle_bench

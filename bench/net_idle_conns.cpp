@@ -11,9 +11,6 @@
 //
 // Usage: gort_net_idle_conns [N]      (client mode: gort_net_idle_conns client <addr> <N>)
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -38,20 +35,14 @@ using idle_bench::rss_kb;
 // The clients: N blocking connects, then hold them until stdin closes.
 int client(const char* addr, int n) {
   n = raise_nofile(n);
-  std::string a = addr;
-  sockaddr_in sa{};
-  sa.sin_family = AF_INET;
-  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  sa.sin_port = htons(static_cast<std::uint16_t>(std::atoi(a.substr(a.rfind(':') + 1).c_str())));
+  idle_bench::connector to(addr);
   std::vector<int> fds;
   for (int i = 0; i < n; ++i) {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0 || ::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) return 3;
+    int fd = to.connect();
+    if (fd < 0) return 3;
     fds.push_back(fd);
   }
-  char b;
-  while (::read(0, &b, 1) > 0) {
-  }
+  idle_bench::wait_for_stdin_eof();
   return 0;
 }
 

@@ -168,6 +168,15 @@ struct test_server {
     srv.shutdown();
     return served.recv().first;
   }
+  // handle_slow registers /slow: it sends on `entered`, waits on `release`, answers "finished".
+  void handle_slow(gort::chan<int>& entered, gort::chan<int>& release) {
+    srv.handle_func("/slow",
+                    [&entered, &release](gort::http::response_writer& w, gort::http::request&) {
+                      entered.send(1);
+                      release.recv();
+                      w.write("finished");
+                    });
+  }
 };
 
 inline gort::net::conn dial(const std::string& addr) {

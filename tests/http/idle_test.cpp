@@ -213,11 +213,7 @@ TEST_P(IdleConns, ShutdownCloseAndDestroyWithIdleConnections) {
     running s;
     auto entered = gort::make_chan<int>(1);
     auto release = gort::make_chan<int>();
-    s.srv.handle_func("/slow", [&](gort::http::response_writer& w, gort::http::request&) {
-      entered.send(1);
-      release.recv();
-      w.write("finished");
-    });
+    s.handle_slow(entered, release);
     s.start();
     const int n = gort_test::scaled(100, 5);
     std::vector<gort::net::conn> idle;

@@ -260,11 +260,7 @@ TEST_P(Server, ShutdownWhileBusy) {
     running s;
     auto entered = gort::make_chan<int>(1);
     auto release = gort::make_chan<int>();
-    s.srv.handle_func("/slow", [&](gort::http::response_writer& w, gort::http::request&) {
-      entered.send(1);
-      release.recv();
-      w.write("finished");
-    });
+    s.handle_slow(entered, release);
     s.start();
     gort::net::conn idle = dial(s.addr);  // a keep-alive connection between requests
     ASSERT_FALSE(idle.write("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n").second);
