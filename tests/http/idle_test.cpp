@@ -25,6 +25,9 @@
 #include <gort/gort.hpp>
 #include <gort/http.hpp>
 #include <gort/net.hpp>
+#include <gort/trace.hpp>
+
+#include "trace_file.hpp"
 
 #include "../test_support.hpp"
 #include "http_test_support.hpp"
@@ -58,6 +61,18 @@ class IdleConns : public gort_test::Runtime {
   static void SetUpTestSuite() {
     (void)conns_that_fit(0);
     http_test::netpoller_once();
+    // The tracer's process-wide descriptors (its symbolizer keeps the executable open once it
+    // named a stack's frames) too: a trace with a goroutine that blocks.
+    std::string path = testing::TempDir() + "idle-warmup.trace";
+    gort::run([&] {
+      if (gort::trace::start(path)) return;
+      auto ch = gort::make_chan<int>();
+      gort::go([&] { ch.send(1); });
+      gort::sleep(1ms);
+      ch.recv();
+      gort::trace::stop();
+    });
+    std::remove(path.c_str());
   }
   void SetUp() override { fds_before_ = http_test::open_fds(); }
   void TearDown() override { http_test::expect_fds_back(fds_before_); }
@@ -307,6 +322,38 @@ TEST_P(IdleConns, PanicOnAResumedConnection) {
     s.wait_open(0);
     EXPECT_EQ(s.stop(), gort::http::errc::server_closed);
   });
+}
+
+// An execution trace across idle waits stays valid (Go 1.19's ordering rules, as gort::trace_file
+// reads them): a goroutine started parked is described at its unblock (GoCreate, GoWaiting, then
+// GoUnblock), never unblocked out of another state.
+TEST_P(IdleConns, TraceAcrossIdleWaitsIsValid) {
+  std::string path = testing::TempDir() + "idle-" + std::to_string(GetParam()) + ".trace";
+  run([&] {
+    running s;
+    s.start();
+    ASSERT_FALSE(gort::trace::start(path));
+    std::vector<gort::net::conn> cs;
+    for (int i = 0; i < 4; ++i) cs.push_back(dial(s.addr));
+    for (int r = 0; r < 3; ++r)
+      for (auto& c : cs) ASSERT_TRUE(request(c, "/id").ok);
+    for (auto& c : cs) (void)c.close();
+    s.wait_open(0);
+    EXPECT_EQ(s.stop(), gort::http::errc::server_closed);
+    gort::trace::stop();
+  });
+  gort::trace_file::trace t;
+  try {
+    t = gort::trace_file::parse_file(path);
+  } catch (const gort::trace_file::parse_error& e) {
+    FAIL() << e.what();
+  }
+  std::size_t unblocks = 0;
+  for (const auto& e : t.events)
+    unblocks += e.type == gort::trace_file::ev_go_unblock ||
+                e.type == gort::trace_file::ev_go_unblock_local;
+  EXPECT_GE(unblocks, 8u);  // rounds 2 and 3 of 4 connections start parked goroutines
+  std::remove(path.c_str());
 }
 
 GORT_INSTANTIATE_PROCS(IdleConns);
