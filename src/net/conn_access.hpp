@@ -17,7 +17,8 @@ struct conn_access {
   // start_when_readable starts gp (from new_goroutine, never run: it holds no stack) once c is
   // readable, its read deadline passes or it is closed (netpoll.hpp's poll_start_when_ready); at
   // once when c is closed already. Its reads on c then say which. REQUIRES: nobody reads c
-  // meanwhile. Consumes gp.
+  // meanwhile. Consumes gp. c (the object) may be destroyed by gp before this returns: only its
+  // netfd, held here, is used after gp is published.
   static void start_when_readable(const conn& c, gort::internal::g* gp);
 };
 

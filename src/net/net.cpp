@@ -514,8 +514,11 @@ std::pair<std::size_t, std::error_code> conn::read(void* buf, std::size_t n) con
 }
 
 void internal::conn_access::start_when_readable(const conn& c, gort::internal::g* gp) {
-  netfd* f = c.fd_.get();
-  op_ref ref(f);  // pd stays this fd's until the registration is done
+  // The started goroutine may run, close c and drop c's owner before this returns (another P):
+  // hold the netfd itself, and the operation reference keeps pd this fd's meanwhile.
+  netfd_ref keep = c.fd_;
+  netfd* f = keep.get();
+  op_ref ref(f);
   if (!ref || f->pd == nullptr) return gort::internal::start_goroutine(gp);
   gort::internal::poll_start_when_ready(f->pd, poll_read, gp);
 }
