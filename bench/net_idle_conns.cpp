@@ -11,11 +11,6 @@
 //
 // Usage: gort_net_idle_conns [N]      (client mode: gort_net_idle_conns client <addr> <N>)
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <spawn.h>
-#include <sys/resource.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -30,47 +25,24 @@
 #include <gort/gort.hpp>
 #include <gort/net.hpp>
 
-extern char** environ;
+#include "idle_conns_common.hpp"
 
 namespace {
 
-long rss_kb() {
-  long kb = -1;
-  if (FILE* f = std::fopen("/proc/self/status", "r")) {
-    char line[256];
-    while (std::fgets(line, sizeof line, f))
-      if (std::strncmp(line, "VmRSS:", 6) == 0) kb = std::atol(line + 6);
-    std::fclose(f);
-  }
-  return kb;
-}
-
-int raise_nofile(int want) {
-  rlimit rl;
-  getrlimit(RLIMIT_NOFILE, &rl);
-  rl.rlim_cur = rl.rlim_max;
-  setrlimit(RLIMIT_NOFILE, &rl);
-  long avail = static_cast<long>(rl.rlim_cur) - 64;
-  return avail < want ? static_cast<int>(avail) : want;
-}
+using idle_bench::raise_nofile;
+using idle_bench::rss_kb;
 
 // The clients: N blocking connects, then hold them until stdin closes.
 int client(const char* addr, int n) {
   n = raise_nofile(n);
-  std::string a = addr;
-  sockaddr_in sa{};
-  sa.sin_family = AF_INET;
-  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  sa.sin_port = htons(static_cast<std::uint16_t>(std::atoi(a.substr(a.rfind(':') + 1).c_str())));
+  idle_bench::connector to(addr);
   std::vector<int> fds;
   for (int i = 0; i < n; ++i) {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0 || ::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) return 3;
+    int fd = to.connect();
+    if (fd < 0) return 3;
     fds.push_back(fd);
   }
-  char b;
-  while (::read(0, &b, 1) > 0) {
-  }
+  idle_bench::wait_for_stdin_eof();
   return 0;
 }
 
@@ -88,17 +60,8 @@ int main(int argc, char** argv) {
           std::fprintf(stderr, "listen: %s\n", err.message().c_str());
           std::exit(1);
         }
-        int hold[2];
-        if (pipe(hold) != 0) std::exit(1);
-        posix_spawn_file_actions_t fa;
-        posix_spawn_file_actions_init(&fa);
-        posix_spawn_file_actions_adddup2(&fa, hold[0], 0);
-        posix_spawn_file_actions_addclose(&fa, hold[1]);
-        std::string addr = ln.addr().string(), count = std::to_string(n);
-        char* args[] = {argv[0], const_cast<char*>("client"), addr.data(), count.data(), nullptr};
-        pid_t child;
-        if (posix_spawn(&child, argv[0], &fa, nullptr, args, environ) != 0) std::exit(1);
-        ::close(hold[0]);
+        int hold;
+        pid_t child = idle_bench::spawn_client(argv[0], ln.addr().string(), n, &hold);
         std::atomic<int> parked{0};
         gort::waitgroup wg;
         for (int i = 0; i < n; ++i) {
@@ -122,7 +85,7 @@ int main(int argc, char** argv) {
             "{\"side\": \"gort\", \"conns\": %d, \"wanted\": %d, \"rss_before_kb\": %ld, "
             "\"rss_after_kb\": %ld, \"bytes_per_conn\": %.0f}\n",
             n, want, before, after, (after - before) * 1024.0 / n);
-        ::close(hold[1]);  // the clients exit; every read returns EOF
+        ::close(hold);  // the clients exit; every read returns EOF
         wg.wait();
         int st;
         waitpid(child, &st, 0);

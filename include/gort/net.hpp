@@ -81,6 +81,7 @@ inline const std::error_code err_timeout = make_error_code(errc::timeout);
 namespace internal {
 struct netfd;
 using netfd_ref = std::shared_ptr<netfd>;
+struct conn_access;  // the runtime's own uses of a conn (src/net/conn_access.hpp)
 }  // namespace internal
 
 // addr is a socket address as Go's net.Addr: network() ("tcp", "unix") and string()
@@ -159,6 +160,7 @@ class conn {
   explicit conn(internal::netfd_ref fd) : fd_(std::move(fd)) {}
 
  private:
+  friend struct internal::conn_access;
   internal::netfd_ref fd_;
 };
 

@@ -71,17 +71,6 @@ void raise_parser_limit() {
   std::call_once(once, [] { http_parser_set_max_header_size(0x7fffffff); });
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    unsigned char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x += 32;
-    if (y >= 'A' && y <= 'Z') y += 32;
-    if (x != y) return false;
-  }
-  return true;
-}
-
 // Whether a comma-separated header value has token t (case-insensitive), as Go's hasToken.
 bool has_token(std::string_view v, std::string_view t) {
   while (!v.empty()) {
@@ -801,16 +790,25 @@ void conn_engine::linger() {
   }
 }
 
-void conn_engine::serve() {
+serve_end conn_engine::serve(bool resumed) {
   bool first = true;
   for (;;) {
-    if (!first) {
+    if (resumed) {
+      // Started by the server for an idle connection: its first read says why (the next
+      // request's bytes, or the idle deadline or a close), under the deadline set at idle.
+      resumed = false;
+      if (fill()) return serve_end::closed;
+    } else if (!first) {
       // Between requests: wait for the next one's first byte (idle_timeout, else read_timeout).
-      if (hooks_ != nullptr && !hooks_->to_idle()) return;
+      // With nothing buffered the wait may be the server's instead (hooks' park_idle): the
+      // deadline is set, and serve returns for the server to hand the connection to the
+      // netpoller; a new engine serves the next request (nothing else carries over).
+      if (hooks_ != nullptr && !hooks_->to_idle()) return serve_end::closed;
       auto idle = cfg_.idle_timeout.count() != 0 ? cfg_.idle_timeout : cfg_.read_timeout;
       if (rpos_ == rend_) {
         if (idle.count() != 0) io_.set_read_deadline(clock::now() + idle);
-        if (fill()) return;
+        if (hooks_ != nullptr && hooks_->park_idle()) return serve_end::idle;
+        if (fill()) return serve_end::closed;
       }
     }
     first = false;
@@ -824,12 +822,12 @@ void conn_engine::serve() {
     whole_deadline_ = cfg_.read_timeout.count() != 0 ? t0 + cfg_.read_timeout : clock::time_point{};
 
     read_result rr = read_request();
-    if (rr == read_result::closed) return;
+    if (rr == read_result::closed) return serve_end::closed;
     keep_alives_ = hooks_ == nullptr || hooks_->to_active();
     if (rr != read_result::ok) {
       reply_error(rr);
       linger();
-      return;
+      return serve_end::closed;
     }
     io_.set_read_deadline(whole_deadline_);
     if (cfg_.write_timeout.count() != 0) io_.set_write_deadline(clock::now() + cfg_.write_timeout);
@@ -838,13 +836,13 @@ void conn_engine::serve() {
     close_after_ = false;
     if (!run_handler()) {
       flush_out();
-      return;
+      return serve_end::closed;
     }
     finish_response();
-    if (write_error_) return;
+    if (write_error_) return serve_end::closed;
     if (close_after_) {
       if (!message_done_) linger();  // the rest of the request is still coming
-      return;
+      return serve_end::closed;
     }
     // A deadline for the body must not cut the wait for the next request.
     if (cfg_.read_timeout.count() != 0) io_.set_read_deadline(clock::time_point{});

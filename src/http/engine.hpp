@@ -24,6 +24,18 @@ namespace gort::http::internal {
 
 using clock = std::chrono::steady_clock;
 
+// iequals compares ASCII case-insensitively (header names and tokens; Go's EqualFold for ASCII).
+inline bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    unsigned char x = a[i], y = b[i];
+    if (x >= 'A' && x <= 'Z') x += 32;
+    if (y >= 'A' && y <= 'Z') y += 32;
+    if (x != y) return false;
+  }
+  return true;
+}
+
 // conn_io is the byte stream under one connection. read returns (0, error) at the end (net::eof)
 // or on failure; write writes everything or returns the error. A deadline of time_point{} clears
 // it.
@@ -55,7 +67,14 @@ class conn_hooks {
   // keep_alives: whether the response being committed may keep the connection (false once the
   // server is shutting down: Go's doKeepAlives, read when the header is written).
   virtual bool keep_alives() = 0;
+  // park_idle: called idle with nothing buffered, the idle deadline set; true: the server waits
+  // for the next request itself (without this engine), so serve returns serve_end::idle.
+  virtual bool park_idle() { return false; }
 };
+
+// How serve ended: the connection must close, or it is idle and the server waits for its next
+// request (conn_hooks::park_idle).
+enum class serve_end { closed, idle };
 
 // What a connection needs of its server's configuration (copied by value into each engine).
 struct engine_config {
@@ -75,9 +94,12 @@ class conn_engine {
   conn_engine(const conn_engine&) = delete;
   conn_engine& operator=(const conn_engine&) = delete;
 
-  // serve runs the request loop until the connection must close (the caller closes it). Parks
-  // in io's reads and writes.
-  void serve();
+  // serve runs the request loop until the connection must close (the caller closes it) or, with
+  // hooks that park idle connections, until it waits for a next request with nothing buffered.
+  // Parks in io's reads and writes. `resumed`: the connection was idle (serve returned
+  // serve_end::idle to the server, whose netpoller started this engine's goroutine): wait for its
+  // next request under the deadline already set.
+  serve_end serve(bool resumed = false);
 
   // request's and response_writer's halves.
   std::pair<std::string, std::error_code> read_body();

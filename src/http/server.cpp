@@ -13,6 +13,14 @@
 // to_idle). As in Go, a request that arrives on an idle connection while shutdown closes it is
 // lost: the client sees the connection close before any response.
 //
+// Idle connections hold no goroutine. A connection that finished a response with no pipelined
+// bytes buffered goes to the netpoller (net's conn_access::start_when_readable) with a goroutine
+// made but never started (a G, its callable inside: no stack), and its goroutine ends. The
+// netpoller starts that goroutine when the next request's bytes come, the idle deadline passes
+// (its first read then times out: a quiet close) or the connection is closed (shutdown, close);
+// it serves with a new engine, or closes and untracks. So an idle connection costs its fd, the
+// net objects, its tracking entry and a G, not a stack and buffers (docs/http.md has the numbers).
+//
 // Lifetime. The connection goroutines share the server's impl (a shared_ptr): a server object
 // destroyed while connections are open closes them and its impl lives until the last one ends.
 //
@@ -32,6 +40,7 @@
 #include <gort/sync.hpp>
 
 #include "http/engine.hpp"
+#include "net/conn_access.hpp"
 
 namespace gort::http {
 
@@ -90,27 +99,50 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
       return !s->in_shutdown.load(std::memory_order_seq_cst);
     }
     bool keep_alives() override { return !s->in_shutdown.load(std::memory_order_relaxed); }
+    bool park_idle() override { return true; }
   };
 
-  void serve_conn(std::list<tracked>::iterator it) {
+  // What a connection's goroutine runs: its requests until it closes or goes idle.
+  struct conn_main {
+    std::shared_ptr<impl> s;
+    std::list<tracked>::iterator it;
+    bool resumed;
+    void operator()() const { s->serve_conn(it, resumed); }
+  };
+
+  void serve_conn(std::list<tracked>::iterator it, bool resumed) {
     std::shared_ptr<impl> keep = shared_from_this();
-    struct untrack {
-      impl* s;
-      std::list<tracked>::iterator it;
-      ~untrack() {
-        (void)it->c.close();
-        s->mu.lock();
-        s->conns.erase(it);
-        s->conns_changed.broadcast();
-        s->mu.unlock();
-      }
-    } guard{this, it};
-    net_io io(it->c);
-    hooks h;
-    h.s = this;
-    h.t = &*it;
-    internal::conn_engine e(io, config, &h, it->c.remote_addr().string());
-    e.serve();
+    bool idle = false;
+    {
+      struct untrack {
+        impl* s;
+        std::list<tracked>::iterator it;
+        const bool& idle;
+        ~untrack() {
+          if (idle) return;
+          (void)it->c.close();
+          s->mu.lock();
+          s->conns.erase(it);
+          s->conns_changed.broadcast();
+          s->mu.unlock();
+        }
+      } guard{this, it, idle};
+      net_io io(it->c);
+      hooks h;
+      h.s = this;
+      h.t = &*it;
+      internal::conn_engine e(io, config, &h, it->c.remote_addr().string());
+      idle = e.serve(resumed) == internal::serve_end::idle;
+    }
+    if (!idle) return;
+    // Idle, nothing buffered, the idle deadline set: the next request starts a new goroutine,
+    // which holds no stack until then; this one ends (its stack back to the cache). The new one
+    // also runs at the deadline or when shutdown closes the connection, and its read says so.
+    // From here `it` may be gone (the new goroutine can run and end at once).
+    gort::internal::g* gp = gort::internal::spawn<conn_main>([&] {
+      return conn_main{std::move(keep), it, true};
+    });
+    net::internal::conn_access::start_when_readable(it->c, gp);
   }
 
   // Closes the idle connections (all of them when `all`); mu held.
@@ -192,7 +224,7 @@ std::error_code server::serve(net::listener& ln) {
     auto it = std::prev(s.conns.end());
     it->c = std::move(c);
     s.mu.unlock();
-    gort::go([sp = impl_, it] { sp->serve_conn(it); });
+    gort::go(impl::conn_main{impl_, it, false});
   }
   (void)ln.close();
   s.mu.lock();

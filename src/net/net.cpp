@@ -46,6 +46,7 @@
 #include <gort/net.hpp>
 #include <gort/sync.hpp>
 
+#include "net/conn_access.hpp"
 #include "netpoll/netpoll.hpp"
 #include "sched/lock.hpp"
 
@@ -567,6 +568,16 @@ std::pair<std::size_t, std::error_code> conn::read(void* buf, std::size_t n) con
     }
     return {0, sys_error(e)};
   }
+}
+
+void internal::conn_access::start_when_readable(const conn& c, gort::internal::g* gp) {
+  // The started goroutine may run, close c and drop c's owner before this returns (another P):
+  // hold the netfd itself, and the operation reference keeps pd this fd's meanwhile.
+  netfd_ref keep = c.fd_;
+  netfd* f = keep.get();
+  op_ref ref(f);
+  if (!ref || f->pd == nullptr) return gort::internal::start_goroutine(gp);
+  gort::internal::poll_start_when_ready(f->pd, poll_read, gp);
 }
 
 std::pair<std::size_t, std::error_code> conn::write(const void* buf, std::size_t n) const {

@@ -377,6 +377,25 @@ void poll_set_deadline(poll_desc* pd, std::int64_t deadline, int mode) {
   ready_waiter(wg);
 }
 
+// A goroutine started parked takes the slot a parked reader would (pd_nil -> the G, never
+// through pd_wait: it is not running, so there is no switch to wait for), is counted as a waiter,
+// and its unblockers are the usual ones. Closing or a deadline that came between the first check
+// and the CAS found no G to wake: the second check takes the G back out itself.
+void poll_start_when_ready(poll_desc* pd, int mode, g* gp) {
+  start_goroutine_parked(gp, wait_reason::io_wait);
+  std::atomic<std::uintptr_t>& w = slot(pd, mode);
+  std::uintptr_t v = pd_nil;
+  if (check_err(pd, mode) != poll_result::ready ||
+      !w.compare_exchange_strong(v, reinterpret_cast<std::uintptr_t>(gp), std::memory_order_acq_rel,
+                                 std::memory_order_acquire)) {
+    if (v != pd_nil && v != pd_ready) runtime_throw("runtime: double wait on a poll descriptor");
+    ready(gp);  // a notice (bytes came meanwhile), closing or a passed deadline: run now
+    return;
+  }
+  waiters.fetch_add(1, std::memory_order_relaxed);
+  ready_waiter(check_err(pd, mode) != poll_result::ready ? unblock(pd, mode, false) : nullptr);
+}
+
 // ---------------------------------------------------------------------------------------------
 // The scheduler's side.
 

@@ -47,6 +47,15 @@ poll_result poll_wait(poll_desc* pd, int mode);
 // or a negative value for one already passed. Wakes a waiter whose deadline has passed.
 void poll_set_deadline(poll_desc* pd, std::int64_t deadline, int mode);
 
+// poll_start_when_ready starts gp, a goroutine from new_goroutine that never ran (so it holds no
+// stack), parked as pd's waiter for `mode`: it runs once pd is ready for mode, the deadline of
+// mode passes or pd is closed, and then finds out which with its own next operation. It runs at
+// once when one of these already holds (a readiness notice nobody consumed counts). Consumes gp.
+// So a connection waiting for a peer that may stay silent for minutes costs no goroutine stack
+// (gort::http's idle keep-alive connections). REQUIRES: the caller holds an operation reference
+// on pd's fd (pd is not recycled meanwhile) and nobody else waits on pd for mode.
+void poll_start_when_ready(poll_desc* pd, int mode, g* gp);
+
 }  // namespace gort::internal
 
 // ---------------------------------------------------------------------------------------------

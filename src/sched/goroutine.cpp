@@ -8,6 +8,8 @@
 //   dead -> idle       new_goroutine: a G from a free list or a new slab (made dead), set up.
 //   idle -> runnable   start_goroutine: on the creator's P in runnext (Go's newproc), or from a
 //                      thread without a P on the global queue (ready_external).
+//   idle -> waiting    start_goroutine_parked: started parked, on a wait queue its creator chose
+//                      (the netpoller: an idle HTTP connection's next request, see docs/http.md).
 //   running -> waiting park: the goroutine half; proc.cpp's park_m is the g0 half.
 //   waiting -> runnable ready: on the caller's P in runnext (Go's goready), or globally.
 //   running -> dead    g_main returns (goexit1); proc.cpp's goexit0 frees the G with gfput.
@@ -250,28 +252,43 @@ static void put_next_and_wake(p* pp, g* gp) {
   wakep();
 }
 
-void start_goroutine(g* gp) {
-  casgstatus(gp, gstatus::idle, gstatus::runnable);
-  m* mp = tls_m;
-  p* pp = mp != nullptr ? mp->pp : nullptr;
+// new_goid gives gp its id and counts it as created: from pp's cache, refilled 16 at a time
+// (Go's goidcache: no shared atomic per spawn; ids still increase per P, and are unique), or from
+// the shared counter on a thread without a P.
+static void new_goid(p* pp, g* gp) {
   if (pp == nullptr) {
     gp->id = sched.goid_gen.fetch_add(1, std::memory_order_relaxed) + 1;
     sched.created_external.fetch_add(1, std::memory_order_relaxed);
-    if (tracing()) [[unlikely]]
-      trace_go_create(nullptr, nullptr, gp);
-    return ready_external(gp);
+    return;
   }
-  // Ids come from the P's cache, refilled 16 at a time (Go's goidcache): no shared atomic per
-  // spawn. Ids still increase per P, and are unique.
   if (pp->goid_next == pp->goid_end) {
     pp->goid_next = sched.goid_gen.fetch_add(kGoidBatch, std::memory_order_relaxed) + 1;
     pp->goid_end = pp->goid_next + kGoidBatch;
   }
   gp->id = pp->goid_next++;
   ++pp->count.goroutines_created;
+}
+
+void start_goroutine(g* gp) {
+  casgstatus(gp, gstatus::idle, gstatus::runnable);
+  m* mp = tls_m;
+  p* pp = mp != nullptr ? mp->pp : nullptr;
+  new_goid(pp, gp);
+  if (pp == nullptr) {
+    if (tracing()) [[unlikely]]
+      trace_go_create(nullptr, nullptr, gp);
+    return ready_external(gp);
+  }
   if (tracing()) [[unlikely]]
     trace_go_create(pp, mp->curg, gp);
   put_next_and_wake(pp, gp);  // Go's newproc: the new goroutine runs next
+}
+
+void start_goroutine_parked(g* gp, wait_reason reason) {
+  m* mp = tls_m;
+  new_goid(mp != nullptr ? mp->pp : nullptr, gp);
+  gp->waitreason = reason;
+  casgstatus(gp, gstatus::idle, gstatus::waiting);
 }
 
 void ready(g* gp) {

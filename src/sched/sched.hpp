@@ -34,6 +34,13 @@ inline const char* wait_reason_text(const g* gp) noexcept {
 // Go's goready does) or, from a thread without a P, on the global queue. Wakes an idle P's M.
 void ready(g* gp);
 
+// start_goroutine_parked starts gp, a goroutine from new_goroutine, parked (idle -> waiting,
+// with `reason`) instead of runnable: it first runs when someone readies it, and holds no stack
+// until then when its callable fits in the G. The caller must already have put it where its
+// waker finds it, or do so before anything else can see it (the netpoller's
+// poll_start_when_ready). Not traced here: the tracer describes it at its unblock.
+void start_goroutine_parked(g* gp, wait_reason reason);
+
 // wakep starts a spinning M when a P is idle and nobody is spinning yet (proc.cpp).
 void wakep();
 // wakep_ordered is wakep without its StoreLoad fence, for a caller whose work was published by a

@@ -15,6 +15,7 @@
 //   G  idle -> dead        allocg: a G just made, before its first use (Go's malg + casgstatus)
 //      dead -> idle        new_goroutine: a G from a free list or a slab, being set up
 //      idle -> runnable    start_goroutine (Go's newproc)
+//      idle -> waiting     start_goroutine_parked (the netpoller's poll_start_when_ready)
 //      idle -> dead        discard_goroutine: set up, never started
 //      runnable -> running execute
 //      running -> runnable gosched_m (yield)

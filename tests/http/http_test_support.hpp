@@ -2,20 +2,27 @@
 //
 // Shared pieces of gort::http's tests: a response-stream parser (on libhttp-parser in response
 // mode, an independent reading of what the server wrote: status, fields, decoded body, whether
-// it was chunked) and the fd counter of the leak checks.
+// it was chunked), the fd counter of the leak checks, and the server suites' shared setup.
 
 #pragma once
 
 #include <dirent.h>
 #include <http_parser.h>
 
+#include <chrono>
 #include <cstddef>
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <utility>
 #include <vector>
 
+#include <gtest/gtest.h>
+#include <gort/go.hpp>
 #include <gort/http.hpp>
+#include <gort/net.hpp>
+#include <gort/sync.hpp>
 
 namespace http_test {
 
@@ -111,6 +118,71 @@ inline int open_fds() {
     n -= 3;  // ".", ".." and the directory's own descriptor
   }
   return n;
+}
+
+// The setup both server suites share. netpoller_once opens the netpoller's descriptors (opened
+// once per process) before any fd count is taken; expect_fds_back waits a little (a closing
+// connection's goroutine may still be finishing) for the count to return to `before`.
+inline void netpoller_once() {
+  gort::run(
+      [] {
+        auto [ln, err] = gort::net::listen("tcp", "127.0.0.1:0");
+        if (!err) (void)ln.close();
+      },
+      1);
+}
+inline void expect_fds_back(int before) {
+  int after = open_fds();
+  for (int i = 0; i < 400 && after != before; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    after = open_fds();
+  }
+  EXPECT_EQ(after, before) << "the test leaked file descriptors";
+}
+
+// A server on 127.0.0.1:<any port> logging into `log`, serving in its own goroutine once
+// started; stop() shuts it down and waits for serve to return. Suites add their handlers.
+struct test_server {
+  gort::http::server srv;
+  gort::net::listener ln;
+  std::string addr, url;
+  gort::chan<std::error_code> served = gort::make_chan<std::error_code>(1);
+  std::vector<std::string> log;
+  gort::mutex log_mu;
+
+  test_server() {
+    srv.error_log = [this](std::string_view l) {
+      std::lock_guard<gort::mutex> g(log_mu);
+      log.emplace_back(l);
+    };
+  }
+  void start() {
+    auto [l, err] = gort::net::listen("tcp", "127.0.0.1:0");
+    ASSERT_FALSE(err) << err.message();
+    ln = l;
+    addr = ln.addr().string();
+    url = "http://" + addr;
+    gort::go([this] { served.send(srv.serve(ln)); });
+  }
+  std::error_code stop() {
+    srv.shutdown();
+    return served.recv().first;
+  }
+  // handle_slow registers /slow: it sends on `entered`, waits on `release`, answers "finished".
+  void handle_slow(gort::chan<int>& entered, gort::chan<int>& release) {
+    srv.handle_func("/slow",
+                    [&entered, &release](gort::http::response_writer& w, gort::http::request&) {
+                      entered.send(1);
+                      release.recv();
+                      w.write("finished");
+                    });
+  }
+};
+
+inline gort::net::conn dial(const std::string& addr) {
+  auto [c, err] = gort::net::dial("tcp", addr);
+  EXPECT_FALSE(err) << err.message();
+  return c;
 }
 
 }  // namespace http_test

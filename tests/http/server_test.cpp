@@ -33,41 +33,14 @@ using http_test::parse_responses;
 
 class Server : public gort_test::Runtime {
  protected:
-  static void SetUpTestSuite() {
-    // The netpoller's descriptors (opened once per process) before any count is taken.
-    gort::run(
-        [] {
-          auto [ln, err] = gort::net::listen("tcp", "127.0.0.1:0");
-          if (!err) (void)ln.close();
-        },
-        1);
-  }
+  static void SetUpTestSuite() { http_test::netpoller_once(); }
   void SetUp() override { fds_before_ = http_test::open_fds(); }
-  void TearDown() override {
-    int after = http_test::open_fds();
-    for (int i = 0; i < 200 && after != fds_before_; ++i) {
-      std::this_thread::sleep_for(5ms);
-      after = http_test::open_fds();
-    }
-    EXPECT_EQ(after, fds_before_) << "the test leaked file descriptors";
-  }
+  void TearDown() override { http_test::expect_fds_back(fds_before_); }
   int fds_before_ = 0;
 
-  // A server on 127.0.0.1:<any port> with the test handlers, serving in its own goroutine;
-  // stop() shuts it down and waits for serve to return.
-  struct running {
-    gort::http::server srv;
-    gort::net::listener ln;
-    std::string addr, url;
-    gort::chan<std::error_code> served = gort::make_chan<std::error_code>(1);
-    std::vector<std::string> log;
-    gort::mutex log_mu;
-
+  // A server with the test handlers (http_test::test_server: start, stop, log).
+  struct running : http_test::test_server {
     running() {
-      srv.error_log = [this](std::string_view l) {
-        std::lock_guard<gort::mutex> g(log_mu);
-        log.emplace_back(l);
-      };
       srv.handle_func("/hello", [](gort::http::response_writer& w, gort::http::request& r) {
         w.header().set("Content-Type", "text/plain");
         w.write("hello " + r.query + "\n");
@@ -85,25 +58,9 @@ class Server : public gort_test::Runtime {
         gort::panic(std::string("boom"));
       });
     }
-    void start() {
-      auto [l, err] = gort::net::listen("tcp", "127.0.0.1:0");
-      ASSERT_FALSE(err) << err.message();
-      ln = l;
-      addr = ln.addr().string();
-      url = "http://" + addr;
-      gort::go([this] { served.send(srv.serve(ln)); });
-    }
-    std::error_code stop() {
-      srv.shutdown();
-      return served.recv().first;
-    }
   };
 
-  static gort::net::conn dial(const std::string& addr) {
-    auto [c, err] = gort::net::dial("tcp", addr);
-    EXPECT_FALSE(err) << err.message();
-    return c;
-  }
+  static gort::net::conn dial(const std::string& addr) { return http_test::dial(addr); }
 
   // Reads from c until `want` complete responses arrived or the connection ended; eof says
   // whether it ended.
@@ -303,11 +260,7 @@ TEST_P(Server, ShutdownWhileBusy) {
     running s;
     auto entered = gort::make_chan<int>(1);
     auto release = gort::make_chan<int>();
-    s.srv.handle_func("/slow", [&](gort::http::response_writer& w, gort::http::request&) {
-      entered.send(1);
-      release.recv();
-      w.write("finished");
-    });
+    s.handle_slow(entered, release);
     s.start();
     gort::net::conn idle = dial(s.addr);  // a keep-alive connection between requests
     ASSERT_FALSE(idle.write("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n").second);

@@ -6,6 +6,8 @@
 #   of other processes disturbs less), median and spread over the rounds, and gort/Go.
 #   RSS per idle connection at 10,000 connections (bench/net_idle_conns.cpp, bench/go/netidle):
 #   bytes per connection, median over the rounds, and gort/Go.
+#   RSS per idle HTTP keep-alive connection at 10,000 connections (bench/http_idle_conns.cpp,
+#   bench/go/httpidle: gort::http and net/http, both driven by gort_http_idle_conns's client).
 set -euo pipefail
 build=$(cd "$1" && pwd)
 rounds=${2:-3}
@@ -13,13 +15,16 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export GOFLAGS=-mod=mod GOCACHE="${GOCACHE:-$work/gocache}" GOPATH="${GOPATH:-$work/gopath}"
-(cd "$root/bench/go" && go build -o "$work/go-netidle" ./netidle && go test -c -o "$work/go-bench" . >/dev/null)
+(cd "$root/bench/go" && go build -o "$work/go-netidle" ./netidle && go build -o "$work/go-httpidle" ./httpidle &&
+  go test -c -o "$work/go-bench" . >/dev/null)
 for r in $(seq "$rounds"); do
   "$build/bench/gort_net_bench" --benchmark_filter=TCPEcho --benchmark_format=json \
     --benchmark_min_time=0.5 >"$work/gort-$r.json"
   "$work/go-bench" -test.run '^$' -test.bench TCPEcho -test.benchtime 0.5s >"$work/go-$r.txt"
   "$build/bench/gort_net_idle_conns" >>"$work/idle.jsonl"
   "$work/go-netidle" >>"$work/idle.jsonl"
+  "$build/bench/gort_http_idle_conns" >>"$work/httpidle.jsonl"
+  "$work/go-httpidle" "$build/bench/gort_http_idle_conns" >>"$work/httpidle.jsonl"
 done
 python3 - "$work" "$rounds" <<'PY'
 import json, re, statistics, sys
@@ -45,12 +50,17 @@ for p in (1, 2):
         print(f"TCP echo 64 B, P={p}: CPU gort {statistics.median(gc):.0f} ns ({spread(gc)}), "
               f"Go {statistics.median(oc):.0f} ns ({spread(oc)}), "
               f"gort/Go {statistics.median(gc) / statistics.median(oc):.2f}")
-lines = [json.loads(l) for l in open(f"{work}/idle.jsonl")]
-for side in ("gort", "go"):
-    v = [l["bytes_per_conn"] for l in lines if l["side"] == side]
-    c = [l["conns"] for l in lines if l["side"] == side]
-    print(f"idle conns ({side}): {statistics.median(v):.0f} bytes per connection at {min(c)} connections")
-gv = statistics.median(l["bytes_per_conn"] for l in lines if l["side"] == "gort")
-ov = statistics.median(l["bytes_per_conn"] for l in lines if l["side"] == "go")
-print(f"idle conns gort/Go: {gv / ov:.2f}")
+def idle(name, path, key="bytes_per_conn"):
+    lines = [json.loads(l) for l in open(path)]
+    for side in ("gort", "go"):
+        v = [l[key] for l in lines if l["side"] == side]
+        c = [l["conns"] for l in lines if l["side"] == side]
+        print(f"{name} ({side}): {statistics.median(v):.0f} bytes per connection at {min(c)} connections"
+              f" (spread {min(v):.0f}-{max(v):.0f})")
+    gv = statistics.median(l[key] for l in lines if l["side"] == "gort")
+    ov = statistics.median(l[key] for l in lines if l["side"] == "go")
+    print(f"{name} gort/Go: {gv / ov:.2f}")
+idle("idle conns", f"{work}/idle.jsonl")
+idle("idle HTTP keep-alive conns", f"{work}/httpidle.jsonl")
+idle("idle HTTP keep-alive conns, free memory given back", f"{work}/httpidle.jsonl", "bytes_per_conn_freed")
 PY

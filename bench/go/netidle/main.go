@@ -14,42 +14,15 @@ import (
 	"os/exec"
 	"runtime"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
+
+	"gortbench/internal/procmem"
 )
 
-func rssKB() int64 {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return -1
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(line, "VmRSS:") {
-			f := strings.Fields(line)
-			v, _ := strconv.ParseInt(f[1], 10, 64)
-			return v
-		}
-	}
-	return -1
-}
-
-func raiseNofile(want int) int {
-	var rl syscall.Rlimit
-	syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl)
-	rl.Cur = rl.Max
-	syscall.Setrlimit(syscall.RLIMIT_NOFILE, &rl)
-	avail := int(rl.Cur) - 64
-	if avail < want {
-		return avail
-	}
-	return want
-}
-
 func client(addr string, n int) {
-	n = raiseNofile(n)
+	n = procmem.RaiseNofile(n)
 	conns := make([]net.Conn, 0, n)
 	for i := 0; i < n; i++ {
 		c, err := net.Dial("tcp", addr)
@@ -72,8 +45,8 @@ func main() {
 	if len(os.Args) >= 2 {
 		want, _ = strconv.Atoi(os.Args[1])
 	}
-	n := raiseNofile(want)
-	before := rssKB()
+	n := procmem.RaiseNofile(want)
+	before := procmem.RSSKB()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		panic(err)
@@ -103,7 +76,7 @@ func main() {
 		time.Sleep(10 * time.Millisecond)
 	}
 	time.Sleep(200 * time.Millisecond)
-	after := rssKB()
+	after := procmem.RSSKB()
 	fmt.Printf("{\"side\": \"go\", \"conns\": %d, \"wanted\": %d, \"rss_before_kb\": %d, \"rss_after_kb\": %d, \"bytes_per_conn\": %.0f}\n",
 		n, want, before, after, float64(after-before)*1024/float64(n))
 	hold.Close()
