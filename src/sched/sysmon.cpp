@@ -136,7 +136,9 @@ void sysmon_loop() {
       schedtrace();
       next_trace += sched.schedtrace_ms * 1000000;
     }
-    if (retake(now) | wake_stale_runnext())
+    bool busy = retake(now);
+    if (wake_stale_runnext()) busy = true;  // both run every tick
+    if (busy)
       idle = 0;
     else
       ++idle;
