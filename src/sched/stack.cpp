@@ -280,13 +280,16 @@ static bool free_stacks_pop_locked(stack_span* s) GORT_REQUIRES(sched.free_lock)
 // Giving memory back. Free stacks on the P caches and the first kStackKeepCommitted of the global
 // list keep their pages (the next goroutines reuse them warm); stacks that go to a global list
 // already that long have their pages returned to the OS (MADV_DONTNEED: the range stays mapped,
-// reads as zeros and faults in again on reuse). So a burst of goroutines that end (ten thousand
-// connections going idle at once) does not pin a page or two per goroutine that ever ran beyond
-// the bound. The bound is high because the cost is real where goroutines come in huge waves:
-// skynet (1M leaves, P = 2) ran about 9% slower with it at 4096 and 14% at 1024 (noisy, shared
-// machine), the list being LIFO, so the stacks released are the next ones reused. Releasing the
-// list's cold end from sysmon instead (Go frees stacks at GC) would avoid that: not done.
-constexpr int kStackKeepCommitted = 4096;
+// reads as zeros and faults in again on reuse). So a burst of goroutines that end does not pin a
+// page or two per goroutine that ever ran beyond the bound. The bound is high because the list
+// is LIFO: the stacks released are the next ones reused, and a program whose waves of goroutines
+// outgrow the bound pays a page fault per stack reuse. Measured (Release, P = 2, alternating):
+// skynet 1M (about 18k stacks in use at its peak) took 420-580 ms with a bound of 4096 against
+// 306-327 ms with none. At 65536 no wave of skynet reaches it; ten thousand idle HTTP connections
+// (whose goroutines end while the connection waits) keep their stacks' pages in the list.
+// Releasing the cold end of the list from sysmon (Go's scavenger returns memory in the
+// background) would allow a low bound without that cost: not done.
+constexpr int kStackKeepCommitted = 1 << 16;
 
 static void release_stack_pages(const stack_span& s) noexcept {
   const std::size_t page = page_size();
