@@ -14,7 +14,6 @@
 // Usage: gort_http_idle_conns [N]      (client mode: gort_http_idle_conns client <addr> <N>)
 
 #include <malloc.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -22,6 +21,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -70,28 +71,17 @@ int client(const char* addr, int n) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc >= 4 && std::strcmp(argv[1], "client") == 0) return client(argv[2], std::atoi(argv[3]));
-  int want = argc >= 2 ? std::atoi(argv[1]) : 10000;
-  int n = raise_nofile(want);
-  int status = gort::run(
-      [&] {
-        long before = rss_kb();
-        std::atomic<int> served{0};
-        gort::http::server srv;
-        srv.handle_func("/idle", [&](gort::http::response_writer& w, gort::http::request&) {
+  return idle_bench::run_main(
+      argc, argv, client, [](gort::net::listener& ln, int n, int want, long before) {
+        auto served = std::make_shared<std::atomic<int>>(0);
+        auto srv = std::make_shared<gort::http::server>();
+        srv->handle_func("/idle", [served](gort::http::response_writer& w, gort::http::request&) {
           w.write("idle");
-          ++served;
+          ++*served;
         });
-        auto [ln, err] = gort::net::listen("tcp", "127.0.0.1:0");
-        if (err) {
-          std::fprintf(stderr, "listen: %s\n", err.message().c_str());
-          std::exit(1);
-        }
-        int hold;
-        pid_t child = idle_bench::spawn_client(argv[0], ln.addr().string(), n, &hold);
         auto done = gort::make_chan<std::error_code>(1);
-        gort::go([&] { done.send(srv.serve(ln)); });
-        while (served.load() < n) gort::sleep(std::chrono::milliseconds(10));
+        gort::go([srv, ln, done]() mutable { done.send(srv->serve(ln)); });
+        while (served->load() < n) gort::sleep(std::chrono::milliseconds(10));
         gort::sleep(std::chrono::milliseconds(200));
         long after = rss_kb();
         malloc_trim(0);
@@ -101,13 +91,11 @@ int main(int argc, char** argv) {
             "\"rss_after_kb\": %ld, \"bytes_per_conn\": %.0f, \"rss_freed_kb\": %ld, "
             "\"bytes_per_conn_freed\": %.0f, \"open\": %zu}\n",
             n, want, before, after, (after - before) * 1024.0 / n, trimmed,
-            (trimmed - before) * 1024.0 / n, srv.open_connections());
-        ::close(hold);  // the clients exit; the server reads each stream's end and closes
-        int st;
-        waitpid(child, &st, 0);
-        srv.shutdown();
-        done.recv();
-      },
-      1);
-  return status;
+            (trimmed - before) * 1024.0 / n, srv->open_connections());
+        // Once the clients are gone: the server has closed their streams; stop it.
+        return std::function<void()>([srv, done]() mutable {
+          srv->shutdown();
+          done.recv();
+        });
+      });
 }

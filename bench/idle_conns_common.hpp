@@ -1,8 +1,8 @@
 // Copyright 2026 The gort Authors.
 //
 // What the idle-connection memory benchmarks share (net_idle_conns.cpp, http_idle_conns.cpp): the
-// process's VmRSS, raising RLIMIT_NOFILE, and starting the client child process that holds its
-// connections until its stdin closes.
+// process's VmRSS, raising RLIMIT_NOFILE, starting the client child process that holds its
+// connections until its stdin closes, and the main() that puts these together.
 
 #pragma once
 
@@ -11,12 +11,17 @@
 #include <spawn.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <string>
+
+#include <gort/gort.hpp>
+#include <gort/net.hpp>
 
 extern char** environ;
 
@@ -92,6 +97,38 @@ inline void wait_for_stdin_eof() {
   char b;
   while (::read(0, &b, 1) > 0) {
   }
+}
+
+// run_main is a benchmark's main(). `self client <addr> <n>` runs client(addr, n) (the child).
+// Otherwise it raises the descriptor limit for argv[1] connections (default 10,000) and, inside
+// gort::run at P = 1, reads the VmRSS (`before_kb`), listens on 127.0.0.1:0, starts the client
+// child for the connections that fit, and calls serve(ln, n, want, before_kb). serve measures and
+// prints its JSON line, then returns what is left to do once the clients have gone: run_main
+// closes the child's stdin (the clients exit, the server reads each stream's end), waits for the
+// child, and calls it.
+inline int run_main(int argc, char** argv, int (*client)(const char* addr, int n),
+                    const std::function<std::function<void()>(gort::net::listener& ln, int n,
+                                                              int want, long before_kb)>& serve) {
+  if (argc >= 4 && std::strcmp(argv[1], "client") == 0) return client(argv[2], std::atoi(argv[3]));
+  int want = argc >= 2 ? std::atoi(argv[1]) : 10000;
+  int n = raise_nofile(want);
+  return gort::run(
+      [&] {
+        long before = rss_kb();
+        auto [ln, err] = gort::net::listen("tcp", "127.0.0.1:0");
+        if (err) {
+          std::fprintf(stderr, "listen: %s\n", err.message().c_str());
+          std::exit(1);
+        }
+        int hold;
+        pid_t child = spawn_client(argv[0], ln.addr().string(), n, &hold);
+        std::function<void()> finish = serve(ln, n, want, before);
+        ::close(hold);
+        int st;
+        waitpid(child, &st, 0);
+        finish();
+      },
+      1);
 }
 
 }  // namespace idle_bench

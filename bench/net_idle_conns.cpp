@@ -11,7 +11,6 @@
 //
 // Usage: gort_net_idle_conns [N]      (client mode: gort_net_idle_conns client <addr> <N>)
 
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -19,6 +18,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -49,48 +50,35 @@ int client(const char* addr, int n) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc >= 4 && std::strcmp(argv[1], "client") == 0) return client(argv[2], std::atoi(argv[3]));
-  int want = argc >= 2 ? std::atoi(argv[1]) : 10000;
-  int n = raise_nofile(want);
-  int status = gort::run(
-      [&] {
-        long before = rss_kb();
-        auto [ln, err] = gort::net::listen("tcp", "127.0.0.1:0");
-        if (err) {
-          std::fprintf(stderr, "listen: %s\n", err.message().c_str());
-          std::exit(1);
-        }
-        int hold;
-        pid_t child = idle_bench::spawn_client(argv[0], ln.addr().string(), n, &hold);
-        std::atomic<int> parked{0};
-        gort::waitgroup wg;
+  return idle_bench::run_main(
+      argc, argv, client, [](gort::net::listener& ln, int n, int want, long before) {
+        auto parked = std::make_shared<std::atomic<int>>(0);
+        auto wg = std::make_shared<gort::waitgroup>();
         for (int i = 0; i < n; ++i) {
           auto [c, aerr] = ln.accept();
           if (aerr) break;
-          wg.add(1);
+          wg->add(1);
           gort::go(
-              [&](gort::net::conn c) {
-                ++parked;
+              [parked, wg](gort::net::conn c) {
+                ++*parked;
                 char buf[1024];
                 c.read(buf, sizeof buf);  // parks until the client goes away
                 c.close();
-                wg.done();
+                wg->done();
               },
               c);
         }
-        while (parked.load() < n) gort::sleep(std::chrono::milliseconds(10));
+        while (parked->load() < n) gort::sleep(std::chrono::milliseconds(10));
         gort::sleep(std::chrono::milliseconds(200));
         long after = rss_kb();
         std::printf(
             "{\"side\": \"gort\", \"conns\": %d, \"wanted\": %d, \"rss_before_kb\": %ld, "
             "\"rss_after_kb\": %ld, \"bytes_per_conn\": %.0f}\n",
             n, want, before, after, (after - before) * 1024.0 / n);
-        ::close(hold);  // the clients exit; every read returns EOF
-        wg.wait();
-        int st;
-        waitpid(child, &st, 0);
-        ln.close();
-      },
-      1);
-  return status;
+        // Once the clients are gone every read has returned EOF.
+        return std::function<void()>([wg, &ln] {
+          wg->wait();
+          ln.close();
+        });
+      });
 }

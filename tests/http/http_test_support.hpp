@@ -140,6 +140,12 @@ inline void expect_fds_back(int before) {
   EXPECT_EQ(after, before) << "the test leaked file descriptors";
 }
 
+inline gort::net::conn dial(const std::string& addr) {
+  auto [c, err] = gort::net::dial("tcp", addr);
+  EXPECT_FALSE(err) << err.message();
+  return c;
+}
+
 // A server on 127.0.0.1:<any port> logging into `log`, serving in its own goroutine once
 // started; stop() shuts it down and waits for serve to return. Suites add their handlers.
 struct test_server {
@@ -177,12 +183,23 @@ struct test_server {
                       w.write("finished");
                     });
   }
+  // send_slow sends a request for /slow on a new connection and returns it once the handler
+  // (handle_slow's) has sent on `entered`.
+  gort::net::conn send_slow(gort::chan<int>& entered) {
+    gort::net::conn busy = dial(addr);
+    EXPECT_FALSE(busy.write("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n").second);
+    entered.recv();
+    return busy;
+  }
+  // shutdown_async runs shutdown in a goroutine of its own; the channel receives 1 when it returns.
+  gort::chan<int> shutdown_async() {
+    auto shut = gort::make_chan<int>(1);
+    gort::go([this, shut]() mutable {
+      srv.shutdown();
+      shut.send(1);
+    });
+    return shut;
+  }
 };
-
-inline gort::net::conn dial(const std::string& addr) {
-  auto [c, err] = gort::net::dial("tcp", addr);
-  EXPECT_FALSE(err) << err.message();
-  return c;
-}
 
 }  // namespace http_test

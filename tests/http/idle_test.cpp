@@ -236,14 +236,8 @@ TEST_P(IdleConns, ShutdownCloseAndDestroyWithIdleConnections) {
       idle.push_back(dial(s.addr));
       ASSERT_TRUE(request(idle.back(), "/id").ok);
     }
-    gort::net::conn busy = dial(s.addr);
-    ASSERT_FALSE(busy.write("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n").second);
-    entered.recv();
-    auto shut = gort::make_chan<int>(1);
-    gort::go([&] {
-      s.srv.shutdown();
-      shut.send(1);
-    });
+    gort::net::conn busy = s.send_slow(entered);
+    auto shut = s.shutdown_async();
     EXPECT_EQ(s.served.recv().first, gort::http::errc::server_closed);
     for (auto& c : idle) EXPECT_EQ(read_to_end(c), "");  // closed by shutdown, nothing sent
     EXPECT_FALSE(shut.try_recv().has_value()) << "shutdown returned while a request was in flight";

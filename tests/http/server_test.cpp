@@ -266,14 +266,8 @@ TEST_P(Server, ShutdownWhileBusy) {
     ASSERT_FALSE(idle.write("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n").second);
     ASSERT_EQ(parse_responses(read_responses(idle, 1).bytes, false).responses.size(), 1u);
 
-    gort::net::conn busy = dial(s.addr);
-    ASSERT_FALSE(busy.write("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n").second);
-    entered.recv();  // the handler runs
-    auto shut = gort::make_chan<int>(1);
-    gort::go([&] {
-      s.srv.shutdown();
-      shut.send(1);
-    });
+    gort::net::conn busy = s.send_slow(entered);  // the handler runs
+    auto shut = s.shutdown_async();
     // serve returns once the listener is closed: from then on new connections are refused.
     EXPECT_EQ(s.served.recv().first, gort::http::errc::server_closed);
     auto [refused, derr] = gort::net::dial("tcp", s.addr);
