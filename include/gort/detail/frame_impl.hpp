@@ -198,6 +198,7 @@ inline void frame::run_return_in() {
     if (moved_) [[unlikely]] {
       moved_ = false;
       count_late();
+      cap_ = internal::as_count(0);  // see run_next
     }
     internal::defer_slot* cur = cur_;
     std::uint32_t n = internal::count_of(n_);
@@ -222,6 +223,10 @@ inline bool frame::run_next() {
   if (moved_) {
     moved_ = false;
     count_late();
+    // Close the chunk taken while the calls ran, as account() closed the frame's slots: a
+    // deferred call run from it that defers more must take a fresh chunk (and set moved_), or
+    // the loop, which keeps its position in a register, would step over the new call.
+    cap_ = internal::as_count(0);
   }
   for (;;) {
     std::uint32_t n = internal::count_of(n_);
