@@ -24,6 +24,14 @@ template <std::size_t N>
 void (*manual_case())() {
   return [] { manual_n(std::make_index_sequence<N>()); };
 }
+template <std::size_t N>
+void (*gort_arg_case())() {
+  return [] { gort_n_arg(std::make_index_sequence<N>()); };
+}
+template <std::size_t N>
+void (*manual_arg_case())() {
+  return [] { manual_n_arg(std::make_index_sequence<N>()); };
+}
 
 struct named_case {
   const char* name;
@@ -41,6 +49,10 @@ const named_case cases[] = {
     {"manual/10", manual_case<10>()},
     {"gort/50", gort_case<50>()},
     {"manual/50", manual_case<50>()},
+    {"gort-arg/1", gort_arg_case<1>()},
+    {"manual-arg/1", manual_arg_case<1>()},
+    {"gort-arg/4", gort_arg_case<4>()},
+    {"manual-arg/4", manual_arg_case<4>()},
     {"gort-loop/10", [] { gort_loop(10); }},
     {"manual-loop/10", [] { manual_loop(10); }},
     {"gort-loop/100", [] { gort_loop(100); }},

@@ -38,6 +38,17 @@ GORT_BENCH_NOINLINE void gort_n(std::index_sequence<I...>) {
   gort::func([](gort::frame& f) { (((void)I, f.defer(cleanup)), ...); });
 }
 
+// The same with a deferred call that has one argument (Go's `defer cleanupI(k)`): a callable
+// of 16 bytes, which takes two 16-byte slots.
+template <std::size_t... I>
+GORT_BENCH_NOINLINE void manual_n_arg(std::index_sequence<I...>) {
+  (cleanup_i(static_cast<int>(sizeof...(I) - 1 - I)), ...);
+}
+template <std::size_t... I>
+GORT_BENCH_NOINLINE void gort_n_arg(std::index_sequence<I...>) {
+  gort::func([](gort::frame& f) { (f.defer(cleanup_i, static_cast<int>(I)), ...); });
+}
+
 // n defers of the same argument-less call registered in a loop (Go's `defer cleanup()` in a
 // loop), and the n calls made by hand. The main loop pair of the report.
 GORT_BENCH_NOINLINE void manual_loop_plain(int n) {

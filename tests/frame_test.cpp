@@ -223,6 +223,23 @@ TEST(Frame, AnOlderDeferredCallThatDefersMoreRunsItsNewCallsNext) {
   EXPECT_EQ(log, (Log{"d", "c", "b", "b2", "b1", "a"}));
 }
 
+TEST(Frame, ACallDeferredWhileTheCallsRunThatDefersMoreRunsItsNewCallNext) {
+  // b2 runs from the chunk that b's defers opened, and defers b3 there: b3 runs next, as in Go.
+  Log log;
+  gort::func([&](gort::frame& f) {
+    f.defer([&] { log.push_back("a"); });
+    f.defer([&] {
+      log.push_back("b");
+      f.defer([&] { log.push_back("b1"); });
+      f.defer([&] {
+        log.push_back("b2");
+        f.defer([&] { log.push_back("b3"); });
+      });
+    });
+  });
+  EXPECT_EQ(log, (Log{"b", "b2", "b3", "b1", "a"}));
+}
+
 TEST(Frame, DefersAddedWhileTheCallsRunAreCounted) {
   gort::runtime_stats before = gort::stats();
   int ran = 0;

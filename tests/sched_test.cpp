@@ -1022,13 +1022,14 @@ TEST_P(Sched, PanicRecoveredInsideAGoroutine) {
 }
 
 TEST_P(Sched, DefersRunInOrderOnGoroutinesThatMoveBetweenThreads) {
-  // Checks: each goroutine registers kDefers deferred calls in one frame (8 inline, the rest in
-  // a pooled chunk), yielding after each, so at P>1 the frame is built, and its calls run, on
+  // Checks: each goroutine registers kDefers deferred calls in one frame (4 inline: each
+  // callable is 24 bytes, two 24-byte slots of the frame's 8; the rest in a pooled chunk),
+  // yielding after each, so at P>1 the frame is built, and its calls run, on
   // several threads. Each goroutine's log must be in LIFO order, and the defer counters must
   // grow by exactly what was registered. The threads each goroutine ran on are counted, not
   // asserted (migration is likely at P>1, not guaranteed).
   constexpr int kG = 16;
-  constexpr int kDefers = 20;  // 8 inline + 12 in one chunk
+  constexpr int kDefers = 20;  // 4 inline + 16 in one chunk (32 slots)
   constexpr int kYields = 5;
   std::vector<std::vector<int>> logs(kG);
   std::vector<int> threads_seen(kG);
@@ -1068,8 +1069,8 @@ TEST_P(Sched, DefersRunInOrderOnGoroutinesThatMoveBetweenThreads) {
     moved += threads_seen[static_cast<std::size_t>(g)] > 1;
   }
   RecordProperty("goroutines_that_changed_thread", moved);
-  EXPECT_EQ(d.defers_inline, static_cast<std::uint64_t>(kG) * 8);
-  EXPECT_EQ(d.defers_pooled, static_cast<std::uint64_t>(kG) * (kDefers - 8));
+  EXPECT_EQ(d.defers_inline, static_cast<std::uint64_t>(kG) * 4);
+  EXPECT_EQ(d.defers_pooled, static_cast<std::uint64_t>(kG) * (kDefers - 4));
   EXPECT_EQ(d.defers_heap, 0u);
   EXPECT_EQ(d.defer_pool_hits + d.defer_pool_misses, static_cast<std::uint64_t>(kG));
   EXPECT_EQ(d.panics, 0u);

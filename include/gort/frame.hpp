@@ -28,11 +28,13 @@
 // (like the named result) stay valid. AddressSanitizer reports the mistake as a
 // stack-use-after-scope or stack-use-after-return.
 //
-// Cost: deferred calls are stored in 32-byte slots. The first 8 slots sit inline in the frame
-// (Go's open-coded defers: no allocation, no list); later ones go to 1 KiB chunks of 32 slots
-// from a per-thread pool (Go's per-P defer pool, one pool operation per 32 defers). A callable
-// with its arguments takes one slot up to 24 bytes, several slots up to 448 bytes, and is
-// allocated on the heap beyond that. gort::stats() counts each path.
+// Cost: deferred calls are stored in 24-byte slots. The first 8 slots sit inline in the frame
+// (Go's open-coded defers: no allocation, no list); later ones go to 768-byte chunks of 32 slots
+// from a per-thread pool (Go's per-P defer pool, one pool operation per chunk). A callable
+// with its arguments takes one slot up to 16 bytes (a function pointer with an argument, a
+// lambda capturing two references), two up to 40 bytes (so the frame holds 8 or 4 of them),
+// more slots up to 448 bytes, and is allocated on the heap beyond that. gort::stats() counts
+// each path.
 
 #pragma once
 
@@ -122,10 +124,10 @@ class frame {
   internal::slot_count cap_;   // slots usable in cur_ (0 while the deferred calls run)
   bool accounted_;             // entries counted in stats (done when the calls start)
   bool moved_;                 // grow() ran since run_rest() last looked
-  std::uint8_t inline_extra_;  // slots of slots_ that are not one-slot entries (stats)
-  std::uint16_t magic_;        // kLive while the function runs (checked in debug builds)
-  // 16-byte aligned: the compiler stores a slot's thunk and callable with one 16-byte store,
-  // which must not straddle a cache line (the thunk then reloads the callable half of it).
+  std::uint8_t extra_;   // slots of cur_ not counted as entries by account() (stats; see grow)
+  std::uint16_t magic_;  // kLive while the function runs (checked in debug builds)
+  // 16-byte aligned, so that the 16-byte stores of callables in even slots are aligned (odd
+  // slots start 8 bytes off; 24-byte slots: see docs/defer.md, third pass).
   alignas(16) internal::defer_slot slots_[internal::kInlineSlots];
 };
 

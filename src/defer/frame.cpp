@@ -128,8 +128,9 @@ void frame::grow() {
   internal::defer_chunk* c = internal::pool_get();
   c->prev_cur = cur_;
   c->prev_n = internal::count_of(n_);
-  c->extra = 0;
+  c->prev_extra = extra_;
   c->late = accounted_;
+  extra_ = 0;
   cur_ = c->slots;
   n_ = internal::as_count(0);
   cap_ = internal::as_count(internal::kChunkSlots);
@@ -137,23 +138,25 @@ void frame::grow() {
 }
 
 // Sums the one-slot entries of the chunks from the newest down: all of them, or (late_only) the
-// chunks taken while the calls ran, which it marks counted. *left gets the slots used in the
-// region where the walk stopped.
+// chunks taken while the calls ran, which it marks counted. *left gets the entries (slots less
+// extra_) of the region where the walk stopped.
 std::uint64_t frame::chunk_entries(bool late_only, std::uint32_t* left) {
   std::uint64_t entries = 0;
   internal::defer_slot* s = cur_;
   std::uint32_t n = internal::count_of(n_);
+  std::uint32_t extra = extra_;
   while (s != slots_) {
     internal::defer_chunk* c = internal::chunk_of(s);
     if (late_only) {
       if (!c->late) break;
       c->late = false;
     }
-    entries += n - c->extra;
+    entries += n - extra;
     n = c->prev_n;
+    extra = c->prev_extra;
     s = c->prev_cur;
   }
-  if (left != nullptr) *left = n;
+  if (left != nullptr) *left = n - extra;
   return entries;
 }
 
@@ -165,6 +168,7 @@ void frame::pop_chunk() noexcept {
   internal::defer_chunk* c = internal::chunk_of(cur_);
   cur_ = c->prev_cur;
   n_ = internal::as_count(c->prev_n);
+  extra_ = static_cast<std::uint8_t>(c->prev_extra);
   cap_ = internal::as_count(0);  // only called while the deferred calls run: see account()
   internal::pool_put(c);
 }
@@ -173,7 +177,7 @@ void frame::account_chunks() {
   std::uint32_t in_frame;
   std::uint64_t pooled = chunk_entries(false, &in_frame);
   internal::counters& count = internal::framed_state().count;
-  count.defers_inline += in_frame - inline_extra_;
+  count.defers_inline += in_frame;
   count.defers_pooled += pooled;
 }
 
@@ -181,10 +185,7 @@ void frame::note_slow_entry(std::uint32_t span, bool heap, std::size_t heap_byte
   // The entry is counted here; its slots are excluded from the slot counts account() uses.
   std::uint32_t extra = heap ? 1 : span;
   bool in_frame = cur_ == slots_;
-  if (in_frame)
-    inline_extra_ = static_cast<std::uint8_t>(inline_extra_ + extra);
-  else
-    internal::chunk_of(cur_)->extra += extra;
+  extra_ = static_cast<std::uint8_t>(extra_ + extra);
   internal::counters& count = internal::framed_state().count;
   if (heap) {
     ++count.defers_heap;

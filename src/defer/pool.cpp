@@ -35,6 +35,8 @@ namespace gort {
 namespace internal {
 
 constinit thread_local defer_state thread_defer_state;
+
+void skip_slot(defer_slot*) noexcept {}
 GORT_TLS_HOT constinit thread_local defer_state* cur_defer_state = nullptr;
 constinit thread_local defer_pool* cur_defer_pool = nullptr;
 GORT_TLS_HOT constinit thread_local std::uint32_t cur_depth = kDepthUnregistered;

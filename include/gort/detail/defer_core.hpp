@@ -29,23 +29,33 @@ class frame;
 namespace gort::internal {
 
 // Number of inline defer slots in every frame: Go open-codes at most 8 defers per function.
+// Eight one-slot entries (callables of up to 16 bytes) or four two-slot ones (up to 40 bytes).
 inline constexpr std::uint32_t kInlineSlots = 8;
 // Slots in one pooled chunk (Go's _defer records, batched: one pool operation per chunk).
 inline constexpr std::uint32_t kChunkSlots = 32;
-// Bytes of callable + arguments in a one-slot entry: a lambda capturing three references, a
-// function pointer and two arguments, a member-function pointer and an object.
-inline constexpr std::size_t kSlotBytes = 24;
-// Slots one entry may span; larger callables go to the heap.
-inline constexpr std::uint32_t kMaxSpan = 15;
+// Bytes of callable + arguments in a one-slot entry: a function pointer with one or two int
+// arguments, a lambda capturing two references, a member-function pointer alone. A two-slot
+// entry holds 40 (a lambda capturing three references, a member-function pointer with its
+// object).
+inline constexpr std::size_t kSlotBytes = 16;
+// The largest callable + arguments stored in slots (19 of them); larger ones go to the heap.
+inline constexpr std::size_t kMaxSlottedBytes = 448;
 
 // ---------------------------------------------------------------------------------------------
-// Slots. A deferred call is an entry of one or more consecutive 32-byte slots. The entry's top
-// slot holds the thunk that runs it; a one-slot entry keeps its callable in the top slot's buf;
-// a k-slot entry keeps it in the k-1 slots below the top (raw bytes); a heap entry keeps a
-// pointer to a heap_call in buf. Slots are filled upwards and run downwards (LIFO).
+// Slots. A deferred call is an entry of one or more consecutive 24-byte slots: the callable
+// with its arguments from the start of the entry's lowest slot, and the thunk that runs it in
+// the last 8 bytes of its top slot, so that a k-slot entry holds 24k - 8 bytes of callable. A
+// heap entry is one slot holding a pointer to a heap_call. Slots are filled upwards and run
+// downwards (LIFO): the run loop calls the top slot's thunk, which sets the `run` word of each
+// slot below the top to skip_slot once the callable is gone (or copied out), so the loop pops
+// them one by one.
 
 struct defer_slot;
 using defer_thunk = void (*)(defer_slot* top);
+
+// The thunk of a slot below an entry's top once the entry ran (one function for all entries,
+// so that the run loop can recognise it).
+void skip_slot(defer_slot*) noexcept;
 
 // A frame's slot positions (at most kChunkSlots): one byte, so that the run loop sets one with a
 // single byte store, and an enum rather than a std::uint8_t, which as a character type would
@@ -60,10 +70,10 @@ constexpr slot_count as_count(std::uint32_t n) noexcept {
 }
 
 struct defer_slot {
-  defer_thunk run;
   alignas(8) unsigned char buf[kSlotBytes];
+  defer_thunk run;
 };
-static_assert(sizeof(defer_slot) == 32);
+static_assert(sizeof(defer_slot) == kSlotBytes + sizeof(defer_thunk));
 
 // An overflow block of slots, taken from the pool when a frame's inline slots are full and
 // returned after its deferred calls ran. Records where the frame was filling before it.
@@ -71,7 +81,7 @@ struct defer_chunk {
   defer_chunk* next_free = nullptr;  // pool link
   defer_slot* prev_cur = nullptr;    // the frame's slot array before this chunk
   std::uint32_t prev_n = 0;          // slots used in prev_cur
-  std::uint32_t extra = 0;           // slots here that are not one-slot entries (see frame)
+  std::uint32_t prev_extra = 0;      // the frame's extra_ for prev_cur (see frame)
   bool late = false;                 // taken while the frame's calls ran: counted when reached
   defer_slot slots[kChunkSlots];
 };
@@ -237,10 +247,11 @@ decltype(auto) make_stored_call(Fn&& fn, Args&&... args) {
 // How many slots a stored call of type C takes; 0 means it goes to the heap.
 template <class C>
 inline constexpr std::uint32_t span_of =
-    (sizeof(C) <= kSlotBytes && alignof(C) <= 8) ? 1
-    : (sizeof(C) <= (kMaxSpan - 1) * sizeof(defer_slot) && alignof(C) <= 8)
-        ? 1 + static_cast<std::uint32_t>((sizeof(C) + sizeof(defer_slot) - 1) / sizeof(defer_slot))
+    (sizeof(C) <= kMaxSlottedBytes && alignof(C) <= 8)
+        ? static_cast<std::uint32_t>((sizeof(C) + sizeof(defer_thunk) + sizeof(defer_slot) - 1) /
+                                     sizeof(defer_slot))
         : 0;
+static_assert(kMaxSlottedBytes + sizeof(defer_thunk) <= kChunkSlots * sizeof(defer_slot));
 
 template <class C>
 struct heap_call {
@@ -254,10 +265,7 @@ struct defer_ops {
   static constexpr std::uint32_t span = span_of<C>;
 
   static C* storage(defer_slot* top) noexcept {
-    if constexpr (span == 1)
-      return std::launder(reinterpret_cast<C*>(top->buf));
-    else
-      return std::launder(reinterpret_cast<C*>(top - (span - 1)));
+    return std::launder(reinterpret_cast<C*>((top - (span - 1))->buf));
   }
 
   // Inlined where the slot's content is known (run_return's peeled first call): the deferred
@@ -266,6 +274,15 @@ struct defer_ops {
     C* c = storage(top);
     if constexpr (std::is_trivially_destructible_v<C> && span == 1) {
       std::invoke(std::move(*c));
+    } else if constexpr (std::is_trivially_destructible_v<C> &&
+                         std::is_trivially_copy_constructible_v<C> && span == 2 &&
+                         sizeof(C) <= 24) {
+      // Copied out first (a trivial copy of at most three words, into registers), so that the
+      // slot below can be marked before the call and the call is a tail call, as in a one-slot
+      // thunk.
+      C copy(*c);
+      (top - 1)->run = &skip_slot;
+      std::invoke(std::move(copy));
     } else {
       struct destroy {
         defer_slot* top;
@@ -273,7 +290,7 @@ struct defer_ops {
         ~destroy() {
           c->~C();
           // The slots below the top held the callable; the frame pops them one by one next.
-          for (std::uint32_t i = 1; i < span; ++i) (top - i)->run = &skip;
+          for (std::uint32_t i = 1; i < span; ++i) (top - i)->run = &skip_slot;
         }
       } guard{top, c};
       std::invoke(std::move(*c));
@@ -289,8 +306,6 @@ struct defer_ops {
     } guard{h};
     std::invoke(std::move(h->call));
   }
-
-  static void skip(defer_slot*) noexcept {}
 };
 
 }  // namespace gort::internal
