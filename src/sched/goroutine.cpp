@@ -51,6 +51,7 @@ namespace gort::internal {
 
 // goexit1 ends the running goroutine: its M's g0 frees it (proc.cpp's goexit0).
 [[noreturn]] static void goexit1(g* gp) {
+  if (!tracing()) exit_direct(gp);  // returns only when its P has nothing to run next
   switch_to_g0(gp, m::action::exit);
   runtime_throw("a dead goroutine was resumed");
 }
@@ -352,6 +353,7 @@ void park(bool (*unlockf)(g*, void*), void* arg, wait_reason reason, const char*
   mp->unlock_arg = arg;
   if (tracing()) [[unlikely]]
     return park_traced(gp, reason);
+  if (park_direct(gp)) return;  // ran its P's runnext goroutine in between
   switch_to_g0(gp, m::action::park);
 }
 

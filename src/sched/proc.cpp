@@ -323,7 +323,7 @@ static void execute(m* mp, g* gp, bool inherit) {
   if (tracing()) [[unlikely]]
     trace_go_start(pp, gp);
   GORT_LOCKRANK_CHECK_NONE_HELD("running a goroutine");
-  run_on_g0_to_g(mp, gp, &g_main);
+  gp = run_on_g0_to_g(mp, gp, &g_main);  // gp, or the last goroutine of a direct-switch chain
   mp->curg = nullptr;
   if (!gp->stack.guarded && !stack_sp_ok(gp->stack, gp->ctx.sp)) fatal_unguarded_stack_overflow(gp);
 
@@ -345,6 +345,74 @@ static void execute(m* mp, g* gp, bool inherit) {
       break;
   }
   runtime_throw("goroutine switched to the scheduler without a request");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Direct switches: a goroutine that parks (or ends) while its P's runnext holds a goroutine
+// switches straight to that one, without the hop through g0 and the schedule loop. The decision
+// is the one find_runnable would take on g0 right after park_m: it is taken here only when
+// find_runnable's steps before runnext would do nothing (not shutting down, no timer on this P,
+// not the 61st tick with goroutines queued globally, tracing off) and then takes runnext as
+// runqget does (inheriting the time slice: schedtick unchanged). execute's bookkeeping is done
+// before the switch, and the g0 half (park_m, goexit0) after it, on the next goroutine's stack
+// (direct_switch_done), once the switch has saved the old goroutine's registers: the unlock
+// function that lets a waker ready it still runs only when its stack is off the CPU.
+
+// take_runnext_direct returns pp's runnext goroutine, made mp's curg and ready to switch to, when
+// the schedule loop would run it next; else nullptr (and nothing changed).
+static g* take_runnext_direct(m* mp, p* pp) {
+  if (tracing() || sched.done.load(std::memory_order_acquire) ||
+      pp->timers.when0.load(std::memory_order_relaxed) != 0 ||
+      (pp->schedtick % 61 == 0 && sched.runq_size.load(std::memory_order_relaxed) > 0))
+    return nullptr;
+  g* next = pp->runnext.load(std::memory_order_relaxed);
+  if (next == nullptr) return nullptr;
+  if (sched.procs == 1)
+    pp->runnext.store(nullptr, std::memory_order_relaxed);
+  else if (!pp->runnext.compare_exchange_strong(next, nullptr, std::memory_order_acq_rel))
+    return nullptr;
+  ++pp->count.runnext_hits;
+  // execute's half, for a goroutine that inherits the time slice.
+  if (next->ctx.sp == nullptr) [[unlikely]] {
+    ensure_stack(pp, next);
+    next->ctx.sp = next->stack.hi;
+  }
+  ++pp->count.context_switches;
+  casgstatus(next, gstatus::runnable, gstatus::running);
+  next->mp = mp;
+  mp->curg = next;
+  return next;
+}
+
+bool park_direct(g* gp) {
+  m* mp = gp->mp;
+  g* next = take_runnext_direct(mp, mp->pp);
+  if (next == nullptr) return false;
+  mp->direct_prev = gp;
+  mp->direct_act = m::action::park;
+  switch_g_to_g(mp, gp, next, &g_main);
+  return true;
+}
+
+bool exit_direct(g* gp) {
+  if (gp->is_main) return false;  // its end shuts the runtime down: goexit0 on g0
+  m* mp = gp->mp;
+  g* next = take_runnext_direct(mp, mp->pp);
+  if (next == nullptr) return false;
+  mp->direct_prev = gp;
+  mp->direct_act = m::action::exit;
+  switch_g_to_g(mp, gp, next, &g_main);
+  runtime_throw("a dead goroutine was resumed");
+}
+
+void direct_switch_done(m* mp) {
+  g* gp = mp->direct_prev;
+  m::action act = mp->direct_act;
+  mp->direct_prev = nullptr;
+  mp->direct_act = m::action::none;
+  if (!gp->stack.guarded && !stack_sp_ok(gp->stack, gp->ctx.sp)) fatal_unguarded_stack_overflow(gp);
+  if (act == m::action::park) return park_m(mp, gp);
+  goexit0(mp, gp);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -75,7 +75,13 @@ void m_loop(m* mp);  // the schedule loop of one M, until the runtime shuts down
 void handoffp(p* pp);
 
 // goroutine.cpp: the lifecycle.
-void g_main(void* arg);    // every goroutine's first frame
+void g_main(void* arg);  // every goroutine's first frame
+// park_direct and exit_direct switch the parking (ending) goroutine gp straight to its P's
+// runnext goroutine when the schedule loop would run that one next (proc.cpp's "Direct
+// switches"). park_direct returns false, having done nothing, when it would not (the caller
+// switches to g0); exit_direct likewise, and otherwise never returns.
+bool park_direct(g* gp);
+bool exit_direct(g* gp);
 void gfput(p* pp, g* gp);  // frees a dead G, with its stack, to pp's lists
 
 // stack.cpp: stacks and their caches.
