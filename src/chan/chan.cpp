@@ -256,12 +256,14 @@ inline bool empty(const hchan* c) {
 // take_from_sender moves the parked sender w's value into dst (for a buffered, hence full,
 // channel the receiver gets the buffer's head and the sender's value goes to its tail). The
 // caller unlocks, then wakes w. REQUIRES: c->lock.
-void hand_to_receiver(hchan* c, waiter* w, void* elem) GORT_REQUIRES(c->lock) {
+[[gnu::always_inline]] inline void hand_to_receiver(hchan* c, waiter* w, void* elem)
+    GORT_REQUIRES(c->lock) {
   move_elem(c, w->elem, elem);
   complete(w, true);
 }
 
-void take_from_sender(hchan* c, waiter* w, void* dst) GORT_REQUIRES(c->lock) {
+[[gnu::always_inline]] inline void take_from_sender(hchan* c, waiter* w, void* dst)
+    GORT_REQUIRES(c->lock) {
   if (c->dataqsiz == 0) {
     move_elem(c, dst, w->elem);
   } else {

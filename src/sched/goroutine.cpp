@@ -353,7 +353,13 @@ void park(bool (*unlockf)(g*, void*), void* arg, wait_reason reason, const char*
   mp->unlock_arg = arg;
   if (tracing()) [[unlikely]]
     return park_traced(gp, reason);
-  if (park_direct(gp)) return;  // ran its P's runnext goroutine in between
+  // Its P's runnext goroutine next, straight from here (proc.cpp's "Direct switches"), when the
+  // schedule loop would run that one; else through g0.
+  if (g* next = take_runnext_direct(mp, mp->pp)) {
+    mp->direct_prev = gp;
+    mp->direct_act = m::action::park;
+    return switch_g_to_g(mp, gp, next, &g_main);
+  }
   switch_to_g0(gp, m::action::park);
 }
 
