@@ -295,7 +295,8 @@ inline void buf_take(hchan* c, void* dst) GORT_REQUIRES(c->lock) {
 // block_on queues the caller on q (c's sendq or recvq) with its element and parks it until a
 // partner or close completes the operation; returns whether it communicated (false: closed).
 // Kept out of line so the fast paths save fewer registers. REQUIRES: c->lock; released here, by
-// wait's unlock function (on g0, for a goroutine), which the analysis cannot follow.
+// wait's unlock function (after the switch, on g0 or the next goroutine), which the analysis
+// cannot follow.
 [[gnu::noinline]] bool block_on(hchan* c, waitq& q, void* elem, wait_reason reason)
     GORT_RELEASE(c->lock) GORT_NO_THREAD_SAFETY_ANALYSIS {
   parker pk;
