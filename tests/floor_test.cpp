@@ -10,14 +10,22 @@
 //   - dead Gs keeping their stacks (goroutine.cpp's gfput, stack.cpp's attach_stack): every
 //     goroutine gets a whole, writable stack, callables in the G and on the stack alike, and a
 //     goroutine started without a stack takes a dead G's before a new one is mapped (white-box:
-//     the G's stack span).
+//     the G's stack span);
+//   - direct switches (proc.cpp's "Direct switches": a goroutine that parks or ends switches
+//     straight to its P's runnext goroutine): each goroutine of a ping-pong pair keeps its own FP
+//     rounding mode, its own caught exception and uncaught count, its frame depth, defers and
+//     panic across the exchanges, and a goroutine started straight from one that parks starts
+//     with the thread's initial FP mode, not its parent's.
 
 #include <atomic>
+#include <cfenv>
 #include <chrono>
 #include <cstdint>
 #include <cstring>
 #include <mutex>
 #include <set>
+#include <stdexcept>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -289,6 +297,96 @@ TEST_P(Floor, ReusedGoroutinesGetWholeStacksAndDoNotGrowTheirNumber) {
     all.insert(seen2.begin(), seen2.end());
     EXPECT_LE(all.size(), static_cast<std::size_t>(kLive) + 1) << "new stacks were mapped";
   }
+}
+
+TEST_P(Floor, DirectSwitchesKeepEachGoroutinesFpModeExceptionsAndFrames) {
+  // Checks: pairs of goroutines bounce a value over unbuffered channels (every receive parks,
+  // every send readies the partner into runnext, so at P = 1 every switch is a direct one). Each
+  // goroutine has its own rounding mode and exchanges values inside a catch block, inside a
+  // destructor run by unwinding and inside a deferred call run by a panic; after every exchange
+  // it must still see its own mode, its own exception, its own uncaught_exceptions() count, and
+  // in the end recover its own panic. Each pair's first goroutine also starts a goroutine just
+  // before it parks (a fresh goroutine started by a direct switch): that one must see the
+  // thread's initial rounding mode (to nearest), not its parent's.
+  constexpr int kPairs = 4;
+  constexpr int kRounds = 50;
+  const int modes[] = {FE_UPWARD, FE_DOWNWARD, FE_TOWARDZERO, FE_TONEAREST};
+  std::atomic<int> bad{0}, fresh_not_default{0}, recovered{0};
+  run([&] {
+    gort::waitgroup wg;
+    for (int pr = 0; pr < kPairs; ++pr) {
+      auto ping = gort::make_chan<int>();
+      auto pong = gort::make_chan<int>();
+      for (int side = 0; side < 2; ++side) {
+        int me = 2 * pr + side;
+        int mode = modes[me % 4];
+        wg.add(1);
+        gort::go([&, ping, pong, side, me, mode] {
+          std::fesetround(mode);
+          // One exchange: side 0 sends first, side 1 answers; both check their own state after.
+          auto exchange = [&](int v) {
+            if (side == 0) {
+              if (v % 10 == 0) {
+                // Parking on `done` runs the new goroutine (in runnext) straight from here; its
+                // exit switches straight back.
+                auto done = gort::make_chan<int>();
+                gort::go([done] { done.send(std::fegetround() == FE_TONEAREST ? 0 : 1); });
+                if (done.recv().first != 0) fresh_not_default.fetch_add(1);
+              }
+              ping.send(v);
+              if (pong.recv().first != v) bad.fetch_add(1);
+            } else {
+              if (ping.recv().first != v) bad.fetch_add(1);
+              pong.send(v);
+            }
+            if (std::fegetround() != mode) bad.fetch_add(1);
+          };
+          int v = 0;
+          try {
+            throw std::runtime_error("goroutine " + std::to_string(me));
+          } catch (const std::runtime_error& e) {
+            for (int i = 0; i < kRounds; ++i) exchange(v++);
+            try {
+              throw;
+            } catch (const std::runtime_error& again) {
+              if (std::string(again.what()) != "goroutine " + std::to_string(me)) bad.fetch_add(1);
+            }
+          }
+          struct ExchangingDestructor {
+            decltype(exchange)& ex;
+            int& v;
+            std::atomic<int>& bad;
+            ~ExchangingDestructor() {
+              for (int i = 0; i < kRounds; ++i) ex(v++);
+              if (std::uncaught_exceptions() != 1) bad.fetch_add(1);
+            }
+          };
+          try {
+            ExchangingDestructor d{exchange, v, bad};
+            throw me;
+          } catch (int) {
+          }
+          gort::func([&](gort::frame& f) {
+            f.defer([&] {
+              for (int i = 0; i < kRounds; ++i) exchange(v++);
+              std::any r = gort::recover();
+              if (r.has_value() && std::any_cast<int>(r) == me) recovered.fetch_add(1);
+            });
+            gort::func([&](gort::frame&) {
+              for (int i = 0; i < kRounds; ++i) exchange(v++);
+              gort::panic(me);
+            });
+          });
+          std::fesetround(FE_TONEAREST);
+          wg.done();
+        });
+      }
+    }
+    wg.wait();
+  });
+  EXPECT_EQ(bad.load(), 0);
+  EXPECT_EQ(fresh_not_default.load(), 0);
+  EXPECT_EQ(recovered.load(), 2 * kPairs);
 }
 
 }  // namespace

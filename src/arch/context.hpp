@@ -26,6 +26,8 @@ void gort_switch(void** save_sp, void* load_sp);
 void gort_switch_to_g0(void** save_sp, void* g0_sp);
 void gort_switch_from_g0(void** save_sp, void* load_sp);
 void gort_switch_fresh(void** save_sp, void* stack_top, void (*fn)(void*), void* arg);
+void gort_switch_fresh_fp(void** save_sp, void* stack_top, void (*fn)(void*), void* arg,
+                          const void* want_fp);
 void gort_start();
 void gort_start_fresh();
 }
@@ -99,6 +101,15 @@ inline void load_fp_control(const fp_control& v) {
 inline void context_start(context* from, void* stack_top, void (*fn)(void*), void* arg) {
   auto top = reinterpret_cast<std::uintptr_t>(stack_top) & ~std::uintptr_t{15};
   gort_switch_fresh(&from->sp, reinterpret_cast<void*>(top), fn, arg);
+}
+
+// context_start_fp is context_start with the FP control words set to `want` for the new
+// context (loaded only where they differ from the caller's, which are saved in `from` first).
+inline void context_start_fp(context* from, void* stack_top, void (*fn)(void*), void* arg,
+                             const fp_control& want) {
+  static_assert(offsetof(fp_control, mxcsr) == 0 && offsetof(fp_control, fpucw) == 4);
+  auto top = reinterpret_cast<std::uintptr_t>(stack_top) & ~std::uintptr_t{15};
+  gort_switch_fresh_fp(&from->sp, reinterpret_cast<void*>(top), fn, arg, &want);
 }
 
 // make_context lays out, just below stack_hi, a switch_frame whose return address is gort_start

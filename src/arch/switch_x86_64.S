@@ -128,6 +128,31 @@ gort_switch_fresh:
         .cfi_endproc
         .size   gort_switch_fresh, .-gort_switch_fresh
 
+/* gort_switch_fresh_fp(void** save_sp, void* stack_top, void (*fn)(void*), void* arg,
+                        const fp_control* want): gort_switch_fresh for a goroutine starting
+   another one directly (no g0 in between): the caller's context is saved in full, then the FP
+   control words become *want (the thread's initial ones, which every goroutine starts with)
+   where they differ from the caller's just saved. fp_control is {uint32 mxcsr; uint16 fpucw}. */
+        .globl  gort_switch_fresh_fp
+        .type   gort_switch_fresh_fp, @function
+        .p2align 4
+gort_switch_fresh_fp:
+        .cfi_startproc
+        SAVE_CONTEXT
+        movl    (%r8), %eax
+        cmpl    GORT_SF_MXCSR(%rsp), %eax
+        je      1f
+        ldmxcsr (%r8)
+1:      movzwl  4(%r8), %eax
+        cmpw    GORT_SF_FPUCW(%rsp), %ax
+        je      2f
+        fldcw   4(%r8)
+2:      movq    %rsi, %rsp
+        movq    %rcx, %rdi
+        jmp     gort_start_fresh
+        .cfi_endproc
+        .size   gort_switch_fresh_fp, .-gort_switch_fresh_fp
+
         .globl  gort_start_fresh
         .type   gort_start_fresh, @function
         .p2align 4

@@ -256,12 +256,14 @@ inline bool empty(const hchan* c) {
 // take_from_sender moves the parked sender w's value into dst (for a buffered, hence full,
 // channel the receiver gets the buffer's head and the sender's value goes to its tail). The
 // caller unlocks, then wakes w. REQUIRES: c->lock.
-void hand_to_receiver(hchan* c, waiter* w, void* elem) GORT_REQUIRES(c->lock) {
+[[gnu::always_inline]] inline void hand_to_receiver(hchan* c, waiter* w, void* elem)
+    GORT_REQUIRES(c->lock) {
   move_elem(c, w->elem, elem);
   complete(w, true);
 }
 
-void take_from_sender(hchan* c, waiter* w, void* dst) GORT_REQUIRES(c->lock) {
+[[gnu::always_inline]] inline void take_from_sender(hchan* c, waiter* w, void* dst)
+    GORT_REQUIRES(c->lock) {
   if (c->dataqsiz == 0) {
     move_elem(c, dst, w->elem);
   } else {
@@ -293,7 +295,8 @@ inline void buf_take(hchan* c, void* dst) GORT_REQUIRES(c->lock) {
 // block_on queues the caller on q (c's sendq or recvq) with its element and parks it until a
 // partner or close completes the operation; returns whether it communicated (false: closed).
 // Kept out of line so the fast paths save fewer registers. REQUIRES: c->lock; released here, by
-// wait's unlock function (on g0, for a goroutine), which the analysis cannot follow.
+// wait's unlock function (after the switch, on g0 or the next goroutine), which the analysis
+// cannot follow.
 [[gnu::noinline]] bool block_on(hchan* c, waitq& q, void* elem, wait_reason reason)
     GORT_RELEASE(c->lock) GORT_NO_THREAD_SAFETY_ANALYSIS {
   parker pk;

@@ -51,6 +51,7 @@ namespace gort::internal {
 
 // goexit1 ends the running goroutine: its M's g0 frees it (proc.cpp's goexit0).
 [[noreturn]] static void goexit1(g* gp) {
+  if (!tracing()) exit_direct(gp);  // returns only when its P has nothing to run next
   switch_to_g0(gp, m::action::exit);
   runtime_throw("a dead goroutine was resumed");
 }
@@ -352,6 +353,13 @@ void park(bool (*unlockf)(g*, void*), void* arg, wait_reason reason, const char*
   mp->unlock_arg = arg;
   if (tracing()) [[unlikely]]
     return park_traced(gp, reason);
+  // Its P's runnext goroutine next, straight from here (proc.cpp's "Direct switches"), when the
+  // schedule loop would run that one; else through g0.
+  if (g* next = take_runnext_direct(mp, mp->pp)) {
+    mp->direct_prev = gp;
+    mp->direct_act = m::action::park;
+    return switch_g_to_g(mp, gp, next, &g_main);
+  }
   switch_to_g0(gp, m::action::park);
 }
 

@@ -18,9 +18,10 @@
 // Terms.
 //   G  a goroutine: a stack, a saved context and the frame-core state (defer chain, panics).
 //   M  an OS thread. Each M has a g0 context: the thread's own stack, where the scheduler runs.
-//      A goroutine never switches to another goroutine directly; it switches to its M's g0,
-//      which finishes what the goroutine asked for (requeue, park, free) once the goroutine's
-//      stack is off the CPU, then picks the next one. g0 never migrates; goroutines do.
+//      A goroutine switches to its M's g0, which finishes what the goroutine asked for
+//      (requeue, park, free) once the goroutine's stack is off the CPU, then picks the next one;
+//      the one exception is a park or an exit whose P has a goroutine in runnext, which
+//      switches straight to it ("Direct switches" below). g0 never migrates; goroutines do.
 //   P  the right to run goroutines (GOMAXPROCS of them): a 256-slot lock-free run queue plus
 //      `runnext`, a free list of dead Gs with their stacks, and the defer-chunk pool.
 //
@@ -71,9 +72,12 @@
 // (sched lives in a never_destroyed, the thread handles on the heap): nothing an M, sysmon or
 // the timer thread touches goes away under it. No deferred call runs, as with Go's os.Exit.
 //
-// Rejected: direct goroutine-to-goroutine switches (one switch instead of two). They need the
-// outgoing G's requeue to happen after its registers are saved, which means a handshake per
-// switch; the g0 hop costs about 5 ns and keeps every state change on a stack nobody else runs.
+// Direct switches (one switch instead of two, for a park or an exit with a goroutine in
+// runnext: the channel ping-pong and spawn + wait): the outgoing G's park or free must happen
+// after its registers are saved, so the g0 half runs on the incoming goroutine's stack right
+// after the switch (direct_switch_done), before that goroutine's own code goes on. Yields,
+// blocking calls, and every case where find_runnable would do more than take runnext still go
+// through g0. docs/floor.md has the numbers.
 //
 // The g0 halves. A goroutine asks its M's g0 for something by leaving an m::action and
 // switching (switch.hpp's switch_to_g0; Go's mcall); execute then runs the named g0 half once
@@ -257,7 +261,7 @@ static void gosched_m(m* mp, g* gp) {
 
 // park_m parks gp, then runs its unlock function (typically releasing the lock of the wait
 // queue gp is on); if that returns false gp runs again at once.
-static void park_m(m* mp, g* gp) {
+[[gnu::always_inline]] static inline void park_m(m* mp, g* gp) {
   // The block event was written by park, on gp's stack (trace_go_parking).
   casgstatus(gp, gstatus::running, gstatus::waiting);
   bool (*unlockf)(g*, void*) = mp->unlockf;
@@ -323,7 +327,7 @@ static void execute(m* mp, g* gp, bool inherit) {
   if (tracing()) [[unlikely]]
     trace_go_start(pp, gp);
   GORT_LOCKRANK_CHECK_NONE_HELD("running a goroutine");
-  run_on_g0_to_g(mp, gp, &g_main);
+  gp = run_on_g0_to_g(mp, gp, &g_main);  // gp, or the last goroutine of a direct-switch chain
   mp->curg = nullptr;
   if (!gp->stack.guarded && !stack_sp_ok(gp->stack, gp->ctx.sp)) fatal_unguarded_stack_overflow(gp);
 
@@ -345,6 +349,38 @@ static void execute(m* mp, g* gp, bool inherit) {
       break;
   }
   runtime_throw("goroutine switched to the scheduler without a request");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Direct switches: a goroutine that parks (or ends) while its P's runnext holds a goroutine
+// switches straight to that one, without the hop through g0 and the schedule loop. The decision
+// is the one find_runnable would take on g0 right after park_m: it is taken here only when
+// find_runnable's steps before runnext would do nothing (not shutting down, no timer on this P,
+// not the 61st tick with goroutines queued globally, tracing off) and then takes runnext as
+// runqget does (inheriting the time slice: schedtick unchanged). execute's bookkeeping is done
+// before the switch, and the g0 half (park_m, goexit0) after it, on the next goroutine's stack
+// (direct_switch_done), once the switch has saved the old goroutine's registers: the unlock
+// function that lets a waker ready it still runs only when its stack is off the CPU.
+
+bool exit_direct(g* gp) {
+  if (gp->is_main) return false;  // its end shuts the runtime down: goexit0 on g0
+  m* mp = gp->mp;
+  g* next = take_runnext_direct(mp, mp->pp);
+  if (next == nullptr) return false;
+  mp->direct_prev = gp;
+  mp->direct_act = m::action::exit;
+  switch_g_to_g(mp, gp, next, &g_main);
+  runtime_throw("a dead goroutine was resumed");
+}
+
+void direct_switch_done(m* mp) {
+  g* gp = mp->direct_prev;
+  m::action act = mp->direct_act;
+  mp->direct_prev = nullptr;
+  mp->direct_act = m::action::none;
+  if (!gp->stack.guarded && !stack_sp_ok(gp->stack, gp->ctx.sp)) fatal_unguarded_stack_overflow(gp);
+  if (act == m::action::park) return park_m(mp, gp);
+  goexit0(mp, gp);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -75,7 +75,12 @@ void m_loop(m* mp);  // the schedule loop of one M, until the runtime shuts down
 void handoffp(p* pp);
 
 // goroutine.cpp: the lifecycle.
-void g_main(void* arg);    // every goroutine's first frame
+void g_main(void* arg);  // every goroutine's first frame
+// exit_direct switches the ending goroutine gp straight to its P's runnext goroutine when the
+// schedule loop would run that one next (proc.cpp's "Direct switches"; park does the same for a
+// park, goroutine.cpp). Returns false, having done nothing, when it would not (the caller
+// switches to g0); otherwise never returns.
+bool exit_direct(g* gp);
 void gfput(p* pp, g* gp);  // frees a dead G, with its stack, to pp's lists
 
 // stack.cpp: stacks and their caches.
@@ -90,6 +95,35 @@ inline void ensure_stack(p* pp, g* gp) {
 #else
   if (gp->stack.lo == nullptr) attach_stack(pp, gp);
 #endif
+}
+
+// take_runnext_direct returns pp's runnext goroutine, made mp's curg and ready to switch to, when
+// the schedule loop would run it next (for a direct switch, proc.cpp); else nullptr, with nothing
+// changed. It would: find_runnable's steps before runnext do nothing (not shutting down, no
+// timer on this P, not the 61st tick with goroutines queued globally; tracing off, which
+// execute's event needs), and runnext is taken as runqget takes it (the time slice inherited).
+inline g* take_runnext_direct(m* mp, p* pp) {
+  if (tracing() || sched.done.load(std::memory_order_acquire) ||
+      pp->timers.when0.load(std::memory_order_relaxed) != 0 ||
+      (pp->schedtick % 61 == 0 && sched.runq_size.load(std::memory_order_relaxed) > 0))
+    return nullptr;
+  g* next = pp->runnext.load(std::memory_order_relaxed);
+  if (next == nullptr) return nullptr;
+  if (sched.procs == 1)
+    pp->runnext.store(nullptr, std::memory_order_relaxed);
+  else if (!pp->runnext.compare_exchange_strong(next, nullptr, std::memory_order_acq_rel))
+    return nullptr;
+  ++pp->count.runnext_hits;
+  // execute's half, for a goroutine that inherits the time slice.
+  if (next->ctx.sp == nullptr) [[unlikely]] {
+    ensure_stack(pp, next);
+    next->ctx.sp = next->stack.hi;
+  }
+  ++pp->count.context_switches;
+  casgstatus(next, gstatus::runnable, gstatus::running);
+  next->mp = mp;
+  mp->curg = next;
+  return next;
 }
 stack_span stack_get(p* pp);
 void stack_put(p* pp, stack_span s);

@@ -151,6 +151,11 @@ struct m {
   enum class action : std::uint8_t { none, yield, park, exit, exitsyscall } act = action::none;
   bool (*unlockf)(g*, void*) = nullptr;
   void* unlock_arg = nullptr;
+  // A direct switch (switch.hpp's switch_g_to_g) in flight: the goroutine that switched straight
+  // to curg and what it asked for (park or exit). curg finishes it (direct_switch_done) as soon
+  // as it resumes, once the other stack is off the CPU. Null between switches.
+  g* direct_prev = nullptr;
+  action direct_act = action::none;
   void* eh_globals = nullptr;  // this thread's __cxa_eh_globals
   // FP control words: what the hardware holds now (a goroutine's stay loaded when it switches to
   // g0; execute() reloads only when the next goroutine saved others) and what this thread

@@ -65,6 +65,30 @@ inline void switch_init_thread(m* mp) {
 #endif
 }
 
+// direct_switch_done finishes, on the goroutine now running on mp, what the goroutine that
+// switched straight to it asked for (proc.cpp: the g0 half of its park or exit, with its stack
+// now off the CPU).
+void direct_switch_done(m* mp);
+
+// switch_resumed runs in a goroutine each time it gets the CPU back (after its switch call
+// returns, or first thing when it starts): it tells ASan which stack it left (g0's, recorded;
+// another goroutine's, dropped) and finishes a direct switch that brought it here.
+inline void switch_resumed(g* gp, void* fake_stack) {
+  m* now = gp->mp;
+#if GORT_ASAN
+  const void* bottom = nullptr;
+  std::size_t size = 0;
+  __sanitizer_finish_switch_fiber(fake_stack, &bottom, &size);
+  if (now->direct_prev == nullptr) {
+    now->g0_stack_bottom = bottom;
+    now->g0_stack_size = size;
+  }
+#else
+  (void)fake_stack;
+#endif
+  if (now->direct_prev != nullptr) direct_switch_done(now);
+}
+
 // switch_to_g0 suspends the running goroutine and resumes its M's scheduler, which performs
 // `act` (see execute in proc.cpp). Returns when the goroutine is scheduled again, maybe on
 // another M: read the M from gp->mp afterwards, never from a value computed before. Not inlined:
@@ -81,20 +105,12 @@ inline void switch_init_thread(m* mp) {
   __tsan_switch_to_fiber(mp->g0_tsan_fiber, 0);
 #endif
   context_switch_to_g0(&gp->ctx, &mp->g0);
-#if GORT_ASAN
-  m* now = gp->mp;
-  __sanitizer_finish_switch_fiber(gp->asan_fake_stack, &now->g0_stack_bottom, &now->g0_stack_size);
-#endif
+  switch_resumed(gp, gp->asan_fake_stack);
 }
 
 // switch_started is the first thing a new goroutine does on its own stack (g_main).
 inline void switch_started(g* gp) {
-#if GORT_ASAN
-  m* mp = gp->mp;
-  __sanitizer_finish_switch_fiber(nullptr, &mp->g0_stack_bottom, &mp->g0_stack_size);
-#else
-  (void)gp;
-#endif
+  switch_resumed(gp, nullptr);
 }
 
 // switch_depth_in and switch_depth_out move the running code's frame depth (cur_depth, a TLS
@@ -112,8 +128,9 @@ inline void switch_depth_out(g* gp, std::uint32_t own) noexcept {
 }
 
 // run_on_g0_to_g switches from mp's g0 to gp (starting it at entry when it is fresh) and returns
-// once gp switched back to g0, with the thread's own state restored.
-inline void run_on_g0_to_g(m* mp, g* gp, void (*entry)(void*)) {
+// once a goroutine switched back to g0, with the thread's own state restored. That goroutine is
+// returned: gp, or the last of a chain of direct switches that started with gp (mp->curg).
+inline g* run_on_g0_to_g(m* mp, g* gp, void (*entry)(void*)) {
   defer_state* own = cur_defer_state;
   cur_defer_state = &gp->st;
   std::uint32_t own_depth = switch_depth_in(gp);
@@ -145,6 +162,7 @@ inline void run_on_g0_to_g(m* mp, g* gp, void (*entry)(void*)) {
     }
     context_switch_from_g0(&mp->g0, &gp->ctx);
   }
+  gp = mp->curg;  // the goroutine that switched back (gp, or one gp switched to directly)
   // gp saved its FP control words in its frame when it switched back, and left them loaded.
   mp->fp_hw = saved_fp_control(gp->ctx);
 #if GORT_ASAN
@@ -155,6 +173,39 @@ inline void run_on_g0_to_g(m* mp, g* gp, void (*entry)(void*)) {
   *eh = g0_eh;
   switch_depth_out(gp, own_depth);
   cur_defer_state = own;
+  return gp;
+}
+
+// switch_g_to_g switches from the running goroutine gp straight to next (runnable, already made
+// mp's curg by the caller), without passing through g0: gp's exception state, frame depth and
+// defer state are saved and next's made current, as g0 would in between; FP control words are
+// compared and loaded by the switch itself (a fresh next starts with the thread's initial ones,
+// as from g0). Returns when gp runs again, on whatever M. The caller has set mp->direct_prev
+// (and direct_act), which next finishes on its own stack (switch_resumed).
+[[gnu::noinline]] inline void switch_g_to_g(m* mp, g* gp, g* next, void (*entry)(void*)) {
+  auto* eh = static_cast<eh_globals*>(mp->eh_globals);
+  gp->eh_caught = eh->caught;
+  gp->eh_uncaught = eh->uncaught;
+  eh->caught = next->eh_caught;
+  eh->uncaught = next->eh_uncaught;
+  gp->st.depth = cur_depth;
+  cur_depth = next->st.depth;
+  cur_defer_state = &next->st;
+#if GORT_ASAN
+  __sanitizer_start_switch_fiber(mp->direct_act == m::action::exit ? nullptr : &gp->asan_fake_stack,
+                                 next->stack.lo,
+                                 static_cast<std::size_t>(next->stack.hi - next->stack.lo));
+#endif
+#if GORT_TSAN
+  __tsan_switch_to_fiber(next->tsan_fiber, 0);
+#endif
+  if (next->fresh) [[unlikely]] {
+    next->fresh = false;
+    context_start_fp(&gp->ctx, next->ctx.sp, entry, next, mp->fp_init);
+  } else {
+    context_switch(&gp->ctx, &next->ctx);
+  }
+  switch_resumed(gp, gp->asan_fake_stack);
 }
 
 // switch_g_created and switch_g_dead make and drop a goroutine's TSan fiber (one per live

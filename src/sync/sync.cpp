@@ -112,7 +112,8 @@ bool unlock_root(g*, void* root) GORT_NO_THREAD_SAFETY_ANALYSIS {
 }
 
 // block parks w's goroutine (or sleeps its thread). REQUIRES: root->lock; released here.
-// Not analysed: on a goroutine the lock is dropped on g0, by unlock_root.
+// Not analysed: on a goroutine the lock is dropped by unlock_root after its switch (on g0, or on
+// the goroutine it switched to directly).
 void block(sem_root* root, sem_waiter* w, wait_reason reason)
     GORT_RELEASE(root->lock) GORT_NO_THREAD_SAFETY_ANALYSIS {
   if (w->gp != nullptr) {
