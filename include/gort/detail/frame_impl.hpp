@@ -269,9 +269,8 @@ GORT_NO_SANITIZE_NULL inline void frame_access::guarded(frame& f, Run&& run) {
     f.on_panic(s.record());
   }
 #if defined(__GLIBCXX__)
-  catch (abi::__forced_unwind&) {
-    f.on_forced_unwind();  // thread cancellation: run the deferred calls as goexit does
-    throw;
+  catch (abi::__forced_unwind& u) {
+    f.on_forced(&u);  // a gort panic (raised as a forced unwind), or thread cancellation
   }
 #endif
   catch (...) {
