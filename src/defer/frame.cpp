@@ -81,12 +81,9 @@ GORT_NO_SANITIZE_NULL void frame::drain(panic_record* p) {
     bool ran;
     try {
       ran = run_next();
-    } catch (internal::panic_signal& s) {
-      newer = s.record();
-      internal::adopt_signal(ts, internal::cur_depth, newer);
     }
 #if defined(__GLIBCXX__)
-    catch (abi::__forced_unwind& u) {
+    catch (abi::__forced_unwind& u) {  // first, as in frame_access::guarded
       newer = internal::forced_panic(&u);
       if (newer == nullptr) {
         if (p != nullptr) p->defer_depth = 0;
@@ -96,7 +93,10 @@ GORT_NO_SANITIZE_NULL void frame::drain(panic_record* p) {
       internal::adopt_signal(ts, internal::cur_depth, newer);
     }
 #endif
-    catch (...) {
+    catch (internal::panic_signal& s) {
+      newer = s.record();
+      internal::adopt_signal(ts, internal::cur_depth, newer);
+    } catch (...) {
       newer = internal::adopt_foreign(ts, internal::cur_depth, std::current_exception());
     }
     if (p != nullptr) p->defer_depth = 0;
