@@ -10,11 +10,42 @@
 #include <cstring>
 #include <utility>
 
+#include <gort/gort.hpp>
+
 #include "cases.hpp"
 
 namespace {
 
 using namespace gort_bench;
+
+// Panic + recover `depth` calls below the recovering function, and its C++ throw/catch twin: the
+// same functions as bench/defer_bench.cpp's BM_GortPanicRecover and BM_ManualThrowCatch.
+[[gnu::noinline]] void dive_panic(int depth) {
+  if (depth <= 1) gort::panic(depth);
+  dive_panic(depth - 1);
+  asm volatile("");  // no tail call: every level is a real frame
+}
+[[gnu::noinline]] int gort_panic_recover(int depth) {
+  return gort::func<int>([depth](gort::frame& f, int& r) {
+    f.defer([&r] {
+      if (gort::recover().has_value()) r = 1;
+    });
+    dive_panic(depth);
+  });
+}
+[[gnu::noinline]] void dive_throw(int depth) {
+  if (depth <= 1) throw depth;
+  dive_throw(depth - 1);
+  asm volatile("");
+}
+[[gnu::noinline]] int manual_throw_catch(int depth) {
+  try {
+    dive_throw(depth);
+  } catch (int) {
+    return 1;
+  }
+  return 0;
+}
 
 template <std::size_t N>
 void (*gort_case())() {
@@ -59,6 +90,10 @@ const named_case cases[] = {
     {"manual-loop/100", [] { manual_loop(100); }},
     {"gort-loop-plain/100", [] { gort_loop_plain(100); }},
     {"manual-loop-plain/100", [] { manual_loop_plain(100); }},
+    {"gort-panic/1", [] { gort_panic_recover(1); }},
+    {"manual-throw/1", [] { manual_throw_catch(1); }},
+    {"gort-panic/10", [] { gort_panic_recover(10); }},
+    {"manual-throw/10", [] { manual_throw_catch(10); }},
 };
 
 }  // namespace

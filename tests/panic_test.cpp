@@ -309,6 +309,61 @@ TEST(Panic, UserCatchBlocksBetweenFramesStillWork) {
   EXPECT_EQ(log, (Log{"inner", "caught handled", "caught panic", "outer sees <nil>"}));
 }
 
+TEST(Panic, CatchBlocksBetweenThePanicAndItsFrameSeeItAsBefore) {
+  // A panic is raised as a forced unwind (src/defer/panic.cpp): typed catch blocks on its way do
+  // not take it, catch (...) blocks do, and `throw;` or std::rethrow_exception there sends it on;
+  // destructors on the way see one uncaught exception, the deferred call none.
+  Log log;
+  struct Probe {
+    Log* log;
+    ~Probe() { log->push_back("dtor " + std::to_string(std::uncaught_exceptions())); }
+  };
+  gort::func([&](gort::frame& f) {
+    f.defer([&] {
+      log.push_back("defer " + std::to_string(std::uncaught_exceptions()));
+      log.push_back("recovered " + str(gort::recover()));
+    });
+    try {
+      try {
+        try {
+          Probe p{&log};
+          gort::panic("through");
+        } catch (const std::exception&) {
+          log.push_back("std::exception");
+        } catch (int) {
+          log.push_back("int");
+        }
+      } catch (...) {
+        log.push_back("rethrow");
+        throw;
+      }
+    } catch (...) {
+      std::exception_ptr e = std::current_exception();
+      log.push_back(e ? "current" : "no current");
+      std::rethrow_exception(e);
+    }
+  });
+  EXPECT_EQ(log, (Log{"dtor 1", "rethrow", "current", "defer 0", "recovered through"}));
+  // The same for a panic leaving a nested frame (raised again by its frame), with the
+  // statistics exact.
+  gort::runtime_stats before = gort::stats();
+  int r = gort::func<int>([&](gort::frame& f, int& r) {
+    f.defer([&] { r = gort::recover().has_value() ? 1 : 2; });
+    try {
+      gort::func([](gort::frame& inner) {
+        inner.defer([] {});
+        gort::panic(7);
+      });
+    } catch (...) {
+      throw;
+    }
+  });
+  gort::runtime_stats after = gort::stats();
+  EXPECT_EQ(r, 1);
+  EXPECT_EQ(after.panics - before.panics, 1u);
+  EXPECT_EQ(after.recovers - before.recovers, 1u);
+}
+
 TEST(Panic, EveryDestructorBetweenThePanicAndTheRecoveringFrameRuns) {
   Log log;
   struct Noisy {

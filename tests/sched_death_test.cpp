@@ -246,6 +246,36 @@ struct throws_when_destroyed {
   ~throws_when_destroyed() noexcept(false) { throw std::runtime_error("dtor error"); }
 };
 
+struct says_when_destroyed {
+  ~says_when_destroyed() { std::fputs("destroyed below\n", stderr); }
+};
+[[gnu::noinline]] void panics_below_a_local() {
+  says_when_destroyed d;
+  gort::panic("through noexcept");
+}
+[[gnu::noinline]] void calls_it_noexcept() noexcept {
+  panics_below_a_local();
+}
+
+// C++ ends the program when a panic leaves a noexcept function. The destructors below it run (the
+// panic is a forced unwind, as they ran for a C++ throw), no deferred call does (the frame is
+// never reached), and the report is Go's.
+TEST_P(SchedDeathTest, APanicLeavingANoexceptFunctionIsReported) {
+  EXPECT_EXIT(gort::run(
+                  [] {
+                    gort::func([](gort::frame& f) {
+                      f.defer([] {
+                        std::fputs("deferred call ran\n", stderr);
+                        gort::recover();
+                      });
+                      calls_it_noexcept();
+                    });
+                  },
+                  procs()),
+              testing::ExitedWithCode(2),
+              "^destroyed below\npanic: through noexcept\n\ngoroutine 1 \\[running\\]:\n");
+}
+
 TEST_P(SchedDeathTest, ADestructorThrowingWhileAPanicUnwindsReportsTheChain) {
   EXPECT_EXIT(in_goroutine([] {
                 gort::func([](gort::frame&) {

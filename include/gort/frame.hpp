@@ -109,6 +109,7 @@ class frame {
   void on_panic(internal::panic_record* p);
   void on_foreign();  // the current exception
   void on_forced_unwind();
+  void on_forced(void* caught);  // a forced unwind caught as &u: a gort panic, or cancellation
   void drain(internal::panic_record* p);
   bool outermost() const noexcept;
   void check_live() const;

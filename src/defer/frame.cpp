@@ -55,6 +55,16 @@ void frame::on_panic(panic_record* p) {
   drain(p);
 }
 
+GORT_NO_SANITIZE_NULL void frame::on_forced(void* caught) {
+  if (panic_record* p = internal::forced_panic(caught)) {
+    on_panic(p);
+    return;
+  }
+  // Thread cancellation (pthread_cancel/pthread_exit): run the deferred calls as goexit does.
+  on_forced_unwind();
+  throw;
+}
+
 void frame::on_foreign() {
   drain(internal::adopt_foreign(internal::framed_state(), internal::cur_depth,
                                 std::current_exception()));
@@ -71,18 +81,22 @@ GORT_NO_SANITIZE_NULL void frame::drain(panic_record* p) {
     bool ran;
     try {
       ran = run_next();
-    } catch (internal::panic_signal& s) {
-      newer = s.record();
-      internal::adopt_signal(ts, internal::cur_depth, newer);
     }
 #if defined(__GLIBCXX__)
-    catch (abi::__forced_unwind&) {
-      if (p != nullptr) p->defer_depth = 0;
-      on_forced_unwind();
-      throw;
+    catch (abi::__forced_unwind& u) {  // first, as in frame_access::guarded
+      newer = internal::forced_panic(&u);
+      if (newer == nullptr) {
+        if (p != nullptr) p->defer_depth = 0;
+        on_forced_unwind();
+        throw;
+      }
+      internal::adopt_signal(ts, internal::cur_depth, newer);
     }
 #endif
-    catch (...) {
+    catch (internal::panic_signal& s) {
+      newer = s.record();
+      internal::adopt_signal(ts, internal::cur_depth, newer);
+    } catch (...) {
       newer = internal::adopt_foreign(ts, internal::cur_depth, std::current_exception());
     }
     if (p != nullptr) p->defer_depth = 0;

@@ -19,6 +19,7 @@
 // of a gort panic to another thread and rethrowing it there is not supported.
 
 #include <cxxabi.h>
+#include <unwind.h>
 
 #include <cinttypes>
 #include <cmath>
@@ -31,6 +32,10 @@
 #include <gort/panic.hpp>
 
 #include "defer/panic_record.hpp"
+
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#endif
 
 namespace gort {
 namespace internal {
@@ -146,9 +151,82 @@ void adopt_signal(defer_state& ts, std::uint32_t at, panic_record* p) {
   p->state = panic_state::processing;
 }
 
+// ---------------------------------------------------------------------------------------------
+// Raising a panic.
+//
+// A C++ throw runs the unwinder twice: the search phase asks every frame's personality whether it
+// handles the exception, then the cleanup phase unwinds to the handler found. A gort panic's
+// handler is known: the innermost gort::func, whose guarded() catches everything. So a panic is
+// raised as a forced unwind (_Unwind_ForcedUnwind, what thread cancellation uses), the cleanup
+// phase alone: every frame's cleanups (destructors) run as before, and the first handler that
+// matches a forced unwind takes it: a `catch (...)`, or a `catch (abi::__forced_unwind&)` such as
+// the frame's own. Typed catches never match, as they never matched a panic_signal (an internal
+// type). The exception object is a normal C++ one (__cxa_allocate_exception, a panic_signal), so
+// `catch (...)` blocks between the panic and the frame see it as before: std::current_exception()
+// holds it, `throw;` continues the forced unwind, std::rethrow_exception throws it again as a
+// normal exception (which the frame's `catch (panic_signal&)` takes), and swallowing it destroys
+// the signal, which drops the panic as before. What differs (docs/defer.md, "Panic cost, third
+// pass"): a noexcept function between the panic and the frame calls std::terminate from the
+// unwinder without making the panic the current exception (gort::run's handler reports it from
+// the panic list), and a panic with no handler at all runs every cleanup up the stack before
+// terminating (a C++ throw terminates before any), which only a frame-less stack (no gort::func
+// above the panic on its stack) could reach, and start_panic already turns that into panic_error.
+
+namespace {
+
+// The Itanium C++ ABI's per-thread exception globals (cxxabi.h only declares the struct).
+struct eh_globals {
+  void* caught_exceptions;
+  unsigned int uncaught_exceptions;
+};
+
+_Unwind_Reason_Code panic_stop(int, _Unwind_Action, _Unwind_Exception_Class, _Unwind_Exception*,
+                               _Unwind_Context*, void*) {
+  return _URC_NO_REASON;  // run each frame's personality (cleanups, catch (...) handlers)
+}
+
+// What __cxa_throw does, with _Unwind_ForcedUnwind instead of _Unwind_RaiseException.
+[[noreturn, gnu::always_inline]] inline void raise_signal(void* obj) {
+#if defined(__SANITIZE_ADDRESS__)
+  __asan_handle_no_return();  // ASan's __cxa_throw interceptor does it for a throw
+#endif
+  ++static_cast<eh_globals*>(static_cast<void*>(abi::__cxa_get_globals()))->uncaught_exceptions;
+  void* header = abi::__cxa_init_primary_exception(
+      obj, const_cast<std::type_info*>(&typeid(panic_signal)), &destroy_panic_signal);
+  *static_cast<int*>(header) = 1;  // __cxa_refcounted_exception::referenceCount
+  // The unwind header ends the __cxa_exception that precedes the object, and adjustedPtr ends
+  // just before it: the pointer __cxa_begin_catch returns, which forced_panic() checks.
+  _Unwind_Exception* ue = static_cast<_Unwind_Exception*>(obj) - 1;
+  static_cast<void**>(static_cast<void*>(ue))[-1] = obj;
+  _Unwind_ForcedUnwind(ue, &panic_stop, nullptr);
+  abi::__cxa_begin_catch(ue);  // no frame took it (as __cxa_throw does then)
+  std::terminate();
+}
+
+}  // namespace
+
+void raise_panic(panic_record* p) {
+  raise_signal(start_panic_exception(p));
+}
+
+panic_record* forced_panic(void* caught) noexcept {
+  // A foreign forced unwind (thread cancellation) is caught with a null object; a C++ one that
+  // gort did not raise has a null adjustedPtr too, and anything else must be a panic_signal.
+  if (caught == nullptr) return nullptr;
+  const std::type_info* t = abi::__cxa_current_exception_type();
+  if (t == nullptr || *t != typeid(panic_signal)) return nullptr;
+  return static_cast<panic_signal*>(caught)->record();
+}
+
+bool panic_in_flight() noexcept {
+  const panic_record* p = current_state().panic;
+  return p != nullptr && p->state == panic_state::in_flight;
+}
+
 void rethrow_panic(panic_record* p) {
   if (p->foreign) std::rethrow_exception(p->foreign);
-  throw panic_signal(p);
+  void* e = abi::__cxa_allocate_exception(sizeof(panic_signal));
+  raise_signal(::new (e) panic_signal(p));
 }
 
 static std::string panic_line(const panic_record* p) {
@@ -184,6 +262,9 @@ std::string terminate_report(const std::exception_ptr& e) {
   // list still holds every panic that had started and not ended (an in-flight one whose unwinding
   // ran a destructor that threw, say), as Go's printpanics sees g._panic when it dies.
   defer_state& ts = current_state();
+  // No current exception while a panic is in flight: a noexcept function on its way (the unwinder
+  // terminates there without making it current, see "Raising a panic").
+  if (!e) return panic_report(ts.panic);
   const panic_record* newest = nullptr;
   try {
     std::rethrow_exception(e);

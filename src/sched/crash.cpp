@@ -354,7 +354,9 @@ void print_goroutine_header(const g* gp, const char* state) {
 void on_terminate() {
   g* gp = current_g();
   std::exception_ptr e = std::current_exception();
-  if (gp == nullptr || !e) {
+  // With no current exception, a panic raised as a forced unwind may have met a noexcept
+  // function (src/defer/panic.cpp): its report comes from the panic list.
+  if (gp == nullptr || (!e && !panic_in_flight())) {
     if (previous_terminate != nullptr) previous_terminate();
     std::abort();
   }

@@ -288,16 +288,17 @@ GORT_NO_SANITIZE_NULL inline void frame_access::guarded(frame& f, Run&& run) {
   try {
     run();
     f.run_return();
-  } catch (panic_signal& s) {
-    f.on_panic(s.record());
   }
 #if defined(__GLIBCXX__)
-  catch (abi::__forced_unwind&) {
-    f.on_forced_unwind();  // thread cancellation: run the deferred calls as goexit does
-    throw;
+  // First: a gort panic arrives as a forced unwind (src/defer/panic.cpp), and the personality
+  // tries the clauses in order (a panic_signal clause costs it a type walk that fails).
+  catch (abi::__forced_unwind& u) {
+    f.on_forced(&u);  // a gort panic, or thread cancellation
   }
 #endif
-  catch (...) {
+  catch (panic_signal& s) {
+    f.on_panic(s.record());  // thrown as a normal exception: goexit, std::rethrow_exception
+  } catch (...) {
     f.on_foreign();  // takes std::current_exception() itself: no temporary in every caller
   }
 }

@@ -60,13 +60,17 @@ panic_record* start_panic(panic_record* p);
 // __cxa_throw (the first half of `throw panic_signal(p)`).
 void* start_panic_exception(panic_record* p);
 void destroy_panic_signal(void* signal) noexcept;
+// start_panic(p), then raises a panic_signal for it as a forced unwind: the cleanup phase only,
+// without the C++ search phase (src/defer/panic.cpp, "Raising a panic").
+[[noreturn]] void raise_panic(panic_record* p);
+// The record of the gort panic a `catch (abi::__forced_unwind& u)` block caught (`caught` is &u),
+// else nullptr: a thread cancellation, or another forced unwind.
+panic_record* forced_panic(void* caught) noexcept;
 // Throws the panic record p: `throw panic_signal(start_panic(p))`, with no value live across a
-// call where the Itanium C++ ABI lets us spell the throw out.
+// call, as one call to raise_panic.
 [[noreturn, gnu::always_inline]] inline void throw_panic(panic_record* p) {
 #if defined(__GLIBCXX__)
-  __cxxabiv1::__cxa_throw(start_panic_exception(p),
-                          const_cast<std::type_info*>(&typeid(panic_signal)),
-                          &destroy_panic_signal);
+  raise_panic(p);
 #else
   throw panic_signal(start_panic(p));
 #endif
@@ -76,7 +80,10 @@ std::string format_go_float(double v);
 std::string describe_exception(const std::exception_ptr& e);
 // Go's report lines (`panic: a`, `\tpanic: b`, ...) for a program that std::terminate ends with
 // exception `e` current: the thread's whole panic chain, newest last.
+// (`e` may be null while panic_in_flight(): std::terminate called by the unwinder itself.)
 std::string terminate_report(const std::exception_ptr& e);
+// True while the thread's newest panic is in flight between frames.
+bool panic_in_flight() noexcept;
 std::string describe_opaque(const std::type_info& type, const void* address);
 std::string describe_pointer(const std::type_info& type, const void* value);
 
