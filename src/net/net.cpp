@@ -47,6 +47,7 @@
 #include <gort/net.hpp>
 #include <gort/sync.hpp>
 
+#include "arch/syscall.hpp"
 #include "net/conn_access.hpp"
 #include "netpoll/netpoll.hpp"
 #include "sched/lock.hpp"
@@ -431,7 +432,7 @@ ssize_t recv_inq(int fd, void* buf, std::size_t n, int* left) {
   msg.msg_iovlen = 1;
   msg.msg_control = ctl;
   msg.msg_controllen = sizeof ctl;
-  ssize_t k = ::recvmsg(fd, &msg, 0);
+  ssize_t k = gort::internal::sys_recvmsg(fd, &msg, 0);
   *left = -1;
   if (k < 0) return k;
   for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
@@ -595,7 +596,7 @@ std::pair<std::size_t, std::error_code> conn::write(const void* buf, std::size_t
   const char* p = static_cast<const char*>(buf);
   std::size_t done = 0;
   while (done < n) {
-    ssize_t k = f->is_socket ? ::send(f->sysfd, p + done, n - done, MSG_NOSIGNAL)
+    ssize_t k = f->is_socket ? gort::internal::sys_send(f->sysfd, p + done, n - done, MSG_NOSIGNAL)
                              : write_nosigpipe(f->sysfd, p + done, n - done);
     if (k > 0) {
       done += static_cast<std::size_t>(k);
