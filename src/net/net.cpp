@@ -38,6 +38,7 @@
 #include <cstdio>
 #include <cstring>
 #include <mutex>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -46,6 +47,7 @@
 #include <gort/net.hpp>
 #include <gort/sync.hpp>
 
+#include "arch/syscall.hpp"
 #include "net/conn_access.hpp"
 #include "netpoll/netpoll.hpp"
 #include "sched/lock.hpp"
@@ -205,7 +207,14 @@ std::string sockaddr_string(const sockaddr* sa, socklen_t len) {
       std::size_t off = offsetof(sockaddr_un, sun_path);
       if (len <= off) return "";
       std::size_t n = len - off;
-      if (un->sun_path[0] == '\0') return n > 1 ? "@" + std::string(un->sun_path + 1, n - 1) : "";
+      if (un->sun_path[0] == '\0') {
+        // An abstract name: "@" and the rest. Appended rather than "@" + std::string(...), whose
+        // inlined insert GCC 12 flags with a false -Wrestrict (GCC bug 105329).
+        if (n <= 1) return "";
+        std::string s(1, '@');
+        s.append(un->sun_path + 1, n - 1);
+        return s;
+      }
       return std::string(un->sun_path, strnlen(un->sun_path, n));
     }
   }
@@ -222,18 +231,15 @@ net::addr sock_name(int fd, const std::string& network, bool peer) {
 
 enum class net_kind { tcp, tcp4, tcp6, unix_ };
 
-std::error_code parse_network(std::string_view network, net_kind& k) {
-  if (network == "tcp")
-    k = net_kind::tcp;
-  else if (network == "tcp4")
-    k = net_kind::tcp4;
-  else if (network == "tcp6")
-    k = net_kind::tcp6;
-  else if (network == "unix")
-    k = net_kind::unix_;
-  else
-    return make_error_code(errc::unknown_network);
-  return {};
+// parse_network names the network's kind, or nothing for one gort::net does not know (the
+// callers' unknown_network). A value rather than an out-parameter left unset on failure: GCC 12's
+// -Wmaybe-uninitialized could not see that the callers never read it then.
+std::optional<net_kind> parse_network(std::string_view network) {
+  if (network == "tcp") return net_kind::tcp;
+  if (network == "tcp4") return net_kind::tcp4;
+  if (network == "tcp6") return net_kind::tcp6;
+  if (network == "unix") return net_kind::unix_;
+  return std::nullopt;
 }
 
 // split_host_port is Go's net.SplitHostPort.
@@ -426,7 +432,7 @@ ssize_t recv_inq(int fd, void* buf, std::size_t n, int* left) {
   msg.msg_iovlen = 1;
   msg.msg_control = ctl;
   msg.msg_controllen = sizeof ctl;
-  ssize_t k = ::recvmsg(fd, &msg, 0);
+  ssize_t k = gort::internal::sys_recvmsg(fd, &msg, 0);
   *left = -1;
   if (k < 0) return k;
   for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
@@ -590,7 +596,7 @@ std::pair<std::size_t, std::error_code> conn::write(const void* buf, std::size_t
   const char* p = static_cast<const char*>(buf);
   std::size_t done = 0;
   while (done < n) {
-    ssize_t k = f->is_socket ? ::send(f->sysfd, p + done, n - done, MSG_NOSIGNAL)
+    ssize_t k = f->is_socket ? gort::internal::sys_send(f->sysfd, p + done, n - done, MSG_NOSIGNAL)
                              : write_nosigpipe(f->sysfd, p + done, n - done);
     if (k > 0) {
       done += static_cast<std::size_t>(k);
@@ -732,8 +738,9 @@ int listener::fd() const noexcept {
 // listen, dial, file_conn
 
 std::pair<listener, std::error_code> listen(std::string_view network, std::string_view address) {
-  net_kind k;
-  if (std::error_code ec = parse_network(network, k)) return {listener(), ec};
+  std::optional<net_kind> kind = parse_network(network);
+  if (!kind) return {listener(), make_error_code(errc::unknown_network)};
+  net_kind k = *kind;
   std::vector<sockaddr_any> addrs;
   if (std::error_code ec = resolve(k, address, true, addrs)) return {listener(), ec};
   sockaddr_any& a = addrs.front();
@@ -807,8 +814,9 @@ std::pair<netfd_ref, std::error_code> connect_one(net_kind k, const sockaddr_any
 
 std::pair<conn, std::error_code> dial_until(std::string_view network, std::string_view address,
                                             std::int64_t deadline) {
-  net_kind k;
-  if (std::error_code ec = parse_network(network, k)) return {conn(), ec};
+  std::optional<net_kind> kind = parse_network(network);
+  if (!kind) return {conn(), make_error_code(errc::unknown_network)};
+  net_kind k = *kind;
   std::vector<sockaddr_any> addrs;
   if (std::error_code ec = resolve(k, address, false, addrs)) return {conn(), ec};
   std::error_code first;

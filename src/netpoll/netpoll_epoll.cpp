@@ -23,6 +23,7 @@
 #include <climits>
 #include <mutex>
 
+#include "arch/syscall.hpp"
 #include "netpoll/netpoll.hpp"
 #include "netpoll/poller.hpp"
 #include "sched/lock.hpp"
@@ -117,7 +118,7 @@ void poller_wait(std::int64_t delay_ns, g** list) {
         ts.tv_nsec = static_cast<long>(delay_ns % 1000000000);
         tsp = &ts;
       }
-      n = ::epoll_pwait2(epfd, events, 128, tsp, nullptr);
+      n = sys_epoll_pwait2(epfd, events, 128, tsp);
       if (n < 0 && errno == ENOSYS) {
         have_pwait2.store(false, std::memory_order_relaxed);
         continue;

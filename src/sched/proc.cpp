@@ -105,6 +105,7 @@
 #include "sched/sched.hpp"
 #include "sched/switch.hpp"
 #include "time/sleeper.hpp"
+#include "time/timer.hpp"
 
 namespace gort {
 namespace internal {
@@ -175,6 +176,7 @@ static void startm(p* pp, bool spinning) {
         return;
       }
     }
+    sched.m_starts.fetch_add(1, std::memory_order_relaxed);
     mp = mget_locked();
     if (mp != nullptr) {
       mp->spinning = spinning;
@@ -386,6 +388,19 @@ void direct_switch_done(m* mp) {
 // ---------------------------------------------------------------------------------------------
 // Finding work.
 
+// take_polled makes the goroutines the netpoller returned runnable: the first to run now on pp's
+// M, the others queued on pp (waking an M for them).
+static g* take_polled(p* pp, g* list) {
+  g* gp = list;
+  list = gp->schedlink;
+  gp->schedlink = nullptr;
+  casgstatus(gp, gstatus::waiting, gstatus::runnable);
+  if (tracing()) [[unlikely]]
+    trace_go_unpark(pp, nullptr, gp);  // Go's findrunnable: traceGoUnblock(gp, 0)
+  inject_glist(pp, list);
+  return gp;
+}
+
 // find_runnable returns the next G for mp (which holds a P), parking mp while there is none.
 // Returns nullptr when the runtime is shutting down, or when mp lost its P while parked.
 static g* find_runnable(m* mp, bool* inherit) {
@@ -407,16 +422,7 @@ static g* find_runnable(m* mp, bool* inherit) {
     // The network, without blocking, before stealing (Go's findrunnable): only while goroutines
     // wait on it and no M is blocked in the poller (which gets the events itself).
     if (netpoll_waiters() > 0 && netpoll_last() != 0) {
-      if (g* list = netpoll(0)) {
-        g* gp = list;
-        list = gp->schedlink;
-        gp->schedlink = nullptr;
-        casgstatus(gp, gstatus::waiting, gstatus::runnable);
-        if (tracing()) [[unlikely]]
-          trace_go_unpark(pp, nullptr, gp);  // Go's findrunnable: traceGoUnblock(gp, 0)
-        inject_glist(pp, list);
-        return gp;
-      }
+      if (g* list = netpoll(0)) return take_polled(pp, list);
     }
     // Steal, if not too many Ms are at it already (at most half the busy Ps).
     int busy = sched.procs - sched.npidle.load(std::memory_order_seq_cst);
@@ -462,7 +468,20 @@ static g* find_runnable(m* mp, bool* inherit) {
       }
       if (mp->pp != nullptr) continue;
     }
-    if (poll_sleep(mp)) continue;
+    g* polled = nullptr;
+    if (poll_sleep(mp, &polled)) {
+      if (polled == nullptr) continue;  // a timer's wakeup: look again
+      // This M runs the first goroutine itself and wakes Ms only for the rest (Go's findrunnable
+      // after its blocking netpoll). A wakep here for the first one started a spinning M at
+      // every wakeup of the sleeper, which found nothing and became the next sleeper: with one
+      // connection ping-ponging at P>1, every message woke a thread (docs/net.md).
+      g* gp = take_polled(mp->pp, polled);
+      // The sleeper was also sleeping for the timers of every P: with one pending on another P
+      // (which may be idle, with no M to run it), let another M take that role as before (it
+      // runs the timer when due, or becomes the sleeper).
+      if (timers_pending_except(mp->pp)) wakep();
+      return gp;
+    }
     stopm(mp);
     if (mp->pp == nullptr) return nullptr;
   }

@@ -184,6 +184,9 @@ struct sched_t {
   int nmidle GORT_GUARDED_BY(lock) = 0;
   int mcount GORT_GUARDED_BY(lock) = 0;
   std::atomic<std::int32_t> nmspinning{0};
+  // Ms that startm woke or created to run a P, over every run (written under lock; read by
+  // tests/net/drained_test.cpp, which checks that a ping-pong on one connection wakes none).
+  std::atomic<std::uint64_t> m_starts{0};
   // The global free lists of Gs and stacks, under their own lock (Go's sched.gFree.lock): Ps
   // exchange batches through them, and keeping them off sched.lock keeps that traffic from
   // contending with the run queue and the idle lists.

@@ -63,8 +63,9 @@ void wake_sleeper() {
 
 // poll_sleep: mp (holding no P, with nothing to run) sleeps in the netpoller until the earliest
 // timer or a network event, unless another M already does or nothing could wake anyone. Returns
-// true with a P acquired when mp should look for work again.
-bool poll_sleep(m* mp) {
+// true with a P acquired when mp should look for work again, with *polled the goroutines the
+// netpoller readied (still waiting: the caller runs the first and queues the others).
+bool poll_sleep(m* mp, g** polled) {
   std::int64_t next = earliest_timer();
   if (next == 0 && netpoll_waiters() <= 0) return false;
   if (sched.timer_sleeping.exchange(true, std::memory_order_seq_cst)) {
@@ -101,7 +102,7 @@ bool poll_sleep(m* mp) {
   }
   if (got == nullptr) return false;  // every P is busy: each runs its own timers when it schedules
   acquirep(mp, got);
-  if (list != nullptr) inject_glist(got, list);
+  *polled = list;
   return true;
 }
 

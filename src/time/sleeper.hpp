@@ -40,8 +40,9 @@ inline bool run_all_due_timers() {
 
 // poll_sleep: mp (holding no P, with nothing to run) sleeps in the netpoller until the earliest
 // timer or a network event, unless another M already does. Returns true with a P acquired when mp
-// should look for work again (sleeper.cpp).
-bool poll_sleep(m* mp);
+// should look for work again, and in *polled the goroutines the netpoller readied, for the caller
+// to run (sleeper.cpp).
+bool poll_sleep(m* mp, g** polled);
 // wake_sleeper wakes the sleeping M (shutdown).
 void wake_sleeper();
 

@@ -88,6 +88,8 @@ int run_timers(timer_heap* h, std::int64_t now);
 void clear_timers(timer_heap* h) noexcept;
 // The earliest timer over every P's heap, 0 when there is none.
 std::int64_t earliest_timer() noexcept;
+// Whether a P other than own has a timer pending (own's M runs its own at each schedule).
+bool timers_pending_except(const p* own) noexcept;
 bool outside_timers_pending() noexcept;
 long outside_timer_tid() noexcept;
 

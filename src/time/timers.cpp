@@ -378,6 +378,12 @@ std::int64_t earliest_timer() noexcept {
   return best;
 }
 
+bool timers_pending_except(const p* own) noexcept {
+  for (p* pp : sched.allp)
+    if (pp != own && pp->timers.when0.load(std::memory_order_seq_cst) != 0) return true;
+  return false;
+}
+
 bool outside_timers_pending() noexcept {
   return outside().heap.when0.load(std::memory_order_acquire) != 0;
 }
