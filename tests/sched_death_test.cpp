@@ -505,7 +505,21 @@ TEST_P(SchedDeathTest, UnguardedStackOverflowThatFaultsBelowIsReported) {
       {
         gort::internal::stack_force_old_kernel_guards_for_testing(1);
         gort::set_stack_size(256 * 1024);
-        in_goroutine([] { recurse_forever(0); });
+        // The recursion may only start once main is off its stack: at P > 1 another M can take
+        // the goroutine while main is still on its way into park_forever, and overwriting the
+        // stack main runs on crashes main instead (seen under TSan, whose slower code widens the
+        // window). A parked goroutine's status turns waiting only after it left its stack.
+        gort::internal::g* main_g = nullptr;
+        gort::run(
+            [&] {
+              main_g = gort::internal::current_g();
+              gort::go([main_g] {
+                while (main_g->status.load() != gort::internal::gstatus::waiting) gort::yield();
+                recurse_forever(0);
+              });
+              park_forever();
+            },
+            procs());
       },
       testing::ExitedWithCode(2),
       "^" UNGUARDED_STACK_OVERFLOW_REPORT NOT_MAIN_GOROUTINE
