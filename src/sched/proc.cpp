@@ -309,7 +309,9 @@ static void exitsyscall0(m* mp, g* gp) {
 }
 
 // execute runs gp on mp until gp switches back, then does what gp asked for. On g0.
-static void execute(m* mp, g* gp, bool inherit) {
+// quick: find_runnable took gp from the local queue at its first look (the tracer's GoStartLocal
+// then shares the time of the slice end just written on this P: trace.cpp's clock::follow).
+static void execute(m* mp, g* gp, bool inherit, bool quick) {
   p* pp = mp->pp;
   if (gp->ctx.sp == nullptr) [[unlikely]] {  // first run of a goroutine whose callable is in its G
     ensure_stack(pp, gp);                    // kept from its last life, or taken now
@@ -321,7 +323,7 @@ static void execute(m* mp, g* gp, bool inherit) {
   gp->mp = mp;
   mp->curg = gp;
   if (tracing()) [[unlikely]]
-    trace_go_start(pp, gp);
+    trace_go_start(pp, gp, quick);
   GORT_LOCKRANK_CHECK_NONE_HELD("running a goroutine");
   run_on_g0_to_g(mp, gp, &g_main);
   mp->curg = nullptr;
@@ -352,8 +354,9 @@ static void execute(m* mp, g* gp, bool inherit) {
 
 // find_runnable returns the next G for mp (which holds a P), parking mp while there is none.
 // Returns nullptr when the runtime is shutting down, or when mp lost its P while parked.
-static g* find_runnable(m* mp, bool* inherit) {
-  for (;;) {
+static g* find_runnable(m* mp, bool* inherit, bool* quick) {
+  *quick = false;
+  for (bool first = true;; first = false) {
     if (sched.done.load(std::memory_order_acquire)) return nullptr;
     p* pp = mp->pp;
     *inherit = false;
@@ -362,7 +365,10 @@ static g* find_runnable(m* mp, bool* inherit) {
       lock_guard lock(sched.lock);
       if (g* gp = globrunqget_locked(pp, 1)) return gp;
     }
-    if (g* gp = runqget(pp, inherit)) return gp;
+    if (g* gp = runqget(pp, inherit)) {
+      *quick = first;
+      return gp;
+    }
     if (sched.runq_size.load(std::memory_order_relaxed) > 0) {
       lock_guard lock(sched.lock);
       if (g* gp = globrunqget_locked(pp, 0)) return gp;
@@ -444,11 +450,11 @@ void m_loop(m* mp) {
       }
       continue;
     }
-    bool inherit = false;
-    g* gp = find_runnable(mp, &inherit);
+    bool inherit = false, quick = false;
+    g* gp = find_runnable(mp, &inherit, &quick);
     if (gp == nullptr) continue;
     if (mp->spinning) resetspinning(mp);
-    execute(mp, gp, inherit);
+    execute(mp, gp, inherit, quick);
   }
   if (mp->pp != nullptr) {
     lock_guard lock(sched.lock);
