@@ -87,6 +87,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <thread>
+#include <utility>
 
 #include <gort/frame.hpp>
 #include <gort/go.hpp>
@@ -309,9 +310,7 @@ static void exitsyscall0(m* mp, g* gp) {
 }
 
 // execute runs gp on mp until gp switches back, then does what gp asked for. On g0.
-// quick: find_runnable took gp from the local queue at its first look (the tracer's GoStartLocal
-// then shares the time of the slice end just written on this P: trace.cpp's clock::follow).
-static void execute(m* mp, g* gp, bool inherit, bool quick) {
+static void execute(m* mp, g* gp, bool inherit) {
   p* pp = mp->pp;
   if (gp->ctx.sp == nullptr) [[unlikely]] {  // first run of a goroutine whose callable is in its G
     ensure_stack(pp, gp);                    // kept from its last life, or taken now
@@ -323,7 +322,7 @@ static void execute(m* mp, g* gp, bool inherit, bool quick) {
   gp->mp = mp;
   mp->curg = gp;
   if (tracing()) [[unlikely]]
-    trace_go_start(pp, gp, quick);
+    trace_go_start(pp, gp, !std::exchange(mp->found_slowly, false));
   GORT_LOCKRANK_CHECK_NONE_HELD("running a goroutine");
   run_on_g0_to_g(mp, gp, &g_main);
   mp->curg = nullptr;
@@ -354,21 +353,20 @@ static void execute(m* mp, g* gp, bool inherit, bool quick) {
 
 // find_runnable returns the next G for mp (which holds a P), parking mp while there is none.
 // Returns nullptr when the runtime is shutting down, or when mp lost its P while parked.
-static g* find_runnable(m* mp, bool* inherit, bool* quick) {
-  *quick = false;
-  for (bool first = true;; first = false) {
+static g* find_runnable(m* mp, bool* inherit) {
+  for (;;) {
     if (sched.done.load(std::memory_order_acquire)) return nullptr;
     p* pp = mp->pp;
     *inherit = false;
     check_timers(pp);
     if (pp->schedtick % 61 == 0 && sched.runq_size.load(std::memory_order_relaxed) > 0) {
+      mp->found_slowly = true;
       lock_guard lock(sched.lock);
       if (g* gp = globrunqget_locked(pp, 1)) return gp;
     }
-    if (g* gp = runqget(pp, inherit)) {
-      *quick = first;
-      return gp;
-    }
+    if (g* gp = runqget(pp, inherit)) return gp;
+    // Past the first look: the tracer's next GoStart on this M reads the clock (found_slowly).
+    mp->found_slowly = true;
     if (sched.runq_size.load(std::memory_order_relaxed) > 0) {
       lock_guard lock(sched.lock);
       if (g* gp = globrunqget_locked(pp, 0)) return gp;
@@ -450,11 +448,11 @@ void m_loop(m* mp) {
       }
       continue;
     }
-    bool inherit = false, quick = false;
-    g* gp = find_runnable(mp, &inherit, &quick);
+    bool inherit = false;
+    g* gp = find_runnable(mp, &inherit);
     if (gp == nullptr) continue;
     if (mp->spinning) resetspinning(mp);
-    execute(mp, gp, inherit, quick);
+    execute(mp, gp, inherit);
   }
   if (mp->pp != nullptr) {
     lock_guard lock(sched.lock);
