@@ -310,6 +310,12 @@ static void exitsyscall0(m* mp, g* gp) {
 }
 
 // execute runs gp on mp until gp switches back, then does what gp asked for. On g0.
+// find_runnable went past its first look at the local queue since the tracer's last GoStart on
+// this thread (its M): set on the slow paths only, cleared by execute when tracing, so that the
+// untraced fast path has no code for it. That GoStart then reads the clock; otherwise a
+// GoStartLocal takes the time of the slice end this M just wrote (trace.cpp's clock::follow).
+static thread_local bool tls_found_slowly = true;
+
 static void execute(m* mp, g* gp, bool inherit) {
   p* pp = mp->pp;
   if (gp->ctx.sp == nullptr) [[unlikely]] {  // first run of a goroutine whose callable is in its G
@@ -322,7 +328,7 @@ static void execute(m* mp, g* gp, bool inherit) {
   gp->mp = mp;
   mp->curg = gp;
   if (tracing()) [[unlikely]]
-    trace_go_start(pp, gp, !std::exchange(mp->found_slowly, false));
+    trace_go_start(pp, gp, !std::exchange(tls_found_slowly, false));
   GORT_LOCKRANK_CHECK_NONE_HELD("running a goroutine");
   run_on_g0_to_g(mp, gp, &g_main);
   mp->curg = nullptr;
@@ -360,13 +366,13 @@ static g* find_runnable(m* mp, bool* inherit) {
     *inherit = false;
     check_timers(pp);
     if (pp->schedtick % 61 == 0 && sched.runq_size.load(std::memory_order_relaxed) > 0) {
-      mp->found_slowly = true;
+      tls_found_slowly = true;
       lock_guard lock(sched.lock);
       if (g* gp = globrunqget_locked(pp, 1)) return gp;
     }
     if (g* gp = runqget(pp, inherit)) return gp;
     // Past the first look: the tracer's next GoStart on this M reads the clock (found_slowly).
-    mp->found_slowly = true;
+    tls_found_slowly = true;
     if (sched.runq_size.load(std::memory_order_relaxed) > 0) {
       lock_guard lock(sched.lock);
       if (g* gp = globrunqget_locked(pp, 0)) return gp;

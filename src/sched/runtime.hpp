@@ -147,10 +147,6 @@ struct m {
   note park;                      // idle Ms sleep here
   std::uint32_t rand = 0;         // fastrand state
   std::uint32_t syscalltick = 0;  // its P's syscalltick at entersyscall (the tracer's wait)
-  // find_runnable went past its first look at the local queue since the tracer's last GoStart on
-  // this M (set on the slow paths only, cleared by execute when tracing): that GoStart must read
-  // the clock (trace.cpp's clock::follow).
-  bool found_slowly = true;
   // What curg asked for when it switched to g0 (done on g0, after its stack is off-CPU).
   enum class action : std::uint8_t { none, yield, park, exit, exitsyscall } act = action::none;
   bool (*unlockf)(g*, void*) = nullptr;
