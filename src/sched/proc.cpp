@@ -309,13 +309,13 @@ static void exitsyscall0(m* mp, g* gp) {
   }
 }
 
-// execute runs gp on mp until gp switches back, then does what gp asked for. On g0.
 // find_runnable went past its first look at the local queue since the tracer's last GoStart on
 // this thread (its M): set on the slow paths only, cleared by execute when tracing, so that the
 // untraced fast path has no code for it. That GoStart then reads the clock; otherwise a
 // GoStartLocal takes the time of the slice end this M just wrote (trace.cpp's clock::follow).
 static thread_local bool tls_found_slowly = true;
 
+// execute runs gp on mp until gp switches back, then does what gp asked for. On g0.
 static void execute(m* mp, g* gp, bool inherit) {
   p* pp = mp->pp;
   if (gp->ctx.sp == nullptr) [[unlikely]] {  // first run of a goroutine whose callable is in its G
