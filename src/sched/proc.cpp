@@ -91,6 +91,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <thread>
+#include <utility>
 
 #include <gort/frame.hpp>
 #include <gort/go.hpp>
@@ -314,6 +315,12 @@ static void exitsyscall0(m* mp, g* gp) {
   }
 }
 
+// find_runnable went past its first look at the local queue since the tracer's last GoStart on
+// this thread (its M): set on the slow paths only, cleared by execute when tracing, so that the
+// untraced fast path has no code for it. That GoStart then reads the clock; otherwise a
+// GoStartLocal takes the time of the slice end this M just wrote (trace.cpp's clock::follow).
+static thread_local bool tls_found_slowly = true;
+
 // execute runs gp on mp until gp switches back, then does what gp asked for. On g0.
 static void execute(m* mp, g* gp, bool inherit) {
   p* pp = mp->pp;
@@ -327,7 +334,7 @@ static void execute(m* mp, g* gp, bool inherit) {
   gp->mp = mp;
   mp->curg = gp;
   if (tracing()) [[unlikely]]
-    trace_go_start(pp, gp);
+    trace_go_start(pp, gp, !std::exchange(tls_found_slowly, false));
   GORT_LOCKRANK_CHECK_NONE_HELD("running a goroutine");
   gp = run_on_g0_to_g(mp, gp, &g_main);  // gp, or the last goroutine of a direct-switch chain
   mp->curg = nullptr;
@@ -410,10 +417,13 @@ static g* find_runnable(m* mp, bool* inherit) {
     *inherit = false;
     check_timers(pp);
     if (pp->schedtick % 61 == 0 && sched.runq_size.load(std::memory_order_relaxed) > 0) {
+      tls_found_slowly = true;
       lock_guard lock(sched.lock);
       if (g* gp = globrunqget_locked(pp, 1)) return gp;
     }
     if (g* gp = runqget(pp, inherit)) return gp;
+    // Past the first look: the tracer's next GoStart on this M reads the clock (found_slowly).
+    tls_found_slowly = true;
     if (sched.runq_size.load(std::memory_order_relaxed) > 0) {
       lock_guard lock(sched.lock);
       if (g* gp = globrunqget_locked(pp, 0)) return gp;

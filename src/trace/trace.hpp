@@ -63,10 +63,12 @@ extern std::atomic<bool> trace_enabled;
 void trace_proc_start(p* pp);                  // acquirep, after the P is ours
 void trace_proc_stop(p* pp);                   // releasep, before the P is given up
 void trace_go_create(p* pp, g* cur, g* newg);  // start_goroutine, before newg is queued
-void trace_go_start(p* pp, g* gp);             // execute, before the switch
-void trace_go_end(p* pp, g* gp);               // goexit0
-void trace_go_unpark(p* pp, g* cur, g* gp);    // ready, before gp is queued
-void trace_go_syscall(p* pp, g* gp);           // entersyscall, before the P is released
+// execute, before the switch. `follows`: the scheduler found gp in pp's local queue at its first
+// look, right after the slice end this M wrote on pp's stream (trace.cpp's clock::follow).
+void trace_go_start(p* pp, g* gp, bool follows);
+void trace_go_end(p* pp, g* gp);             // goexit0
+void trace_go_unpark(p* pp, g* cur, g* gp);  // ready, before gp is queued
+void trace_go_syscall(p* pp, g* gp);         // entersyscall, before the P is released
 // sysmon took pp from gp's blocking call: GoSysBlock and ProcStop on pp's stream.
 void trace_go_sysblock_retake(p* pp, g* gp);
 // exitsyscall won back its P, but sysmon had retaken it and another goroutine, `other`, entered
