@@ -17,6 +17,12 @@ extern "C" const char* __asan_default_options() {
   return "detect_stack_use_after_return=1";
 }
 
+// ThreadSanitizer sleeps a second at exit by default (atexit_sleep_ms, for threads still running
+// to show their races); every death test's child exits, so that second was most of their time.
+extern "C" const char* __tsan_default_options() {
+  return "atexit_sleep_ms=0";
+}
+
 namespace {
 
 class LeakCheck : public testing::EmptyTestEventListener {
