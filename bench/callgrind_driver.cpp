@@ -18,35 +18,6 @@ namespace {
 
 using namespace gort_bench;
 
-// Panic + recover `depth` calls below the recovering function, and its C++ throw/catch twin: the
-// same functions as bench/defer_bench.cpp's BM_GortPanicRecover and BM_ManualThrowCatch.
-[[gnu::noinline]] void dive_panic(int depth) {
-  if (depth <= 1) gort::panic(depth);
-  dive_panic(depth - 1);
-  asm volatile("");  // no tail call: every level is a real frame
-}
-[[gnu::noinline]] int gort_panic_recover(int depth) {
-  return gort::func<int>([depth](gort::frame& f, int& r) {
-    f.defer([&r] {
-      if (gort::recover().has_value()) r = 1;
-    });
-    dive_panic(depth);
-  });
-}
-[[gnu::noinline]] void dive_throw(int depth) {
-  if (depth <= 1) throw depth;
-  dive_throw(depth - 1);
-  asm volatile("");
-}
-[[gnu::noinline]] int manual_throw_catch(int depth) {
-  try {
-    dive_throw(depth);
-  } catch (int) {
-    return 1;
-  }
-  return 0;
-}
-
 template <std::size_t N>
 void (*gort_case())() {
   return [] { gort_n(std::make_index_sequence<N>()); };

@@ -74,4 +74,34 @@ GORT_BENCH_NOINLINE void gort_loop(int n) {
   });
 }
 
+// Panic + recover, the panic raised `depth` calls below the recovering function, and its C++
+// throw/catch twin (defer_bench's BM_GortPanicRecover and BM_ManualThrowCatch, the callgrind
+// driver's gort-panic/N and manual-throw/N).
+GORT_BENCH_NOINLINE void dive_panic(int depth) {
+  if (depth <= 1) gort::panic(depth);
+  dive_panic(depth - 1);
+  asm volatile("");  // no tail call: every level is a real frame
+}
+GORT_BENCH_NOINLINE int gort_panic_recover(int depth) {
+  return gort::func<int>([depth](gort::frame& f, int& r) {
+    f.defer([&r] {
+      if (gort::recover().has_value()) r = 1;
+    });
+    dive_panic(depth);
+  });
+}
+GORT_BENCH_NOINLINE void dive_throw(int depth) {
+  if (depth <= 1) throw depth;
+  dive_throw(depth - 1);
+  asm volatile("");
+}
+GORT_BENCH_NOINLINE int manual_throw_catch(int depth) {
+  try {
+    dive_throw(depth);
+  } catch (int) {
+    return 1;
+  }
+  return 0;
+}
+
 }  // namespace gort_bench

@@ -220,33 +220,7 @@ BENCHMARK(BM_GortCaptureBig)->Arg(3)->Arg(100);
 // ---------------------------------------------------------------------------------------------
 // Panic + recover, the panic raised `depth` calls below the recovering function.
 
-NOINLINE void dive_panic(int depth) {
-  if (depth <= 1) gort::panic(depth);
-  dive_panic(depth - 1);
-  asm volatile("");  // no tail call: every level is a real frame
-}
-NOINLINE int gort_panic_recover(int depth) {
-  return gort::func<int>([depth](gort::frame& f, int& r) {
-    f.defer([&r] {
-      if (gort::recover().has_value()) r = 1;
-    });
-    dive_panic(depth);
-  });
-}
-
-NOINLINE void dive_throw(int depth) {
-  if (depth <= 1) throw depth;
-  dive_throw(depth - 1);
-  asm volatile("");
-}
-NOINLINE int manual_throw_catch(int depth) {
-  try {
-    dive_throw(depth);
-  } catch (int) {
-    return 1;
-  }
-  return 0;
-}
+// (dive_panic, gort_panic_recover, dive_throw, manual_throw_catch: cases.hpp)
 
 void BM_GortPanicRecover(benchmark::State& s) {
   int depth = static_cast<int>(s.range(0));
